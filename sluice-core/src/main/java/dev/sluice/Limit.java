@@ -1,0 +1,364 @@
+package dev.sluice;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One rate limit: at most {@code count} permits per {@code period}, counted by an {@link
+ * Algorithm}, with an optional burst (bucket size) for {@link Algorithm#TOKEN_BUCKET} and {@link
+ * Algorithm#GCRA}.
+ *
+ * <p>Immutable; every {@code with...} method returns a new instance and validates it at once, so an
+ * invalid limit can never be built. Text forms accepted by {@link #parse(String)}:
+ *
+ * <pre>
+ *   100/minute        100 per minute       5 per 10 seconds       5/10s       10/second;1000/day
+ * </pre>
+ *
+ * Units (case-insensitive, singular or plural): second (s, sec), minute (min), hour (h, hr), day
+ * (d), week (w), month (30 days, as envoy ratelimit), year (365 days).
+ */
+public final class Limit {
+
+  /** Largest period accepted: 100 years of 365 days. */
+  public static final Duration MAX_PERIOD = Duration.ofDays(36_500);
+
+  /**
+   * Largest {@code count × burst} accepted. Keeps every intermediate value of the algorithms an
+   * integer below 2^53, so Java {@code long}s and Redis Lua doubles give the same answers.
+   */
+  public static final long MAX_COUNT_TIMES_BURST = 1L << 53;
+
+  private static final long MAX_PERIOD_MICROS = MAX_PERIOD.toSeconds() * 1_000_000L;
+
+  private final long count;
+  private final long periodMicros;
+  private final long burst;
+  private final Algorithm algorithm;
+  private final @Nullable String name;
+
+  private Limit(
+      long count, long periodMicros, long burst, Algorithm algorithm, @Nullable String name) {
+    if (count <= 0) {
+      throw new IllegalArgumentException("count must be positive, was " + count);
+    }
+    if (periodMicros <= 0) {
+      throw new IllegalArgumentException(
+          "period must be positive, was " + Durations.ofMicros(periodMicros));
+    }
+    if (periodMicros > MAX_PERIOD_MICROS) {
+      throw new IllegalArgumentException(
+          "period must be at most " + MAX_PERIOD + " (100 years), was "
+              + Durations.ofMicros(periodMicros));
+    }
+    if (burst <= 0) {
+      throw new IllegalArgumentException("burst must be positive, was " + burst);
+    }
+    if (burst != count && !algorithm.hasBurst()) {
+      throw new IllegalArgumentException(
+          "burst applies only to TOKEN_BUCKET and GCRA; " + algorithm + " admits count per period,"
+              + " so burst must equal count (" + count + "), was " + burst);
+    }
+    if (BigInteger.valueOf(count).multiply(BigInteger.valueOf(burst))
+            .compareTo(BigInteger.valueOf(MAX_COUNT_TIMES_BURST)) > 0) {
+      throw new IllegalArgumentException(
+          "count × burst must be at most 2^53 (" + MAX_COUNT_TIMES_BURST + "), was " + count
+              + " × " + burst);
+    }
+    // Time to refill the whole burst must stay below 2^53 µs (~285 years) for the same reason.
+    if (BigInteger.valueOf(burst).multiply(BigInteger.valueOf(periodMicros))
+            .divide(BigInteger.valueOf(count))
+            .compareTo(BigInteger.valueOf(MAX_COUNT_TIMES_BURST)) >= 0) {
+      throw new IllegalArgumentException(
+          "burst × period / count (the time to refill the burst) must be below 2^53 µs, was "
+              + burst + " × " + Durations.ofMicros(periodMicros) + " / " + count);
+    }
+    if (name != null && name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank, was \"" + name + "\"");
+    }
+    this.count = count;
+    this.periodMicros = periodMicros;
+    this.burst = burst;
+    this.algorithm = algorithm;
+    this.name = name;
+  }
+
+  /**
+   * {@code count} permits per {@code period}, as a {@link Algorithm#TOKEN_BUCKET} whose burst is
+   * {@code count}.
+   *
+   * @throws IllegalArgumentException if count or period is not positive, or period has a
+   *     sub-microsecond part or exceeds {@link #MAX_PERIOD}
+   */
+  public static Limit of(long count, Duration period) {
+    Objects.requireNonNull(period, "period must not be null");
+    return new Limit(count, Durations.toMicros(period, "period"), count, Algorithm.TOKEN_BUCKET,
+        null);
+  }
+
+  /** {@code count} permits per {@code periodMicros} microseconds. */
+  public static Limit ofMicros(long count, long periodMicros) {
+    return new Limit(count, periodMicros, count, Algorithm.TOKEN_BUCKET, null);
+  }
+
+  /** {@code count} permits per second. */
+  public static Limit perSecond(long count) {
+    return ofMicros(count, Unit.SECOND.micros);
+  }
+
+  /** {@code count} permits per minute. */
+  public static Limit perMinute(long count) {
+    return ofMicros(count, Unit.MINUTE.micros);
+  }
+
+  /** {@code count} permits per hour. */
+  public static Limit perHour(long count) {
+    return ofMicros(count, Unit.HOUR.micros);
+  }
+
+  /** {@code count} permits per day. */
+  public static Limit perDay(long count) {
+    return ofMicros(count, Unit.DAY.micros);
+  }
+
+  /**
+   * This limit with a bucket of {@code burst} permits (TOKEN_BUCKET and GCRA only). A full bucket
+   * admits {@code burst} permits at once; the refill rate stays {@code count / period}.
+   */
+  public Limit withBurst(long burst) {
+    return new Limit(count, periodMicros, burst, algorithm, name);
+  }
+
+  /**
+   * This limit counted by {@code algorithm}. Moving to an algorithm without burst requires that
+   * no burst other than {@code count} was set.
+   */
+  public Limit withAlgorithm(Algorithm algorithm) {
+    Objects.requireNonNull(algorithm, "algorithm must not be null");
+    return new Limit(count, periodMicros, burst, algorithm, name);
+  }
+
+  /** This limit under a name (shown in decisions, headers and metrics). */
+  public Limit named(String name) {
+    Objects.requireNonNull(name, "name must not be null");
+    return new Limit(count, periodMicros, burst, algorithm, name);
+  }
+
+  /** Permits per period. */
+  public long count() {
+    return count;
+  }
+
+  /** The period over which {@link #count()} permits are allowed. */
+  public Duration period() {
+    return Durations.ofMicros(periodMicros);
+  }
+
+  /** The period in microseconds. */
+  public long periodMicros() {
+    return periodMicros;
+  }
+
+  /**
+   * The most permits a full bucket admits at once; equals {@link #count()} unless set with {@link
+   * #withBurst(long)}.
+   */
+  public long burst() {
+    return burst;
+  }
+
+  /** The most permits one request can ever be granted: burst for buckets, count for windows. */
+  public long capacity() {
+    return algorithm.hasBurst() ? burst : count;
+  }
+
+  public Algorithm algorithm() {
+    return algorithm;
+  }
+
+  /** The name given with {@link #named(String)}, else the canonical text form, e.g. "100/minute". */
+  public String name() {
+    return name != null ? name : rateText();
+  }
+
+  /** The rate alone in canonical text: "100/minute", "5/10seconds", "3/1500ms". */
+  public String rateText() {
+    for (Unit u : Unit.values()) {
+      if (periodMicros == u.micros) {
+        return count + "/" + u.canonical;
+      }
+    }
+    for (Unit u : Unit.values()) {
+      if (periodMicros % u.micros == 0 && u != Unit.WEEK && u != Unit.MONTH && u != Unit.YEAR) {
+        return count + "/" + (periodMicros / u.micros) + u.canonical + "s";
+      }
+    }
+    return count + "/" + periodMicros + "us";
+  }
+
+  /**
+   * Parses one limit, e.g. {@code "100/minute"} or {@code "5 per 10 seconds"}.
+   *
+   * @throws IllegalArgumentException naming the text and what is accepted
+   */
+  public static Limit parse(String text) {
+    Objects.requireNonNull(text, "limit text must not be null");
+    Matcher m = ONE.matcher(text.trim());
+    if (!m.matches()) {
+      if (text.contains(";")) {
+        throw new IllegalArgumentException(
+            "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
+      }
+      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
+    }
+    long count;
+    try {
+      count = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
+    }
+    long multiple = 1;
+    if (m.group(2) != null) {
+      try {
+        multiple = Long.parseLong(m.group(2));
+      } catch (NumberFormatException e) {
+        multiple = Long.MAX_VALUE;
+      }
+      if (multiple == 0) {
+        throw new IllegalArgumentException(
+            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
+      }
+    }
+    Unit unit = Unit.lookup(m.group(3));
+    if (unit == null) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
+    }
+    if (count == 0) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": count must be positive, was 0");
+    }
+    long periodMicros;
+    try {
+      periodMicros = Math.multiplyExact(multiple, unit.micros);
+    } catch (ArithmeticException e) {
+      periodMicros = Long.MAX_VALUE;
+    }
+    try {
+      return ofMicros(count, periodMicros);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Parses a list of limits separated by {@code ;}, e.g. {@code "10/second;1000/day"}.
+   *
+   * @throws IllegalArgumentException naming the entry that is wrong
+   */
+  public static List<Limit> parseAll(String text) {
+    Objects.requireNonNull(text, "limits text must not be null");
+    List<Limit> limits = new ArrayList<>();
+    for (String part : text.split(";", -1)) {
+      if (part.isBlank()) {
+        throw new IllegalArgumentException(
+            "invalid limits \"" + text + "\": empty entry; expected entries like \"100/minute\""
+                + " separated by ';'");
+      }
+      limits.add(parse(part));
+    }
+    return List.copyOf(limits);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Limit other
+        && count == other.count
+        && periodMicros == other.periodMicros
+        && burst == other.burst
+        && algorithm == other.algorithm
+        && Objects.equals(name, other.name);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(count, periodMicros, burst, algorithm, name);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("Limit[").append(rateText());
+    if (burst != count) {
+      s.append(", burst=").append(burst);
+    }
+    s.append(", ").append(algorithm);
+    if (name != null) {
+      s.append(", name=").append(name);
+    }
+    return s.append(']').toString();
+  }
+
+  private static final String UNITS =
+      "units: second (s, sec), minute (min), hour (h, hr), day (d), week (w), month, year (y)";
+  private static final String GRAMMAR =
+      "expected <count>/<unit> or <count> per [<n>] <unit>, e.g. \"100/minute\" or"
+          + " \"5 per 10 seconds\"; " + UNITS;
+  private static final Pattern ONE =
+      Pattern.compile("(\\d+)\\s*(?:/|\\s+per\\s+)\\s*(?:(\\d+)\\s*)?([A-Za-z]+)",
+          Pattern.CASE_INSENSITIVE);
+
+  /** Period units, with envoy ratelimit's lengths for month (30 days) and year (365 days). */
+  public enum Unit {
+    SECOND(1_000_000L, "second", "s", "sec", "secs", "seconds"),
+    MINUTE(60_000_000L, "minute", "min", "mins", "minutes"),
+    HOUR(3_600_000_000L, "hour", "h", "hr", "hrs", "hours"),
+    DAY(86_400_000_000L, "day", "d", "days"),
+    WEEK(7 * 86_400_000_000L, "week", "w", "weeks"),
+    MONTH(30 * 86_400_000_000L, "month", "months"),
+    YEAR(365 * 86_400_000_000L, "year", "y", "years");
+
+    private final long micros;
+    private final String canonical;
+    private final String[] aliases;
+
+    Unit(long micros, String canonical, String... aliases) {
+      this.micros = micros;
+      this.canonical = canonical;
+      this.aliases = aliases;
+    }
+
+    /** The unit's length. */
+    public Duration duration() {
+      return Durations.ofMicros(micros);
+    }
+
+    /** The unit's length in microseconds. */
+    public long micros() {
+      return micros;
+    }
+
+    /** Finds a unit by name or alias, ignoring case; null when there is none. */
+    public static @Nullable Unit lookup(String text) {
+      String t = text.toLowerCase(Locale.ROOT);
+      for (Unit u : values()) {
+        if (u.canonical.equals(t)) {
+          return u;
+        }
+        for (String a : u.aliases) {
+          if (a.equals(t)) {
+            return u;
+          }
+        }
+      }
+      return null;
+    }
+  }
+}

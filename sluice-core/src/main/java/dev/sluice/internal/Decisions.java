@@ -1,0 +1,44 @@
+package dev.sluice.internal;
+
+import dev.sluice.Decision;
+
+/** Turns the outcomes of a key's limits into the one {@link Decision} the caller sees. */
+public final class Decisions {
+  private Decisions() {}
+
+  /** True when every limit admitted. */
+  public static boolean allAllowed(Outcome[] outcomes) {
+    for (Outcome o : outcomes) {
+      if (!o.allowed) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The decision for all limits together. Allowed: reported by the limit with the fewest permits
+   * left (ties: the later reset). Denied: by the denying limit with the longest retry, since the
+   * request fits only once every limit has room; limits that admit now still admit later.
+   */
+  public static Decision combine(Transition[] transitions, Outcome[] outcomes) {
+    int pick = 0;
+    boolean allowed = allAllowed(outcomes);
+    for (int i = 1; i < outcomes.length; i++) {
+      Outcome o = outcomes[i];
+      Outcome best = outcomes[pick];
+      if (allowed) {
+        if (o.remaining < best.remaining
+            || (o.remaining == best.remaining && o.resetAfter > best.resetAfter)) {
+          pick = i;
+        }
+      } else if (!o.allowed && (best.allowed || o.retryAfter > best.retryAfter)) {
+        pick = i;
+      }
+    }
+    Outcome o = outcomes[pick];
+    return allowed
+        ? Decision.allowed(transitions[pick].limit(), o.remaining, o.resetAfter)
+        : Decision.denied(transitions[pick].limit(), o.remaining, o.resetAfter, o.retryAfter);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.sluice.internal;
+
+import dev.sluice.Limit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Fixed window aligned to the epoch. State {@code [windowStart, used]}. A clock that moved back
+ * into an earlier window keeps counting in the stored (later) window: never fewer permits used.
+ */
+final class FixedWindow extends Transition {
+
+  FixedWindow(Limit limit) {
+    super(limit);
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+    long w = windowStart(now);
+    long used = 0;
+    if (s != null && s[0] >= w) {
+      w = s[0];
+      used = s[1];
+    }
+    long end = w + p - now;
+    if (k > c) {
+      out.deny(c - used, used > 0 ? end : 0, Long.MAX_VALUE);
+    } else if (used + k <= c) {
+      used += k;
+      out.allow(c - used, used > 0 ? end : 0);
+      out.propose(w, used, 0);
+    } else {
+      out.deny(c - used, end, end);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.sluice.internal;
+
+/**
+ * What one limit says about one request: the decision's numbers and the state the limit would
+ * hold if the request is committed. Mutable scratch space, filled by {@link
+ * Transition#evaluate}; one per limit per call, never shared between threads.
+ */
+public final class Outcome {
+  /** Whether this limit admits the request. */
+  public boolean allowed;
+  /** Permits left after the request (taken if allowed, untouched if denied). */
+  public long remaining;
+  /** Microseconds until the state equals "no state": the limit's reset time and the state TTL. */
+  public long resetAfter;
+  /** Microseconds until the same request would be admitted; 0 if allowed, MAX_VALUE if never. */
+  public long retryAfter;
+  /** Proposed fixed-size state words, written by {@link Transition#commit}. */
+  long s0;
+  long s1;
+  long s2;
+
+  void allow(long remaining, long resetAfter) {
+    this.allowed = true;
+    this.remaining = remaining;
+    this.resetAfter = resetAfter;
+    this.retryAfter = 0;
+  }
+
+  void deny(long remaining, long resetAfter, long retryAfter) {
+    this.allowed = false;
+    this.remaining = remaining;
+    this.resetAfter = resetAfter;
+    this.retryAfter = retryAfter;
+  }
+
+  void propose(long s0, long s1, long s2) {
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.sluice.internal;
+
+import dev.sluice.Limit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sliding window counter. State {@code [windowStart, previous, current]}: the counts of the
+ * epoch-aligned window holding now and of the one before. The previous count is weighted by the
+ * share of it the sliding window {@code (now - period, now]} still covers, rounded up, so the
+ * estimate never undercounts: {@code ceil(previous × (period - elapsed) / period) + current}.
+ */
+final class SlidingWindowCounter extends Transition {
+
+  SlidingWindowCounter(Limit limit) {
+    super(limit);
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+    long w = windowStart(now);
+    long prev = 0;
+    long curr = 0;
+    if (s != null) {
+      if (s[0] >= w) { // same window (or a clock that went back: keep the later window)
+        w = s[0];
+        prev = s[1];
+        curr = s[2];
+      } else if (s[0] == w - p) {
+        prev = s[2];
+      }
+    }
+    long elapsed = Math.max(0, now - w);
+    long weighted = prev == 0 ? 0 : MulDiv.ceil(prev, p - elapsed, p);
+    if (k > c) {
+      out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now), Long.MAX_VALUE);
+    } else if (weighted + curr + k <= c) {
+      curr += k;
+      out.allow(c - weighted - curr, reset(w, prev, curr, now));
+      out.propose(w, prev, curr);
+    } else {
+      out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now),
+          retry(w, prev, curr, now, k));
+    }
+  }
+
+  /** The first instant the request fits, if nothing else is admitted meanwhile. */
+  private long retry(long w, long prev, long curr, long now, long k) {
+    long room = c - curr - k;
+    if (room >= 0 && prev > 0) {
+      // In this window: need ceil(prev × (w + p - t) / p) <= room.
+      long t = w + p - MulDiv.floor(room, p, prev);
+      if (t < w + p) {
+        return Math.max(t, now) - now;
+      }
+    }
+    // In the next window the current count becomes the previous one: ceil(curr × (p - e) / p)
+    // <= c - k, where e is the time elapsed in that window.
+    long e = curr == 0 ? 0 : Math.max(0, p - MulDiv.floor(c - k, p, curr));
+    return w + p + e - now;
+  }
+
+  private long reset(long w, long prev, long curr, long now) {
+    if (curr > 0) {
+      return w + 2 * p - now;
+    }
+    return prev > 0 ? w + p - now : 0;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.sluice.internal;
+
+import dev.sluice.Limit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sliding window log: at most {@code count} permits in every interval {@code (now - period, now]}.
+ * State {@code [head, tail, t0, n0, t1, n1, ...]}: the admitted requests (time, permits) in time
+ * order, live between indexes head and tail. Requests admitted in the same microsecond share an
+ * entry, so a key holds at most {@code count} entries.
+ */
+final class SlidingWindowLog extends Transition {
+  private static final int HEADER = 2;
+
+  SlidingWindowLog(Limit limit) {
+    super(limit);
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+    long used = 0;
+    int first = HEADER;
+    int tail = HEADER;
+    long newest = Long.MIN_VALUE;
+    if (s != null) {
+      tail = (int) s[1];
+      first = firstLive(s, now);
+      for (int i = first; i < tail; i += 2) {
+        used += s[i + 1];
+      }
+      if (first < tail) {
+        newest = s[tail - 2];
+      }
+    }
+    if (k > c) {
+      out.deny(c - used, reset(newest, now), Long.MAX_VALUE);
+    } else if (used + k <= c) {
+      // A clock that went back appends at the newest time (see commit).
+      out.allow(c - used - k, k == 0 ? reset(newest, now) : Math.max(now, newest) + p - now);
+    } else {
+      long need = used + k - c;
+      long freed = 0;
+      long retry = 0;
+      for (int i = first; i < tail; i += 2) {
+        freed += s[i + 1];
+        if (freed >= need) {
+          retry = s[i] + p - now;
+          break;
+        }
+      }
+      out.deny(c - used, reset(newest, now), retry);
+    }
+  }
+
+  private int firstLive(long[] s, long now) {
+    int i = (int) s[0];
+    int tail = (int) s[1];
+    while (i < tail && s[i] <= now - p) {
+      i += 2;
+    }
+    return i;
+  }
+
+  private long reset(long newest, long now) {
+    return newest == Long.MIN_VALUE ? 0 : Math.max(0, newest + p - now);
+  }
+
+  @Override
+  public long[] commit(long @Nullable [] state, long now, long k, Outcome out) {
+    long[] s = state;
+    if (s == null) {
+      s = new long[HEADER + 2 * (int) Math.min(c, 4)];
+      s[0] = HEADER;
+      s[1] = HEADER;
+    }
+    int head = firstLive(s, now);
+    int tail = (int) s[1];
+    if (tail > head && s[tail - 2] >= now) { // same microsecond (or clock went back): merge
+      s[tail - 1] += k;
+      s[0] = head;
+      return s;
+    }
+    if (tail + 2 > s.length) {
+      int live = tail - head;
+      long[] grown = live + 2 + HEADER <= s.length / 2 + 1 ? s
+          : new long[(int) Math.min(HEADER + 2 * c, Math.max(s.length * 2L, live + 2 + HEADER))];
+      System.arraycopy(s, head, grown, HEADER, live);
+      s = grown;
+      head = HEADER;
+      tail = HEADER + live;
+    }
+    s[tail] = now;
+    s[tail + 1] = k;
+    s[0] = head;
+    s[1] = tail + 2;
+    return s;
+  }
+}
