@@ -1,0 +1,147 @@
+package dev.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LimitTest {
+
+  @ParameterizedTest(name = "\"{0}\" is {1} per {2} µs")
+  @CsvSource(delimiter = '|', value = {
+      "100/minute         | 100 | 60000000",
+      "100/MINUTE         | 100 | 60000000",
+      "100 / minute       | 100 | 60000000",
+      "100 per minute     | 100 | 60000000",
+      "5 per 10 seconds   | 5   | 10000000",
+      "5/10s              | 5   | 10000000",
+      "1/second           | 1   | 1000000",
+      "7/sec              | 7   | 1000000",
+      "2/h                | 2   | 3600000000",
+      "3/hours            | 3   | 3600000000",
+      "1000/day           | 1000| 86400000000",
+      "10/week            | 10  | 604800000000",
+      "10/month           | 10  | 2592000000000",
+      "10/year            | 10  | 31536000000000",
+      "'  42/min  '       | 42  | 60000000",
+  })
+  void parsesEveryUnitAndForm(String text, long count, long periodMicros) {
+    Limit limit = Limit.parse(text);
+    assertThat(limit.count()).isEqualTo(count);
+    assertThat(limit.periodMicros()).isEqualTo(periodMicros);
+    assertThat(limit.burst()).isEqualTo(count);
+    assertThat(limit.algorithm()).isEqualTo(Algorithm.TOKEN_BUCKET);
+  }
+
+  @Test
+  void parsesLists() {
+    assertThat(Limit.parseAll("10/second;1000/day"))
+        .containsExactly(Limit.perSecond(10), Limit.perDay(1000));
+    assertThat(Limit.parseAll("10/second")).containsExactly(Limit.perSecond(10));
+  }
+
+  @Test
+  void unparsableTextNamesTheTextAndTheGrammar() {
+    assertThatThrownBy(() -> Limit.parse("ten per minute"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid limit \"ten per minute\": expected <count>/<unit> or <count> per"
+            + " [<n>] <unit>, e.g. \"100/minute\" or \"5 per 10 seconds\"; units: second (s, sec),"
+            + " minute (min), hour (h, hr), day (d), week (w), month, year (y)");
+  }
+
+  @Test
+  void unknownUnitIsNamed() {
+    assertThatThrownBy(() -> Limit.parse("5/fortnight"))
+        .hasMessage("invalid limit \"5/fortnight\": unknown unit \"fortnight\"; units: second"
+            + " (s, sec), minute (min), hour (h, hr), day (d), week (w), month, year (y)");
+  }
+
+  @Test
+  void zeroCountAndZeroPeriodAreRejected() {
+    assertThatThrownBy(() -> Limit.parse("0/second"))
+        .hasMessage("invalid limit \"0/second\": count must be positive, was 0");
+    assertThatThrownBy(() -> Limit.parse("5 per 0 seconds"))
+        .hasMessage("invalid limit \"5 per 0 seconds\": period must be positive, was 0 seconds");
+    assertThatThrownBy(() -> Limit.parse("-5/second"))
+        .hasMessageStartingWith("invalid limit \"-5/second\": expected <count>/<unit>");
+  }
+
+  @Test
+  void listErrorsNameTheEntry() {
+    assertThatThrownBy(() -> Limit.parseAll("10/second;;1000/day"))
+        .hasMessage("invalid limits \"10/second;;1000/day\": empty entry; expected entries like"
+            + " \"100/minute\" separated by ';'");
+    assertThatThrownBy(() -> Limit.parseAll("10/second;10/fortnight"))
+        .hasMessageStartingWith("invalid limit \"10/fortnight\": unknown unit \"fortnight\"");
+    assertThatThrownBy(() -> Limit.parse("10/second;1000/day"))
+        .hasMessage("\"10/second;1000/day\" holds several limits; use Limit.parseAll for lists"
+            + " separated by ';'");
+  }
+
+  @Test
+  void factoryArgumentsAreValidatedWithTheValueGiven() {
+    assertThatThrownBy(() -> Limit.of(0, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("count must be positive, was 0");
+    assertThatThrownBy(() -> Limit.of(-3, Duration.ofSeconds(1)))
+        .hasMessage("count must be positive, was -3");
+    assertThatThrownBy(() -> Limit.of(5, Duration.ZERO))
+        .hasMessage("period must be positive, was PT0S");
+    assertThatThrownBy(() -> Limit.of(5, Duration.ofSeconds(-1)))
+        .hasMessage("period must be positive, was PT-1S");
+    assertThatThrownBy(() -> Limit.of(5, Duration.ofNanos(1500)))
+        .hasMessage("period must be a whole number of microseconds, was PT0.0000015S");
+    assertThatThrownBy(() -> Limit.of(5, Duration.ofDays(36_501)))
+        .hasMessage("period must be at most PT876000H (100 years), was PT876024H");
+    assertThatThrownBy(() -> Limit.of(5, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("period must not be null");
+    assertThatThrownBy(() -> Limit.perSecond(5).withBurst(0))
+        .hasMessage("burst must be positive, was 0");
+    assertThatThrownBy(() -> Limit.perSecond(5).named(" "))
+        .hasMessage("name must not be blank, was \" \"");
+  }
+
+  @Test
+  void burstAppliesOnlyToBuckets() {
+    assertThat(Limit.perSecond(5).withBurst(20).withAlgorithm(Algorithm.GCRA).burst()).isEqualTo(20);
+    assertThatThrownBy(() -> Limit.perSecond(5).withBurst(20).withAlgorithm(Algorithm.FIXED_WINDOW))
+        .hasMessage("burst applies only to TOKEN_BUCKET and GCRA; FIXED_WINDOW admits count per"
+            + " period, so burst must equal count (5), was 20");
+    assertThatThrownBy(() -> Limit.perSecond(5).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG)
+            .withBurst(6))
+        .hasMessageStartingWith("burst applies only to TOKEN_BUCKET and GCRA");
+  }
+
+  @Test
+  void valuesBeyondExactArithmeticAreRejected() {
+    assertThatThrownBy(() -> Limit.perSecond(1L << 27).withBurst(1L << 27))
+        .hasMessage("count × burst must be at most 2^53 (9007199254740992), was 134217728 ×"
+            + " 134217728");
+    assertThatThrownBy(() -> Limit.perDay(1).withBurst(200_000_000))
+        .hasMessageStartingWith("burst × period / count (the time to refill the burst) must be"
+            + " below 2^53 µs");
+    assertThat(Limit.perSecond(10_000_000).withBurst(100_000_000).capacity())
+        .isEqualTo(100_000_000);
+  }
+
+  @Test
+  void namesDefaultToTheCanonicalRate() {
+    assertThat(Limit.parse("100 per minute").name()).isEqualTo("100/minute");
+    assertThat(Limit.parse("5 per 10 seconds").name()).isEqualTo("5/10seconds");
+    assertThat(Limit.of(3, Duration.ofMillis(1500)).name()).isEqualTo("3/1500000us");
+    assertThat(Limit.parse("100/minute").named("api").name()).isEqualTo("api");
+  }
+
+  @Test
+  void equalityCoversEveryField() {
+    Limit a = Limit.parse("10/second");
+    assertThat(a).isEqualTo(Limit.perSecond(10)).hasSameHashCodeAs(Limit.perSecond(10));
+    assertThat(List.of(a.withBurst(11), a.withAlgorithm(Algorithm.GCRA), a.named("x"),
+        Limit.perSecond(11), Limit.perMinute(10))).doesNotContain(a);
+  }
+}
