@@ -10,39 +10,36 @@ import org.jspecify.annotations.Nullable;
  */
 final class Gcra extends Transition {
   private final long b;
+  private final Rate t;
 
   Gcra(Limit limit) {
     super(limit);
     this.b = limit.burst();
+    this.t = new Rate(c, p);
   }
 
   @Override
   public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
-    Rate t = new Rate(c, p);
-    long xm = now; // x = max(tat, now)
-    long xf = 0;
+    long dm = 0; // debt d = max(tat, now) - now >= 0, as (dm, df)
+    long df = 0;
     if (s != null && Rate.compare(s[0], s[1], now, 0) > 0) {
-      xm = s[0];
-      xf = s[1];
+      dm = s[0] - now;
+      df = s[1];
     }
-    long dm = xm - now; // debt d = x - now >= 0
-    long df = xf;
     if (k > b) {
-      out.deny(remaining(t, dm, df), Rate.ceil(dm, df), Long.MAX_VALUE);
+      out.deny(remaining(dm, df), Rate.ceil(dm, df), Long.MAX_VALUE);
       return;
     }
-    t.times(b - k);
-    long am = t.m; // d may be at most (b - k) × T
-    long af = t.f;
+    long am = t.micros(b - k); // admitted iff d <= (b - k) × T
+    long af = t.fraction(b - k);
     if (Rate.compare(dm, df, am, af) <= 0) {
-      t.times(k);
-      long nm = dm + t.m;
-      long nf = df + t.f;
+      long nm = dm + t.micros(k);
+      long nf = df + t.fraction(k);
       if (nf >= c) {
         nf -= c;
         nm++;
       }
-      out.allow(remaining(t, nm, nf), Rate.ceil(nm, nf));
+      out.allow(remaining(nm, nf), Rate.ceil(nm, nf));
       out.propose(now + nm, nf, 0);
     } else {
       long rm = dm - am;
@@ -51,22 +48,18 @@ final class Gcra extends Transition {
         rf += c;
         rm--;
       }
-      out.deny(remaining(t, dm, df), Rate.ceil(dm, df), Rate.ceil(rm, rf));
+      out.deny(remaining(dm, df), Rate.ceil(dm, df), Rate.ceil(rm, rf));
     }
   }
 
   /** floor((b×T - d) / T): whole permits a request could still take now. */
-  private long remaining(Rate t, long dm, long df) {
-    t.times(b);
-    long m = t.m - dm;
-    long f = t.f - df;
+  private long remaining(long dm, long df) {
+    long m = t.micros(b) - dm;
+    long f = t.fraction(b) - df;
     if (f < 0) {
       f += c;
       m--;
     }
-    if (m < 0) {
-      return 0;
-    }
-    return t.floorDivT(m, f, b);
+    return m < 0 ? 0 : t.floorDivT(m, f, b);
   }
 }

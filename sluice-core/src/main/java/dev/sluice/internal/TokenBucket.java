@@ -9,23 +9,20 @@ import org.jspecify.annotations.Nullable;
  */
 final class TokenBucket extends Transition {
   private final long b;
+  private final Rate t;
 
   TokenBucket(Limit limit) {
     super(limit);
     this.b = limit.burst();
+    this.t = new Rate(c, p);
   }
 
   @Override
   public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
-    Rate t = new Rate(c, p); // scratch: transitions are shared between threads
-    long tok;
-    long bm;
-    long bf;
-    if (s == null) {
-      tok = b;
-      bm = now;
-      bf = 0;
-    } else {
+    long tok = b;
+    long bm = now; // base = (bm, bf)
+    long bf = 0;
+    if (s != null && s[0] < b) {
       tok = s[0];
       long lm = s[1];
       long lf = s[2];
@@ -35,17 +32,13 @@ final class TokenBucket extends Transition {
       } else {
         long em = lf == 0 ? now - lm : now - lm - 1; // elapsed = now - base, exact
         long ef = lf == 0 ? 0 : c - lf;
-        t.times(b - tok);
-        if (Rate.compare(em, ef, t.m, t.f) >= 0) {
-          tok = b;
-          bm = now;
-          bf = 0;
+        if (!t.exceeds(b - tok, em, ef)) {
+          tok = b; // refilled
         } else {
           long n = t.floorDivT(em, ef, b - tok);
-          t.times(n);
           tok += n;
-          bm = lm + t.m;
-          bf = lf + t.f;
+          bm = lm + t.micros(n);
+          bf = lf + t.fraction(n);
           if (bf >= c) {
             bf -= c;
             bm++;
@@ -54,35 +47,24 @@ final class TokenBucket extends Transition {
       }
     }
     if (k > b) {
-      out.deny(tok, timeToFull(t, tok, bm, bf, now), Long.MAX_VALUE);
+      out.deny(tok, timeToFull(tok, bm, bf, now), Long.MAX_VALUE);
     } else if (k <= tok) {
       tok -= k;
-      out.allow(tok, timeToFull(t, tok, bm, bf, now));
+      out.allow(tok, timeToFull(tok, bm, bf, now));
       out.propose(tok, bm, bf);
     } else {
-      t.times(k - tok);
-      long retry = ceilSum(bm, bf, t) - now;
-      out.deny(tok, timeToFull(t, tok, bm, bf, now), retry);
+      long need = k - tok;
+      out.deny(tok, timeToFull(tok, bm, bf, now),
+          t.ceilSum(bm, bf, t.micros(need), t.fraction(need)) - now);
     }
   }
 
   /** Microseconds until {@code tokens} accrued from base reach the burst. */
-  private long timeToFull(Rate t, long tokens, long bm, long bf, long now) {
+  private long timeToFull(long tokens, long bm, long bf, long now) {
     if (tokens >= b) {
       return 0;
     }
-    t.times(b - tokens);
-    return Math.max(0, ceilSum(bm, bf, t) - now);
-  }
-
-  /** ceil((bm + bf/c) + (t.m + t.f/c)). */
-  private long ceilSum(long bm, long bf, Rate t) {
-    long m = bm + t.m;
-    long f = bf + t.f;
-    if (f >= c) {
-      f -= c;
-      m++;
-    }
-    return Rate.ceil(m, f);
+    long missing = b - tokens;
+    return Math.max(0, t.ceilSum(bm, bf, t.micros(missing), t.fraction(missing)) - now);
   }
 }
