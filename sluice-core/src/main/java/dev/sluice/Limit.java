@@ -36,6 +36,12 @@ public final class Limit {
    */
   public static final long MAX_COUNT_TIMES_BURST = 1L << 53;
 
+  /**
+   * Largest count for {@link Algorithm#SLIDING_WINDOW_LOG}, which remembers every admitted request
+   * of the window (16 bytes each); {@link Algorithm#SLIDING_WINDOW_COUNTER} has no such bound.
+   */
+  public static final long MAX_SLIDING_LOG_COUNT = 1_000_000;
+
   private static final long MAX_PERIOD_MICROS = MAX_PERIOD.toSeconds() * 1_000_000L;
 
   private final long count;
@@ -65,6 +71,12 @@ public final class Limit {
       throw new IllegalArgumentException(
           "burst applies only to TOKEN_BUCKET and GCRA; " + algorithm + " admits count per period,"
               + " so burst must equal count (" + count + "), was " + burst);
+    }
+    if (algorithm == Algorithm.SLIDING_WINDOW_LOG && count > MAX_SLIDING_LOG_COUNT) {
+      throw new IllegalArgumentException(
+          "SLIDING_WINDOW_LOG keeps every admitted request, so count must be at most "
+              + MAX_SLIDING_LOG_COUNT + ", was " + count + "; use SLIDING_WINDOW_COUNTER for"
+              + " larger counts");
     }
     if (BigInteger.valueOf(count).multiply(BigInteger.valueOf(burst))
             .compareTo(BigInteger.valueOf(MAX_COUNT_TIMES_BURST)) > 0) {

@@ -125,6 +125,9 @@ class LimitTest {
     assertThatThrownBy(() -> Limit.perDay(1).withBurst(200_000_000))
         .hasMessageStartingWith("burst × period / count (the time to refill the burst) must be"
             + " below 2^53 µs");
+    assertThatThrownBy(() -> Limit.perDay(2_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG))
+        .hasMessage("SLIDING_WINDOW_LOG keeps every admitted request, so count must be at most"
+            + " 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for larger counts");
     assertThat(Limit.perSecond(10_000_000).withBurst(100_000_000).capacity())
         .isEqualTo(100_000_000);
   }
