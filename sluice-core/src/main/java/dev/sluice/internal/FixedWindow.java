@@ -14,12 +14,17 @@ final class FixedWindow extends Transition {
   }
 
   @Override
-  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+  public int width() {
+    return 2;
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
     long w = windowStart(now);
     long used = 0;
-    if (s != null && s[0] >= w) {
-      w = s[0];
-      used = s[1];
+    if (s != null && s[o] >= w) {
+      w = s[o];
+      used = s[o + 1];
     }
     long end = w + p - now;
     if (k > c) {

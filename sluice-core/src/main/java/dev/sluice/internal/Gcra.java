@@ -19,12 +19,17 @@ final class Gcra extends Transition {
   }
 
   @Override
-  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+  public int width() {
+    return 2;
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
     long dm = 0; // debt d = max(tat, now) - now >= 0, as (dm, df)
     long df = 0;
-    if (s != null && Rate.compare(s[0], s[1], now, 0) > 0) {
-      dm = s[0] - now;
-      df = s[1];
+    if (s != null && Rate.compare(s[o], s[o + 1], now, 0) > 0) {
+      dm = s[o] - now;
+      df = s[o + 1];
     }
     if (k > b) {
       out.deny(remaining(dm, df), Rate.ceil(dm, df), Long.MAX_VALUE);

@@ -16,17 +16,22 @@ final class SlidingWindowCounter extends Transition {
   }
 
   @Override
-  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+  public int width() {
+    return 3;
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
     long w = windowStart(now);
     long prev = 0;
     long curr = 0;
     if (s != null) {
-      if (s[0] >= w) { // same window (or a clock that went back: keep the later window)
-        w = s[0];
-        prev = s[1];
-        curr = s[2];
-      } else if (s[0] == w - p) {
-        prev = s[2];
+      if (s[o] >= w) { // same window (or a clock that went back: keep the later window)
+        w = s[o];
+        prev = s[o + 1];
+        curr = s[o + 2];
+      } else if (s[o] == w - p) {
+        prev = s[o + 2];
       }
     }
     long elapsed = Math.max(0, now - w);

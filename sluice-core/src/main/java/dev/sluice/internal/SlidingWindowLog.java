@@ -16,8 +16,14 @@ final class SlidingWindowLog extends Transition {
     super(limit);
   }
 
+  /** Variable: the log lives in an array of its own (offset 0), grown as needed. */
   @Override
-  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+  public int width() {
+    return -1;
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
     long used = 0;
     int first = HEADER;
     int tail = HEADER;
@@ -66,7 +72,7 @@ final class SlidingWindowLog extends Transition {
   }
 
   @Override
-  public long[] commit(long @Nullable [] state, long now, long k, Outcome out) {
+  public long[] commit(long @Nullable [] state, int o, long now, long k, Outcome out) {
     long[] s = state;
     if (s == null) {
       s = new long[HEADER + 2 * (int) Math.min(c, 4)];

@@ -18,14 +18,19 @@ final class TokenBucket extends Transition {
   }
 
   @Override
-  public void evaluate(long @Nullable [] s, long now, long k, Outcome out) {
+  public int width() {
+    return 3;
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
     long tok = b;
     long bm = now; // base = (bm, bf)
     long bf = 0;
-    if (s != null && s[0] < b) {
-      tok = s[0];
-      long lm = s[1];
-      long lf = s[2];
+    if (s != null && s[o] < b) {
+      tok = s[o];
+      long lm = s[o + 1];
+      long lf = s[o + 2];
       if (Rate.compare(now, 0, lm, lf) <= 0) {
         bm = lm; // the clock is at or behind the base: nothing accrued
         bf = lf;

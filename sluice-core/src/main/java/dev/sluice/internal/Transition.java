@@ -44,22 +44,42 @@ public abstract class Transition {
   }
 
   /**
-   * Computes the decision for {@code permits} at {@code now} from {@code state} (null: the key
-   * has no state) into {@code out}, with the state to commit. Changes nothing.
+   * Longs of state this algorithm keeps at its offset of a shared array, or -1 when its state is
+   * variable-sized and lives in an array of its own (the sliding window log).
    */
-  public abstract void evaluate(long @Nullable [] state, long now, long permits, Outcome out);
+  public abstract int width();
+
+  /**
+   * Computes the decision for {@code permits} at {@code now} from the state at {@code
+   * state[offset...]} (null array: the key has no state) into {@code out}, with the state to
+   * commit. Changes nothing.
+   */
+  public abstract void evaluate(long @Nullable [] state, int offset, long now, long permits,
+      Outcome out);
+
+  /** {@link #evaluate(long[], int, long, long, Outcome)} for state at offset 0. */
+  public final void evaluate(long @Nullable [] state, long now, long permits, Outcome out) {
+    evaluate(state, 0, now, permits, out);
+  }
 
   /**
    * Writes the state proposed by the last {@link #evaluate} of {@code out} (which must have
-   * admitted a positive number of permits). Returns the state array to keep: {@code state}
-   * itself when it could be updated in place.
+   * admitted a positive number of permits) at {@code state[offset...]}. Returns the array to
+   * keep: {@code state} itself unless it had to be created or grown.
    */
-  public long[] commit(long @Nullable [] state, long now, long permits, Outcome out) {
-    long[] s = state != null ? state : new long[3];
-    s[0] = out.s0;
-    s[1] = out.s1;
-    s[2] = out.s2;
+  public long[] commit(long @Nullable [] state, int offset, long now, long permits, Outcome out) {
+    long[] s = state != null ? state : new long[offset + width()];
+    s[offset] = out.s0;
+    s[offset + 1] = out.s1;
+    if (width() > 2) {
+      s[offset + 2] = out.s2;
+    }
     return s;
+  }
+
+  /** {@link #commit(long[], int, long, long, Outcome)} for state at offset 0. */
+  public final long[] commit(long @Nullable [] state, long now, long permits, Outcome out) {
+    return commit(state, 0, now, permits, out);
   }
 
   /** Start of the epoch-aligned window of length {@code p} holding {@code now}. */

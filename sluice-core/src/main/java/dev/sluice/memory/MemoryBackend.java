@@ -24,11 +24,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Limiter state in this process's memory: exact and thread-safe, bounded in keys, and self-cleaning.
  *
- * <p><b>Concurrency.</b> Each key's state sits in its own cell, updated under that cell's monitor:
+ * <p><b>Concurrency.</b> Each key's state sits in one row of longs, updated under its monitor:
  * threads on different keys never contend, and all limits of a key change together or not at all.
  *
  * <p><b>Expiry.</b> Every state carries the time after which it equals "no state" (a full bucket,
- * an empty window). Such cells are removed by a little sweeping work done on each insertion, by a
+ * an empty window). Such keys are removed by a little sweeping work done on each insertion, by a
  * full sweep when the store is full, and by {@link #cleanUp()}. Removing them changes no answer.
  *
  * <p><b>Bound.</b> At most {@link Builder#maxKeys(long) maxKeys} keys are kept (default
@@ -138,29 +138,56 @@ public final class MemoryBackend implements Backend {
     return false;
   }
 
-  /** One key's state: a long[] per limit, guarded by this cell's monitor. */
-  private static final class Cell {
-    final long[] @Nullable [] states;
-    long expiresAt = Long.MAX_VALUE; // until the first decision sets it: a new cell is not expired
-    boolean dead;
+  /** {@code row[0]} of a key that was removed: whoever holds it must look the key up again. */
+  private static final long DEAD = Long.MIN_VALUE;
+  /** {@code row[0]} of a key inserted but not yet decided: it holds no state yet. */
+  private static final long FRESH = Long.MAX_VALUE;
 
-    Cell(int limits) {
-      this.states = new long[limits][];
+  /**
+   * A key's value when its limiter has sliding window logs, whose state grows: the fixed-size row
+   * plus one array per log. Otherwise the value is the row itself, a single {@code long[]}.
+   */
+  private static final class LogRow {
+    final long[] row;
+    final long[] @Nullable [] logs;
+
+    LogRow(long[] row, int logs) {
+      this.row = row;
+      this.logs = new long[logs][];
     }
   }
 
-  /** The keys of one limiter. */
+  /**
+   * The keys of one limiter. Each key maps to one row {@code [expiresAt, state of limit 0, state of
+   * limit 1, ...]} (plus logs, see {@link LogRow}), guarded by the value's monitor.
+   */
   private final class Table implements KeyedLimits {
     final Transition[] transitions;
-    final ConcurrentHashMap<String, Cell> map = new ConcurrentHashMap<>();
+    /** Offset of each limit's state in the row, or its index among the logs. */
+    final int[] offsets;
+    final int rowLength;
+    final int logCount;
+    final ConcurrentHashMap<String, Object> map = new ConcurrentHashMap<>();
     final AtomicBoolean sweeping = new AtomicBoolean();
-    @Nullable Iterator<Map.Entry<String, Cell>> cursor;
+    @Nullable Iterator<Map.Entry<String, Object>> cursor;
 
     Table(List<Limit> limits) {
       this.transitions = new Transition[limits.size()];
+      this.offsets = new int[limits.size()];
+      int next = 1;
+      int logs = 0;
       for (int i = 0; i < transitions.length; i++) {
-        transitions[i] = Transition.of(Objects.requireNonNull(limits.get(i)));
+        Transition t = Transition.of(Objects.requireNonNull(limits.get(i)));
+        transitions[i] = t;
+        if (t.width() < 0) {
+          offsets[i] = logs++;
+        } else {
+          offsets[i] = next;
+          next += t.width();
+        }
       }
+      this.rowLength = next;
+      this.logCount = logs;
     }
 
     @Override
@@ -174,11 +201,11 @@ public final class MemoryBackend implements Backend {
         outs[i] = new Outcome();
       }
       for (;;) {
-        Cell cell = map.get(key);
-        if (cell == null) {
+        Object value = map.get(key);
+        if (value == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
           for (int i = 0; i < transitions.length; i++) {
-            transitions[i].evaluate(null, now, permits, outs[i]);
+            transitions[i].evaluate(null, 0, now, permits, outs[i]);
           }
           if (permits == 0 || !Decisions.allAllowed(outs)) {
             return Decisions.combine(transitions, outs);
@@ -188,37 +215,59 @@ public final class MemoryBackend implements Backend {
             return Decision.degraded(whenFull == WhenFull.ALLOW, Decision.Reason.STORE_FULL,
                 transitions[0].limit());
           }
-          Cell fresh = new Cell(transitions.length);
-          cell = map.putIfAbsent(key, fresh);
-          if (cell != null) {
+          long[] row = new long[rowLength];
+          row[0] = FRESH;
+          Object fresh = logCount == 0 ? row : new LogRow(row, logCount);
+          value = map.putIfAbsent(key, fresh);
+          if (value != null) {
             size.decrementAndGet();
           } else {
-            cell = fresh;
+            value = fresh;
             sweepSome(now);
           }
         }
-        synchronized (cell) {
-          if (!cell.dead) {
-            return apply(cell, now, permits, outs);
+        synchronized (value) {
+          long[] row = rowOf(value);
+          if (row[0] != DEAD) {
+            return apply(key, value, row, now, permits, outs);
           }
         }
       }
     }
 
-    private Decision apply(Cell cell, long now, long permits, Outcome[] outs) {
-      long[][] states = cell.states;
+    private Decision apply(String key, Object value, long[] row, long now, long permits,
+        Outcome[] outs) {
+      boolean fresh = row[0] == FRESH;
+      long[] @Nullable [] logs = value instanceof LogRow lr ? lr.logs : null;
       for (int i = 0; i < transitions.length; i++) {
-        transitions[i].evaluate(states[i], now, permits, outs[i]);
+        Transition t = transitions[i];
+        if (t.width() < 0) {
+          t.evaluate(logs[offsets[i]], 0, now, permits, outs[i]);
+        } else {
+          t.evaluate(fresh ? null : row, offsets[i], now, permits, outs[i]);
+        }
       }
       boolean commit = permits > 0 && Decisions.allAllowed(outs);
+      if (fresh && !commit) { // nothing to store: drop the row (its inserter looks up again)
+        row[0] = DEAD;
+        if (map.remove(key, value)) {
+          size.decrementAndGet();
+        }
+        return Decisions.combine(transitions, outs);
+      }
       long ttl = 0;
       for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
         if (commit) {
-          states[i] = transitions[i].commit(states[i], now, permits, outs[i]);
+          if (t.width() < 0) {
+            logs[offsets[i]] = t.commit(logs[offsets[i]], 0, now, permits, outs[i]);
+          } else {
+            t.commit(row, offsets[i], now, permits, outs[i]);
+          }
         }
         ttl = Math.max(ttl, outs[i].resetAfter);
       }
-      cell.expiresAt = now + ttl;
+      row[0] = now + ttl;
       return Decisions.combine(transitions, outs);
     }
 
@@ -233,7 +282,7 @@ public final class MemoryBackend implements Backend {
         return;
       }
       try {
-        Iterator<Map.Entry<String, Cell>> it = cursor;
+        Iterator<Map.Entry<String, Object>> it = cursor;
         for (int i = 0; i < SWEEP_PER_INSERT; i++) {
           if (it == null || !it.hasNext()) {
             it = map.entrySet().iterator();
@@ -241,7 +290,7 @@ public final class MemoryBackend implements Backend {
               break;
             }
           }
-          Map.Entry<String, Cell> e = it.next();
+          Map.Entry<String, Object> e = it.next();
           expireIfDue(e.getKey(), e.getValue(), now);
         }
         cursor = it;
@@ -251,21 +300,26 @@ public final class MemoryBackend implements Backend {
     }
 
     void sweepAll(long now) {
-      map.forEach((key, cell) -> expireIfDue(key, cell, now));
+      map.forEach((key, value) -> expireIfDue(key, value, now));
     }
 
-    private void expireIfDue(String key, Cell cell, long now) {
-      synchronized (cell) {
-        if (cell.dead || cell.expiresAt > now) {
+    private void expireIfDue(String key, Object value, long now) {
+      synchronized (value) {
+        long[] row = rowOf(value);
+        if (row[0] == DEAD || row[0] > now) { // FRESH is MAX_VALUE: never due
           return;
         }
-        cell.dead = true;
+        row[0] = DEAD;
       }
-      if (map.remove(key, cell)) {
+      if (map.remove(key, value)) {
         size.decrementAndGet();
         expired.increment();
       }
     }
+  }
+
+  private static long[] rowOf(Object value) {
+    return value instanceof long[] row ? row : ((LogRow) value).row;
   }
 
   /** Settings of a {@link MemoryBackend}; each is validated when set. */
