@@ -1,0 +1,146 @@
+package dev.sluice.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Sluice's optional extensions: limits mapped to core Limits, and routes with actions. */
+class ExtensionsTest {
+
+  private static final String DIR = "src/test/resources/extensions/";
+  private static final RuleSet SHOP = RuleLoader.create().load(Path.of(DIR + "shop.yaml"));
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void severalLimitsWithAlgorithmAndBurstMapToCoreLimits() {
+    RuleMatch m = SHOP.match("shop", Descriptor.of("user", "42")).orElseThrow();
+    assertThat(m.coreLimits()).containsExactly(
+        Limit.ofMicros(10, Limit.Unit.SECOND.micros()).withAlgorithm(Algorithm.TOKEN_BUCKET)
+            .withBurst(20),
+        Limit.ofMicros(1000, Limit.Unit.DAY.micros()).withAlgorithm(Algorithm.FIXED_WINDOW));
+    assertThat(m.limits().get(0).burst()).hasValue(20);
+    assertThat(m.limits().get(1).burst()).isEmpty();
+    assertThat(m.limits().get(1).algorithm()).isEqualTo(Algorithm.FIXED_WINDOW);
+  }
+
+  @Test
+  void unitMultiplierAlgorithmNamesQuotaModeAndMetadata() {
+    RuleMatch m = SHOP.match("shop", Descriptor.of("api_key", "k1")).orElseThrow();
+    RuleLimit l = m.limits().get(0);
+    assertThat(l.unitMultiplier()).isEqualTo(5);
+    assertThat(l.limit()).contains(Limit.ofMicros(100, 5 * Limit.Unit.MINUTE.micros())
+        .withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+    assertThat(m.quotaMode()).isTrue();
+    assertThat(m.metadata()).isEqualTo(Map.of(
+        "service_with_quota", Map.of("name", "service_2"),
+        "weight", 3L, "ratio", 0.5, "tags", List.of("a", "b"), "enabled", true));
+  }
+
+  @Test
+  void routeActionsBuildDescriptorsFromTheRequest() {
+    RequestContext order = RequestContext.builder("post", "/pizza/margherita?size=l")
+        .clientAddress("10.0.0.7")
+        .header("Authorization", basic("alice", "secret"))
+        .build();
+    assertThat(SHOP.descriptorsFor("shop", order)).containsExactly(
+        Descriptor.of("route", "/pizza", "basic_auth_user", "alice"),
+        Descriptor.of("remote_address", "10.0.0.7", "path", "/pizza/margherita"));
+    List<RuleMatch> matches = SHOP.match("shop", order);
+    assertThat(matches).extracting(RuleMatch::counterKey).containsExactly(
+        "shop|route=/pizza|basic_auth_user=alice",
+        "shop|remote_address=10.0.0.7|path=/pizza/margherita");
+    assertThat(matches.get(0).coreLimits()).containsExactly(
+        Limit.ofMicros(3, Limit.Unit.MINUTE.micros()).withAlgorithm(Algorithm.GCRA));
+  }
+
+  @Test
+  void theFirstRouteCoveringMethodAndPathIsUsed() {
+    // GET is not covered by the /pizza/** route, so the catch-all route answers; x-tenant is
+    // absent and skipped.
+    RequestContext get = RequestContext.builder("GET", "/pizza/margherita")
+        .clientAddress("10.0.0.7").build();
+    assertThat(SHOP.domain("shop").orElseThrow().route(get).orElseThrow().path()).isEmpty();
+    assertThat(SHOP.descriptorsFor("shop", get)).containsExactly(
+        Descriptor.of("remote_address", "10.0.0.7", "path", "/pizza/margherita"));
+    RequestContext tenant = RequestContext.builder("GET", "/x").clientAddress("10.0.0.7")
+        .header("X-Tenant", "t1").build();
+    assertThat(SHOP.descriptorsFor("shop", tenant)).containsExactly(
+        Descriptor.of("remote_address", "10.0.0.7", "tenant", "t1", "path", "/x"));
+  }
+
+  @Test
+  void aDescriptorWhoseActionCannotApplyIsDropped() {
+    RequestContext anonymous = RequestContext.builder("PUT", "/pizza/x").build();
+    // No Authorization header and no client address: both descriptors are dropped.
+    assertThat(SHOP.descriptorsFor("shop", anonymous)).isEmpty();
+    assertThat(SHOP.match("shop", anonymous)).isEmpty();
+  }
+
+  @Test
+  void singleSegmentWildcardsHeadersAndHeaderValueMatch() {
+    RequestContext mobile = RequestContext.builder("GET", "/api/v1/items")
+        .header("x-api-key", "k1")
+        .header("User-Agent", "Mozilla/5.0 (iPhone) Mobile Safari")
+        .build();
+    assertThat(SHOP.descriptorsFor("shop", mobile)).containsExactly(
+        Descriptor.of("api_key", "k1"), Descriptor.of("header_match", "mobile"));
+    assertThat(SHOP.match("shop", mobile)).extracting(m -> m.limits().get(0).requestsPerUnit())
+        .containsExactly(100L, 7L);
+
+    RequestContext desktop = RequestContext.builder("GET", "/api/v1/items")
+        .header("X-User", "bob").header("User-Agent", "Desktop").build();
+    assertThat(SHOP.descriptorsFor("shop", desktop)).containsExactly(Descriptor.of("user", "bob"));
+
+    // '*' does not cross '/': this path falls through to the catch-all route.
+    RequestContext deeper = RequestContext.builder("GET", "/api/v1/x/items")
+        .clientAddress("10.0.0.1").header("x-api-key", "k1").build();
+    assertThat(SHOP.descriptorsFor("shop", deeper)).containsExactly(
+        Descriptor.of("remote_address", "10.0.0.1", "path", "/api/v1/x/items"));
+  }
+
+  @Test
+  void routesRenderInTheTree() {
+    assertThat(SHOP.render()).contains(
+        "  route POST,PUT /pizza/**\n"
+            + "    descriptor: generic_key route=/pizza, basic_auth_user -> basic_auth_user\n"
+            + "    descriptor: remote_address -> remote_address, path -> path\n"
+            + "  route GET /api/*/items\n"
+            + "    descriptor: api_key(X-Api-Key) -> api_key\n"
+            + "    descriptor: request_headers(x-user) -> user\n"
+            + "    descriptor: header_value_match(user-agent contains_match Mobile)"
+            + " -> header_match=mobile\n"
+            + "  route * /**\n");
+  }
+
+  @Test
+  void routeProblemsAreReportedWithTheirPaths() {
+    InvalidRulesException e = catchThrowableOfType(InvalidRulesException.class,
+        () -> RuleLoader.create().load(Path.of(DIR + "route_errors.yaml")));
+    String f = DIR + "route_errors.yaml:";
+    assertThat(e.errors()).extracting(RuleError::toString).containsExactly(
+        f + "3:11: routes > routes[0]: path must start with '/', was 'api/*'",
+        f + "4:19: routes > routes[0]: invalid HTTP method 'PO ST'",
+        f + "7:13: routes > routes[0] > rate_limits[0].actions[0]: config error, unknown key"
+            + " 'remote_adress'; did you mean 'remote_address'?",
+        f + "8:30: routes > routes[0] > rate_limits[0].actions[1].request_headers: header_name"
+            + " is missing",
+        f + "9:13: routes > routes[0] > rate_limits[0].actions[2]: an action has exactly one"
+            + " type, found generic_key and path",
+        f + "14:19: routes > routes[0] > rate_limits[0].actions[3].header_value_match.headers[0]:"
+            + " a header matcher has at most one of exact_match, prefix_match, suffix_match,"
+            + " contains_match, present_match, safe_regex_match",
+        f + "17:18: routes > routes[1]: a route needs rate_limits: a list of {actions: [...]}");
+  }
+}
