@@ -31,10 +31,14 @@ public final class Limit {
   public static final Duration MAX_PERIOD = Duration.ofDays(36_500);
 
   /**
-   * Largest {@code count × burst} accepted. Keeps every intermediate value of the algorithms an
-   * integer below 2^53, so Java {@code long}s and Redis Lua doubles give the same answers.
+   * Largest integer every algorithm value stays within (2^53), so Java {@code long}s and Redis Lua
+   * doubles give the same answers. Bounds the count, and for buckets {@code burst × count /
+   * gcd(count, period)}.
    */
-  public static final long MAX_COUNT_TIMES_BURST = 1L << 53;
+  public static final long MAX_EXACT = 1L << 53;
+
+  /** Largest time to refill a burst (2^52 µs), so absolute bucket times stay below 2^53 µs. */
+  private static final long MAX_REFILL_MICROS = 1L << 52;
 
   /**
    * Largest count for {@link Algorithm#SLIDING_WINDOW_LOG}, which remembers every admitted request
@@ -78,19 +82,30 @@ public final class Limit {
               + MAX_SLIDING_LOG_COUNT + ", was " + count + "; use SLIDING_WINDOW_COUNTER for"
               + " larger counts");
     }
-    if (BigInteger.valueOf(count).multiply(BigInteger.valueOf(burst))
-            .compareTo(BigInteger.valueOf(MAX_COUNT_TIMES_BURST)) > 0) {
-      throw new IllegalArgumentException(
-          "count × burst must be at most 2^53 (" + MAX_COUNT_TIMES_BURST + "), was " + count
-              + " × " + burst);
+    if (count > MAX_EXACT) {
+      throw new IllegalArgumentException("count must be at most 2^53 (" + MAX_EXACT + "), was "
+          + count);
     }
-    // Time to refill the whole burst must stay below 2^53 µs (~285 years) for the same reason.
-    if (BigInteger.valueOf(burst).multiply(BigInteger.valueOf(periodMicros))
-            .divide(BigInteger.valueOf(count))
-            .compareTo(BigInteger.valueOf(MAX_COUNT_TIMES_BURST)) >= 0) {
-      throw new IllegalArgumentException(
-          "burst × period / count (the time to refill the burst) must be below 2^53 µs, was "
-              + burst + " × " + Durations.ofMicros(periodMicros) + " / " + count);
+    if (algorithm.hasBurst()) {
+      // Buckets measure time in fractions 1/c of a microsecond, c = count / gcd(period, count):
+      // burst × c bounds every product, and the refill time bounds absolute times.
+      BigInteger c = BigInteger.valueOf(count)
+          .divide(BigInteger.valueOf(periodMicros).gcd(BigInteger.valueOf(count)));
+      if (c.multiply(BigInteger.valueOf(burst)).compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
+        throw new IllegalArgumentException(
+            "burst × count / gcd(count, period in µs) must be at most 2^53 (" + MAX_EXACT
+                + ") for exact arithmetic, was " + burst + " × " + c + " (count " + count
+                + " per " + periodMicros + " µs); use a count that divides the period more"
+                + " evenly, or a smaller burst");
+      }
+      if (BigInteger.valueOf(burst).multiply(BigInteger.valueOf(periodMicros))
+              .divide(BigInteger.valueOf(count))
+              .compareTo(BigInteger.valueOf(MAX_REFILL_MICROS)) >= 0) {
+        throw new IllegalArgumentException(
+            "burst × period / count (the time to refill the burst) must be below 2^52 µs"
+                + " (about 142 years), was " + burst + " × " + Durations.ofMicros(periodMicros)
+                + " / " + count);
+      }
     }
     if (name != null && name.isBlank()) {
       throw new IllegalArgumentException("name must not be blank, was \"" + name + "\"");
@@ -115,9 +130,28 @@ public final class Limit {
         null);
   }
 
+  /**
+   * {@code count} permits per {@code period} counted by {@code algorithm}: the way to build a limit
+   * whose count is only valid for that algorithm (e.g. a fixed window of 2^40).
+   */
+  public static Limit of(long count, Duration period, Algorithm algorithm) {
+    Objects.requireNonNull(period, "period must not be null");
+    Objects.requireNonNull(algorithm, "algorithm must not be null");
+    return new Limit(count, Durations.toMicros(period, "period"), count, algorithm, null);
+  }
+
   /** {@code count} permits per {@code periodMicros} microseconds. */
   public static Limit ofMicros(long count, long periodMicros) {
     return new Limit(count, periodMicros, count, Algorithm.TOKEN_BUCKET, null);
+  }
+
+  /**
+   * Every field at once, validated once: for callers that map configuration (rules files) and
+   * must not trip over the bounds of an intermediate limit.
+   */
+  public static Limit ofMicros(long count, long periodMicros, long burst, Algorithm algorithm) {
+    Objects.requireNonNull(algorithm, "algorithm must not be null");
+    return new Limit(count, periodMicros, burst, algorithm, null);
   }
 
   /** {@code count} permits per second. */

@@ -119,12 +119,26 @@ class LimitTest {
 
   @Test
   void valuesBeyondExactArithmeticAreRejected() {
-    assertThatThrownBy(() -> Limit.perSecond(1L << 27).withBurst(1L << 27))
-        .hasMessage("count × burst must be at most 2^53 (9007199254740992), was 134217728 ×"
-            + " 134217728");
-    assertThatThrownBy(() -> Limit.perDay(1).withBurst(200_000_000))
+    assertThatThrownBy(
+            () -> Limit.ofMicros(999_999_937, 1_000_000, 10_000_000, Algorithm.TOKEN_BUCKET))
+        .hasMessage("burst × count / gcd(count, period in µs) must be at most 2^53"
+            + " (9007199254740992) for exact arithmetic, was 10000000 × 999999937 (count"
+            + " 999999937 per 1000000 µs); use a count that divides the period more evenly, or a"
+            + " smaller burst");
+    // Round numbers reduce: 10^9 per day is 5 fractions of a µs, whatever the burst.
+    assertThat(Limit.perDay(1_000_000_000).withBurst(1_000_000_000).burst())
+        .isEqualTo(1_000_000_000);
+    assertThat(Limit.of(1L << 40, Duration.ofSeconds(1), Algorithm.FIXED_WINDOW).count())
+        .isEqualTo(1L << 40);
+    assertThat(Limit.ofMicros(999_999_937, 1_000_000, 9_000_000, Algorithm.GCRA).burst())
+        .isEqualTo(9_000_000);
+    assertThat(Limit.ofMicros(999_999_937, 1_000_000, 999_999_937, Algorithm.FIXED_WINDOW).count())
+        .isEqualTo(999_999_937);
+    assertThatThrownBy(() -> Limit.of(1L << 54, Duration.ofDays(1), Algorithm.FIXED_WINDOW))
+        .hasMessage("count must be at most 2^53 (9007199254740992), was 18014398509481984");
+    assertThatThrownBy(() -> Limit.perDay(1).withBurst(60_000))
         .hasMessageStartingWith("burst × period / count (the time to refill the burst) must be"
-            + " below 2^53 µs");
+            + " below 2^52 µs (about 142 years)");
     assertThatThrownBy(() -> Limit.perDay(2_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG))
         .hasMessage("SLIDING_WINDOW_LOG keeps every admitted request, so count must be at most"
             + " 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for larger counts");

@@ -40,8 +40,8 @@ final class Gcra extends Transition {
     if (Rate.compare(dm, df, am, af) <= 0) {
       long nm = dm + t.micros(k);
       long nf = df + t.fraction(k);
-      if (nf >= c) {
-        nf -= c;
+      if (nf >= t.c) {
+        nf -= t.c;
         nm++;
       }
       out.allow(remaining(nm, nf), Rate.ceil(nm, nf));
@@ -50,7 +50,7 @@ final class Gcra extends Transition {
       long rm = dm - am;
       long rf = df - af;
       if (rf < 0) {
-        rf += c;
+        rf += t.c;
         rm--;
       }
       out.deny(remaining(dm, df), Rate.ceil(dm, df), Rate.ceil(rm, rf));
@@ -62,7 +62,7 @@ final class Gcra extends Transition {
     long m = t.micros(b) - dm;
     long f = t.fraction(b) - df;
     if (f < 0) {
-      f += c;
+      f += t.c;
       m--;
     }
     return m < 0 ? 0 : t.floorDivT(m, f, b);

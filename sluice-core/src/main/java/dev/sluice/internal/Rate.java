@@ -2,19 +2,31 @@ package dev.sluice.internal;
 
 /**
  * Exact arithmetic on times that are multiples of the emission interval {@code T = period / count},
- * which is rarely a whole number of microseconds. A time is a pair {@code (m, f)} meaning
- * {@code m + f / count} µs with {@code 0 <= f < count}; with {@code T = q + r / count} every
- * product {@code n × T} for {@code n <= burst} stays below 2^53. Immutable and shared.
+ * which is rarely a whole number of microseconds. With {@code g = gcd(period, count)} and {@code c =
+ * count / g}, {@code T = q + r / c} in lowest terms, and a time is a pair {@code (m, f)} meaning
+ * {@code m + f / c} µs with {@code 0 <= f < c}. {@link dev.sluice.Limit} bounds {@code burst × c}
+ * by 2^53, so every product {@code n × T} for {@code n <= burst} stays exact. Immutable, shared.
  */
 final class Rate {
+  /** Denominator of every fraction: count / gcd(period, count). */
   final long c;
   final long q;
   final long r;
 
   Rate(long count, long periodMicros) {
-    this.c = count;
+    long g = gcd(periodMicros, count);
+    this.c = count / g;
     this.q = periodMicros / count;
-    this.r = periodMicros % count;
+    this.r = periodMicros % count / g;
+  }
+
+  static long gcd(long a, long b) {
+    while (b != 0) {
+      long t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
   }
 
   /** Whole microseconds of {@code n × T}. */

@@ -36,7 +36,7 @@ final class TokenBucket extends Transition {
         bf = lf;
       } else {
         long em = lf == 0 ? now - lm : now - lm - 1; // elapsed = now - base, exact
-        long ef = lf == 0 ? 0 : c - lf;
+        long ef = lf == 0 ? 0 : t.c - lf;
         if (!t.exceeds(b - tok, em, ef)) {
           tok = b; // refilled
         } else {
@@ -44,8 +44,8 @@ final class TokenBucket extends Transition {
           tok += n;
           bm = lm + t.micros(n);
           bf = lf + t.fraction(n);
-          if (bf >= c) {
-            bf -= c;
+          if (bf >= t.c) {
+            bf -= t.c;
             bm++;
           }
         }

@@ -5,14 +5,16 @@ import java.util.List;
 
 /**
  * Where limiter state lives (process memory, Redis...). A backend hands out one {@link
- * KeyedLimits} per set of limits; two sets never share state even for equal keys.
+ * KeyedLimits} per set of limits.
+ *
+ * <p>State is identified by the key together with each limit's identity (algorithm, count,
+ * period, burst, name). A store private to the process (memory) keeps every {@link #open} call
+ * independent; a shared store (Redis) deliberately shares state between limiters with equal
+ * limits and namespace — that is how several processes enforce one limit.
  */
 public interface Backend extends AutoCloseable {
 
-  /**
-   * The evaluator for {@code limits} (non-empty, already validated by {@link Limit}). Keys of
-   * different calls to this method are independent.
-   */
+  /** The evaluator for {@code limits} (non-empty, each already validated by {@link Limit}). */
   KeyedLimits open(List<Limit> limits);
 
   /** Releases connections and state; limiters opened from this backend stop working. */

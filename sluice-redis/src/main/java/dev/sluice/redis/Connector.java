@@ -1,0 +1,142 @@
+package dev.sluice.redis;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Owns the Lettuce client and its one shared connection (standalone, Sentinel or Cluster).
+ * Connects asynchronously, so a Redis that is down at start costs no exception; a failed attempt
+ * is retried by the next call that the circuit breaker lets through. Once connected, Lettuce
+ * reconnects by itself (every 10–250 ms) and commands issued while disconnected fail at once
+ * instead of queueing, so the failure policy answers them.
+ */
+final class Connector implements AutoCloseable {
+
+  private final RedisTarget target;
+  private final ClientResources resources;
+  private final AbstractRedisClient client;
+  private final AtomicReference<CompletableFuture<Connected>> current = new AtomicReference<>();
+  private volatile boolean closed;
+
+  /** A live connection and its scripting commands. */
+  record Connected(StatefulConnection<String, String> connection,
+      RedisScriptingAsyncCommands<String, String> commands) {}
+
+  Connector(RedisTarget target, Duration connectTimeout) {
+    this.target = target;
+    this.resources = ClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(2)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(250), 2,
+            TimeUnit.MILLISECONDS))
+        .build();
+    SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout)
+        .keepAlive(true).tcpNoDelay(true).build();
+    // Lettuce's own timeout only reaps commands stuck on a hung server; callers have their own.
+    TimeoutOptions timeouts = TimeoutOptions.enabled(target.uris.get(0).getTimeout());
+    if (target.kind == RedisTarget.Kind.CLUSTER) {
+      RedisClusterClient cluster = RedisClusterClient.create(resources, target.uris);
+      cluster.setOptions(ClusterClientOptions.builder()
+          .socketOptions(socket)
+          .timeoutOptions(timeouts)
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+              .enablePeriodicRefresh(Duration.ofSeconds(1))
+              .enableAllAdaptiveRefreshTriggers()
+              .adaptiveRefreshTriggersTimeout(Duration.ofMillis(100))
+              .refreshTriggersReconnectAttempts(1)
+              .build())
+          .build());
+      this.client = cluster;
+    } else {
+      RedisClient single = RedisClient.create(resources);
+      single.setOptions(ClientOptions.builder()
+          .socketOptions(socket)
+          .timeoutOptions(timeouts)
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .build());
+      this.client = single;
+    }
+  }
+
+  /** The connection, connecting (again) if there is none or the last attempt failed. */
+  CompletableFuture<Connected> connection() {
+    CompletableFuture<Connected> f = current.get();
+    if (f != null && !f.isCompletedExceptionally()) {
+      return f;
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("RedisBackend is closed"));
+    }
+    CompletableFuture<Connected> fresh = new CompletableFuture<>();
+    if (!current.compareAndSet(f, fresh)) {
+      CompletableFuture<Connected> won = current.get();
+      return won != null ? won : connection();
+    }
+    connect().whenComplete((c, e) -> {
+      if (e != null) {
+        fresh.completeExceptionally(e);
+      } else if (closed) {
+        c.connection().closeAsync();
+        fresh.completeExceptionally(new IllegalStateException("RedisBackend is closed"));
+      } else {
+        fresh.complete(c);
+      }
+    });
+    return fresh;
+  }
+
+  private CompletableFuture<Connected> connect() {
+    try {
+      if (client instanceof RedisClusterClient cluster) {
+        // connectAsync needs the slot map first; loading it asynchronously keeps callers unblocked.
+        return cluster.refreshPartitionsAsync().toCompletableFuture()
+            .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
+            .thenApply((StatefulRedisClusterConnection<String, String> c) ->
+                new Connected(c, c.async()));
+      }
+      RedisClient single = (RedisClient) client;
+      return single.connectAsync(StringCodec.UTF8, target.uris.get(0)).toCompletableFuture()
+          .thenApply((StatefulRedisConnection<String, String> c) -> new Connected(c, c.async()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The connection if established, else null (no connection attempt). */
+  @Nullable Connected connectedNow() {
+    CompletableFuture<Connected> f = current.get();
+    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    CompletableFuture<Connected> f = current.getAndSet(null);
+    if (f != null) {
+      f.thenAccept(c -> c.connection().close()); // now if connected, else once it is
+    }
+    client.shutdown(0, 2, TimeUnit.SECONDS);
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+}

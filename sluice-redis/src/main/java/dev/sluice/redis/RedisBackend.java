@@ -1,0 +1,329 @@
+package dev.sluice.redis;
+
+import dev.sluice.Clock;
+import dev.sluice.Limit;
+import dev.sluice.memory.MemoryBackend;
+import dev.sluice.spi.Backend;
+import dev.sluice.spi.KeyedLimits;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Limiter state in Redis (standalone, Sentinel or Cluster), shared by every process that uses the
+ * same server and key prefix.
+ *
+ * <pre>{@code
+ * RedisBackend redis = RedisBackend.builder("redis://localhost:6379")
+ *     .failurePolicy(FailurePolicy.LOCAL_FALLBACK)
+ *     .build();
+ * RateLimiter limiter = RateLimiter.create(redis, Limit.parseAll("10/second;1000/day"));
+ * }</pre>
+ *
+ * <p><b>Exactness.</b> Each decision is one Lua script call that evaluates every limit of the key
+ * atomically and all-or-nothing, with the same integer arithmetic as the in-memory backend: for the
+ * same times and permits, both give identical decisions. Time is the Redis server's ({@code TIME})
+ * unless {@link Builder#clock(Clock)} sets a caller clock. Every key written expires when its state
+ * would equal "no state". Decisions queued while a call is in flight are {@link
+ * Builder#coalescing(boolean) coalesced} into the next call: one script evaluates many decisions.
+ *
+ * <p><b>Sharing.</b> Limiters with equal limits and the same {@link Builder#keyPrefix(String) key
+ * prefix} share state for equal keys, in this process and in others: that is what makes the limit
+ * global. Give limiters that must stay independent different limit names or prefixes.
+ *
+ * <p><b>Failures.</b> When Redis does not answer within {@link Builder#timeout(Duration)}, or is
+ * down, the {@link FailurePolicy} answers instead; after {@link Builder#circuitBreaker(int,
+ * Duration) a few} consecutive failures, calls stop trying Redis for a short while (no timeout per
+ * call), then one probe checks whether it is back. Recovery is automatic. Degraded decisions are
+ * counted ({@link #degradedDecisions()}) and logged once per outage, not per call.
+ */
+public final class RedisBackend implements Backend {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
+  private static final long REMIND_NANOS = Duration.ofMinutes(1).toNanos();
+
+  final RedisTarget target;
+  final Connector connector;
+  final String keyPrefix;
+  final @Nullable Clock clock;
+  final FailurePolicy policy;
+  final long timeoutNanos;
+  final long ttlMarginMillis;
+  final CircuitBreaker breaker;
+  final boolean coalesce;
+  private final @Nullable MemoryBackend fallback;
+  private final LongAdder degraded = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final AtomicBoolean healthy = new AtomicBoolean(true);
+  private final AtomicLong lastWarn = new AtomicLong();
+  private final LongAdder degradedThisOutage = new LongAdder();
+  private volatile boolean closed;
+
+  private RedisBackend(Builder b, RedisTarget target) {
+    this.target = target;
+    this.keyPrefix = b.keyPrefix;
+    this.clock = b.clock;
+    this.policy = b.policy;
+    this.timeoutNanos = b.timeout.toNanos();
+    this.ttlMarginMillis = b.clock == null ? 0 : b.clockSkew.toMillis();
+    this.breaker = new CircuitBreaker(b.breakerFailures, b.breakerOpenFor.toNanos());
+    this.coalesce = b.coalesce;
+    this.fallback = b.policy == FailurePolicy.LOCAL_FALLBACK
+        ? MemoryBackend.builder().clock(b.clock != null ? b.clock : Clock.system()).build()
+        : null;
+    this.connector = new Connector(target, b.connectTimeout);
+  }
+
+  /** A backend for {@code uri} with the default settings (see {@link Builder}). */
+  public static RedisBackend create(String uri) {
+    return builder(uri).build();
+  }
+
+  /**
+   * A builder for the Redis at {@code uri}: {@code redis://[[user:]password@]host[:port][/db]},
+   * {@code rediss://...} (TLS), {@code redis-sentinel://host:port,host:port[/db]#master}, or
+   * {@code redis-cluster://host:port,host:port} (seed nodes); TLS variants {@code
+   * rediss-sentinel://} and {@code rediss-cluster://}.
+   */
+  public static Builder builder(String uri) {
+    return new Builder(Objects.requireNonNull(uri, "uri must not be null"));
+  }
+
+  @Override
+  public KeyedLimits open(List<Limit> limits) {
+    if (closed) {
+      throw new IllegalStateException("this RedisBackend is closed");
+    }
+    KeyedLimits local = fallback != null ? fallback.open(limits) : null;
+    return new RedisLimits(this, limits, local);
+  }
+
+  /** Decisions answered by the failure policy instead of Redis, since this backend was built. */
+  public long degradedDecisions() {
+    return degraded.sum();
+  }
+
+  /** Redis calls that failed or timed out. */
+  public long failures() {
+    return failures.sum();
+  }
+
+  /** Whether the circuit breaker currently keeps calls away from Redis. */
+  public boolean circuitOpen() {
+    return breaker.state() != CircuitBreaker.State.CLOSED;
+  }
+
+  /** The failure policy in force. */
+  public FailurePolicy failurePolicy() {
+    return policy;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    connector.close();
+    if (fallback != null) {
+      fallback.close();
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void onSuccess() {
+    breaker.onSuccess();
+    if (!healthy.get() && healthy.compareAndSet(false, true)) {
+      LOG.info("Redis {} is back; {} decisions were answered by {} meanwhile", target,
+          degradedThisOutage.sumThenReset(), policy);
+    }
+  }
+
+  void onFailure(Throwable error) {
+    failures.increment();
+    breaker.onFailure();
+    if (healthy.compareAndSet(true, false)) {
+      lastWarn.set(System.nanoTime());
+      LOG.warn("Redis {} unavailable ({}); answering {} until it is back", target,
+          describe(error), policy);
+    }
+  }
+
+  void onDegraded() {
+    degraded.increment();
+    degradedThisOutage.increment();
+    long last = lastWarn.get();
+    long now = System.nanoTime();
+    if (!healthy.get() && now - last > REMIND_NANOS && lastWarn.compareAndSet(last, now)) {
+      LOG.warn("Redis {} still unavailable; {} decisions answered by {} so far", target,
+          degradedThisOutage.sum(), policy);
+    }
+  }
+
+  /** One line: the root cause's type and message, never a stack trace. */
+  static String describe(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof TimeoutException) {
+      return "no answer within the per-call timeout";
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String msg = root.getMessage();
+    return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg.lines().findFirst()
+        .orElse(""));
+  }
+
+  @Override
+  public String toString() {
+    return "RedisBackend[" + target + ", " + policy + "]";
+  }
+
+  /** Settings of a {@link RedisBackend}; each is validated when set. */
+  public static final class Builder {
+    private final String uri;
+    private String keyPrefix = "sluice:";
+    private @Nullable Clock clock;
+    private FailurePolicy policy = FailurePolicy.FAIL_OPEN;
+    private Duration timeout = Duration.ofMillis(50);
+    private Duration connectTimeout = Duration.ofSeconds(1);
+    private int breakerFailures = 5;
+    private Duration breakerOpenFor = Duration.ofMillis(250);
+    private Duration clockSkew = Duration.ofSeconds(10);
+    private boolean coalesce = true;
+
+    private Builder(String uri) {
+      this.uri = uri;
+    }
+
+    /**
+     * Prepended to every key (default {@code "sluice:"}); must not contain <code>{</code> or
+     * <code>}</code>.
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
+      KeyLayout.checkPrefix(keyPrefix);
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * Decide at this clock's time instead of the Redis server's (tests with a {@link
+     * dev.sluice.ManualClock}, or client-clock mode). Keys then live {@link
+     * #clockSkewAllowance(Duration)} longer than their state needs, in case this clock runs behind
+     * the server's.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock must not be null");
+      return this;
+    }
+
+    /** Extra key lifetime when a caller {@link #clock(Clock)} is used (default 10 s). */
+    public Builder clockSkewAllowance(Duration allowance) {
+      Objects.requireNonNull(allowance, "clockSkewAllowance must not be null");
+      if (allowance.isNegative()) {
+        throw new IllegalArgumentException("clockSkewAllowance must be >= 0, was " + allowance);
+      }
+      this.clockSkew = allowance;
+      return this;
+    }
+
+    /** What to answer when Redis cannot (default {@link FailurePolicy#FAIL_OPEN}). */
+    public Builder failurePolicy(FailurePolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "failurePolicy must not be null");
+      return this;
+    }
+
+    /** The longest a decision waits for Redis before the failure policy answers (default 50 ms). */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout must not be null");
+      if (timeout.isNegative() || timeout.isZero()
+          || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("timeout must be in (0, 10 minutes], was " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How long connecting to Redis may take (default 1 s). */
+    public Builder connectTimeout(Duration connectTimeout) {
+      Objects.requireNonNull(connectTimeout, "connectTimeout must not be null");
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException("connectTimeout must be positive, was "
+            + connectTimeout);
+      }
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /**
+     * Whether decisions that queue while a script call is in flight leave together in the next
+     * call (default true). Each is still exact and in arrival order; a lone request never waits.
+     * Off: one script call per decision, all pipelined on the shared connection.
+     */
+    public Builder coalescing(boolean coalesce) {
+      this.coalesce = coalesce;
+      return this;
+    }
+
+    /**
+     * Opens the circuit after {@code consecutiveFailures} failed calls in a row, for {@code
+     * openFor}, then probes with one call (defaults: 5 failures, 250 ms).
+     */
+    public Builder circuitBreaker(int consecutiveFailures, Duration openFor) {
+      Objects.requireNonNull(openFor, "openFor must not be null");
+      if (consecutiveFailures < 1) {
+        throw new IllegalArgumentException("consecutiveFailures must be >= 1, was "
+            + consecutiveFailures);
+      }
+      if (openFor.isNegative() || openFor.isZero()) {
+        throw new IllegalArgumentException("openFor must be positive, was " + openFor);
+      }
+      this.breakerFailures = consecutiveFailures;
+      this.breakerOpenFor = openFor;
+      return this;
+    }
+
+    /**
+     * The backend, connected. Waits at most the connect timeout for Redis and never fails for
+     * want of it: if it is unreachable, decisions follow the failure policy (one log line says so)
+     * until it answers.
+     *
+     * @throws IllegalArgumentException if the URI is malformed, naming the part that is wrong
+     */
+    public RedisBackend build() {
+      // Lettuce reaps commands stuck on a hung server after this; decisions give up far earlier.
+      Duration lettuceTimeout = timeout.multipliedBy(20).compareTo(Duration.ofSeconds(1)) > 0
+          ? timeout.multipliedBy(20) : Duration.ofSeconds(1);
+      RedisTarget target = RedisTarget.parse(uri, lettuceTimeout);
+      RedisBackend backend = new RedisBackend(this, target);
+      try {
+        backend.connector.connection()
+            .get(connectTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        backend.onFailure(e); // one log line; decisions follow the policy until Redis answers
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return backend;
+    }
+  }
+}

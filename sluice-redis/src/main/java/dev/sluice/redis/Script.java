@@ -1,0 +1,82 @@
+package dev.sluice.redis;
+
+import dev.sluice.Algorithm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Lua script for one combination of algorithms: the shared arithmetic ({@code common.lua}),
+ * one file per algorithm used, and the driver ({@code decide.lua}) that applies a key's limits
+ * all-or-nothing. So a limiter with one algorithm runs a script holding only that algorithm.
+ */
+final class Script {
+
+  private static final Map<Set<Algorithm>, Script> CACHE = new ConcurrentHashMap<>();
+
+  final String text;
+  /** SHA-1 of the text, as EVALSHA wants it. */
+  final String sha;
+
+  private Script(String text) {
+    this.text = text;
+    this.sha = sha1(text);
+  }
+
+  /** The script evaluating limits of these algorithms. */
+  static Script forAlgorithms(Set<Algorithm> algorithms) {
+    return CACHE.computeIfAbsent(EnumSet.copyOf(algorithms), Script::assemble);
+  }
+
+  /** The code the script uses for {@code algorithm} (its {@code ALG[code]} entry). */
+  static int code(Algorithm algorithm) {
+    return algorithm.ordinal() + 1;
+  }
+
+  private static Script assemble(Set<Algorithm> algorithms) {
+    StringBuilder sb = new StringBuilder(resource("common.lua"));
+    for (Algorithm a : algorithms) {
+      sb.append('\n').append(resource(fileOf(a)));
+    }
+    sb.append('\n').append(resource("decide.lua"));
+    return new Script(sb.toString());
+  }
+
+  private static String fileOf(Algorithm a) {
+    return switch (a) {
+      case TOKEN_BUCKET -> "token_bucket.lua";
+      case GCRA -> "gcra.lua";
+      case FIXED_WINDOW -> "fixed_window.lua";
+      case SLIDING_WINDOW_LOG -> "sliding_window_log.lua";
+      case SLIDING_WINDOW_COUNTER -> "sliding_window_counter.lua";
+    };
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Script.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script resource dev/sluice/redis/" + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1(String text) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required by every JVM", e);
+    }
+  }
+}

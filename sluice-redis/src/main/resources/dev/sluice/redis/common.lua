@@ -1,0 +1,143 @@
+-- Sluice: exact integer arithmetic on Lua numbers (doubles, exact below 2^53), a port of
+-- dev.sluice.internal.Rate and MulDiv. Every value handled here is an integer below 2^53 in
+-- magnitude (Limit's bounds), so these functions give the same answers as Java's longs.
+
+local NEVER = -1 -- retryAfter of a request that can never fit (Long.MAX_VALUE in Java)
+local ALG = {}   -- algorithm code -> {eval, commit, decode, encode}
+
+-- floor(a / b) for b > 0 and |a| + b <= 2^53, corrected for the rounding of the double quotient.
+local function idiv(a, b)
+  local q = math.floor(a / b)
+  local r = a - q * b
+  if r < 0 then
+    q = q - 1
+  elseif r >= b then
+    q = q + 1
+  end
+  return q
+end
+
+-- a - floor(a / b) * b, always in [0, b) (Math.floorMod).
+local function fmod(a, b)
+  return a - idiv(a, b) * b
+end
+
+-- Greatest common divisor of two positive integers (Euclid; fmod is exact).
+local function gcd(a, b)
+  while b ~= 0 do
+    a, b = b, fmod(a, b)
+  end
+  return a
+end
+
+-- The time n x T, T = period / count = q + r / c, as (m, f): m + f / c microseconds.
+local function times(n, c, q, r)
+  local nr = n * r
+  local d = idiv(nr, c)
+  return n * q + d, nr - d * c
+end
+
+local function cmp(m1, f1, m2, f2)
+  if m1 ~= m2 then
+    if m1 < m2 then return -1 end
+    return 1
+  end
+  if f1 < f2 then return -1 end
+  if f1 > f2 then return 1 end
+  return 0
+end
+
+local function ceilt(m, f)
+  if f > 0 then return m + 1 end
+  return m
+end
+
+-- floor((xm + xf / c) / T) for a time below (max + 1) x T: a double estimate, then exact steps.
+local function floor_div_t(xm, xf, max, c, q, r)
+  local est = (xm * c + xf) / (q * c + r)
+  local n
+  if est >= max then
+    n = max
+  else
+    n = math.max(0, math.floor(est))
+  end
+  local m, f = times(n, c, q, r)
+  while n > 0 and cmp(m, f, xm, xf) > 0 do
+    n = n - 1
+    m, f = times(n, c, q, r)
+  end
+  while n < max do
+    m, f = times(n + 1, c, q, r)
+    if cmp(m, f, xm, xf) > 0 then break end
+    n = n + 1
+  end
+  return n
+end
+
+local TWO53 = 9007199254740992
+
+-- (floor(a * b / d), a * b mod d) for 0 <= a < d < 2^53 and 0 <= b < 2^53: the product may
+-- exceed 2^53, so b is reduced modulo d and the rest is binary long multiplication modulo d.
+local function muldiv(a, b, d)
+  local p = a * b
+  if p < TWO53 then
+    local q = idiv(p, d)
+    return q, p - q * d
+  end
+  local qb = idiv(b, d)
+  local rb = b - qb * d
+  local a0 = a
+  local bits, n = {}, 0
+  while a > 0 do
+    local h = math.floor(a / 2)
+    n = n + 1
+    bits[n] = a - 2 * h
+    a = h
+  end
+  local q, rem, t = 0, 0, 0
+  for i = n, 1, -1 do
+    q = q * 2 -- (q, rem) doubled: 2 rem >= d  <=>  rem >= d - rem
+    t = d - rem
+    if rem >= t then
+      rem = rem - t
+      q = q + 1
+    else
+      rem = rem + rem
+    end
+    if bits[i] == 1 then
+      t = d - rem
+      if rb >= t then
+        rem = rb - t
+        q = q + 1
+      else
+        rem = rem + rb
+      end
+    end
+  end
+  -- a x b / d = a x qb + a x rb / d; a x qb is below the result, hence below 2^53.
+  return a0 * qb + q, rem
+end
+
+-- floor(a * b / d) and ceil(a * b / d) where a < d or b <= d (the result is below 2^53).
+local function muldiv_floor(a, b, d)
+  if a >= d then a, b = b, a end
+  local q = muldiv(a, b, d)
+  return q
+end
+
+local function muldiv_ceil(a, b, d)
+  if a >= d then a, b = b, a end
+  local q, rem = muldiv(a, b, d)
+  if rem > 0 then return q + 1 end
+  return q
+end
+
+-- State codecs: fixed-size states are three doubles, exact for integers below 2^53.
+local function decode3(v)
+  local a, b, c = struct.unpack('<ddd', v)
+  return {a, b, c}
+end
+
+local function encode3(s)
+  return struct.pack('<ddd', s[1], s[2], s[3])
+end

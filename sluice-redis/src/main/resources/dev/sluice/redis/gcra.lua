@@ -1,0 +1,47 @@
+-- GCRA (code 2), a port of dev.sluice.internal.Gcra. State {tat, tatFraction, 0}: the theoretical
+-- arrival time tat + tatFraction / count. Admits k when max(tat, now) + k x T - now <= burst x T.
+
+-- floor((b x T - d) / T): whole permits a request could still take now.
+local function gcra_remaining(L, dm, df)
+  local tm, tf = times(L.b, L.c, L.q, L.r)
+  local m, f = tm - dm, tf - df
+  if f < 0 then
+    f = f + L.c
+    m = m - 1
+  end
+  if m < 0 then return 0 end
+  return floor_div_t(m, f, L.b, L.c, L.q, L.r)
+end
+
+ALG[2] = {
+  decode = decode3,
+  encode = encode3,
+  commit = function(s, now, k, L, p1, p2, p3) return {p1, p2, p3} end,
+  eval = function(s, now, k, L)
+    local c, b, q, r = L.c, L.b, L.q, L.r
+    local xm, xf = now, 0
+    if s and cmp(s[1], s[2], now, 0) > 0 then
+      xm, xf = s[1], s[2]
+    end
+    local dm, df = xm - now, xf -- debt d = x - now >= 0
+    if k > b then
+      return 0, gcra_remaining(L, dm, df), ceilt(dm, df), NEVER
+    end
+    local am, af = times(b - k, c, q, r) -- d may be at most (b - k) x T
+    if cmp(dm, df, am, af) <= 0 then
+      local tm, tf = times(k, c, q, r)
+      local nm, nf = dm + tm, df + tf
+      if nf >= c then
+        nf = nf - c
+        nm = nm + 1
+      end
+      return 1, gcra_remaining(L, nm, nf), ceilt(nm, nf), 0, now + nm, nf, 0
+    end
+    local rm, rf = dm - am, df - af
+    if rf < 0 then
+      rf = rf + c
+      rm = rm - 1
+    end
+    return 0, gcra_remaining(L, dm, df), ceilt(dm, df), ceilt(rm, rf)
+  end,
+}

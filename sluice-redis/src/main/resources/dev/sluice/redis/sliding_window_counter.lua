@@ -1,0 +1,60 @@
+-- SLIDING_WINDOW_COUNTER (code 5), a port of dev.sluice.internal.SlidingWindowCounter. State
+-- {windowStart, previous, current};
+-- estimate ceil(previous x (period - elapsed) / period) + current.
+
+-- Times are taken relative to now (ws = w - now) so that they stay far below 2^53.
+local function swc_reset(ws, prev, curr, p)
+  if curr > 0 then return ws + 2 * p end
+  if prev > 0 then return ws + p end
+  return 0
+end
+
+-- The first instant the request fits, if nothing else is admitted meanwhile.
+local function swc_retry(ws, prev, curr, k, c, p)
+  local room = c - curr - k
+  if room >= 0 and prev > 0 then
+    -- In this window: need ceil(prev x (w + p - t) / p) <= room (here room < prev).
+    local back = muldiv_floor(room, p, prev)
+    if back > 0 then
+      return math.max(ws + p - back, 0)
+    end
+  end
+  -- In the next window the current count becomes the previous one.
+  local e = 0
+  if curr ~= 0 and c - k < curr then
+    e = math.max(0, p - muldiv_floor(c - k, p, curr))
+  end
+  return ws + p + e
+end
+
+ALG[5] = {
+  decode = decode3,
+  encode = encode3,
+  commit = function(s, now, k, L, p1, p2, p3) return {p1, p2, p3} end,
+  eval = function(s, now, k, L)
+    local c, p = L.c, L.p
+    local w = now - fmod(now, p)
+    local prev, curr = 0, 0
+    if s then
+      if s[1] >= w then
+        w, prev, curr = s[1], s[2], s[3]
+      elseif s[1] == w - p then
+        prev = s[3]
+      end
+    end
+    local elapsed = math.max(0, now - w)
+    local weighted = 0
+    if prev ~= 0 then
+      weighted = muldiv_ceil(prev, p - elapsed, p)
+    end
+    local ws = w - now
+    if k > c then
+      return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p), NEVER
+    elseif weighted + curr + k <= c then
+      curr = curr + k
+      return 1, c - weighted - curr, swc_reset(ws, prev, curr, p), 0, w, prev, curr
+    end
+    return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p),
+        swc_retry(ws, prev, curr, k, c, p)
+  end,
+}

@@ -1,0 +1,73 @@
+-- SLIDING_WINDOW_LOG (code 4), a port of dev.sluice.internal.SlidingWindowLog. State: the admitted
+-- requests {t1, n1, t2, n2, ...} in time order, packed as doubles; requests admitted in the same
+-- microsecond share an entry, so a key holds at most count entries. Expired entries are dropped
+-- when the key is next written.
+
+local function swl_first_live(s, now, p)
+  local i, n = 1, #s
+  while i <= n and s[i] <= now - p do i = i + 2 end
+  return i
+end
+
+ALG[4] = {
+  decode = function(v)
+    local s, n, pos = {}, 0, 1
+    local len = #v
+    while pos < len do
+      local t, k
+      t, k, pos = struct.unpack('<dd', v, pos)
+      s[n + 1], s[n + 2] = t, k
+      n = n + 2
+    end
+    return s
+  end,
+  encode = function(s)
+    local parts = {}
+    for i = 1, #s, 2 do
+      parts[#parts + 1] = struct.pack('<dd', s[i], s[i + 1])
+    end
+    return table.concat(parts)
+  end,
+  commit = function(s, now, k, L)
+    local out, n = {}, 0
+    if s then
+      for i = swl_first_live(s, now, L.p), #s, 2 do
+        out[n + 1], out[n + 2] = s[i], s[i + 1]
+        n = n + 2
+      end
+    end
+    if n > 0 and out[n - 1] >= now then -- same microsecond (or clock went back): merge
+      out[n] = out[n] + k
+    else
+      out[n + 1], out[n + 2] = now, k
+    end
+    return out
+  end,
+  eval = function(s, now, k, L)
+    local c, p = L.c, L.p
+    local used, first, n, newest = 0, 1, 0, nil
+    if s then
+      n = #s
+      first = swl_first_live(s, now, p)
+      for i = first, n, 2 do used = used + s[i + 1] end
+      if first <= n then newest = s[n - 1] end
+    end
+    local reset = 0
+    if newest then reset = math.max(0, newest + p - now) end
+    if k > c then
+      return 0, c - used, reset, NEVER
+    elseif used + k <= c then
+      if k == 0 then return 1, c - used - k, reset, 0 end
+      return 1, c - used - k, math.max(now, newest or now) + p - now, 0
+    end
+    local need, freed, retry = used + k - c, 0, 0
+    for i = first, n, 2 do
+      freed = freed + s[i + 1]
+      if freed >= need then
+        retry = s[i] + p - now
+        break
+      end
+    end
+    return 0, c - used, reset, retry
+  end,
+}

@@ -1,0 +1,378 @@
+package dev.sluice.testkit.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One {@code redis-server} process (a data node or a sentinel) on 127.0.0.1, in its own temporary
+ * directory, without persistence ({@code --save ''}, {@code --appendonly no}).
+ *
+ * <p>{@link #kill()} ends the process like a crash (SIGKILL) and {@link #restart()} starts it again
+ * on the same port and directory, for fault tests. {@link #close()} stops it by pid (SIGTERM, then
+ * SIGKILL) and deletes its directory. Every process started here is also killed by a JVM shutdown
+ * hook, so an aborted test run leaves none behind.
+ */
+public final class RedisNode implements AutoCloseable {
+
+  /** How long a node may take to answer its first PING. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
+  private static final String HOST = "127.0.0.1";
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Process p : LIVE) {
+        p.destroyForcibly();
+      }
+    }, "sluice-redis-harness-reaper"));
+  }
+
+  private final String name;
+  private final Path dir;
+  private final int port;
+  private final List<String> command;
+  private @Nullable Process process;
+  private boolean closed;
+
+  private RedisNode(String name, Path dir, int port, List<String> command) {
+    this.name = name;
+    this.dir = dir;
+    this.port = port;
+    this.command = command;
+  }
+
+  /**
+   * Starts a data node with {@code extraArgs} (e.g. {@code --cluster-enabled yes}) on a free port,
+   * and waits until it answers PING. {@code clusterBus} also reserves port + 10000.
+   */
+  static RedisNode startServer(String name, boolean clusterBus, List<String> extraArgs) {
+    return startWithRetries(name, clusterBus, (dir, port) -> {
+      List<String> cmd = new ArrayList<>(List.of(RedisBinary.path().toString(),
+          "--port", Integer.toString(port), "--bind", HOST, "--dir", dir.toString(),
+          "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
+          "--protected-mode", "no"));
+      cmd.addAll(extraArgs);
+      return cmd;
+    });
+  }
+
+  /** Starts a sentinel whose config file holds {@code configLines} (port and dir are added). */
+  static RedisNode startSentinel(String name, List<String> configLines) {
+    return startWithRetries(name, false, (dir, port) -> {
+      List<String> conf = new ArrayList<>(List.of("port " + port, "bind " + HOST,
+          "dir " + dir, "daemonize no", "logfile \"\"", "protected-mode no"));
+      conf.addAll(configLines);
+      Path file = dir.resolve("sentinel.conf");
+      Files.write(file, conf, StandardCharsets.UTF_8);
+      return List.of(RedisBinary.path().toString(), file.toString(), "--sentinel");
+    });
+  }
+
+  private interface CommandLine {
+    List<String> build(Path dir, int port) throws IOException;
+  }
+
+  private static RedisNode startWithRetries(String name, boolean clusterBus, CommandLine cl) {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Path dir = null;
+      try {
+        dir = Files.createTempDirectory("sluice-redis-" + name + "-");
+        int port = freePort(clusterBus);
+        RedisNode node = new RedisNode(name, dir, port, cl.build(dir, port));
+        node.launch();
+        return node;
+      } catch (PortTakenException e) {
+        last = e; // another process took the port between the probe and the bind: try another
+        deleteTree(dir);
+      } catch (IOException e) {
+        deleteTree(dir);
+        throw new UncheckedIOException("cannot start redis node " + name, e);
+      } catch (RuntimeException e) {
+        deleteTree(dir);
+        throw e;
+      }
+    }
+    throw new IllegalStateException("no free port for redis node " + name, last);
+  }
+
+  private static final class PortTakenException extends IllegalStateException {
+    PortTakenException(String message) {
+      super(message);
+    }
+  }
+
+  /** A port free now on 127.0.0.1 (and port + 10000 too if {@code clusterBus}). */
+  private static int freePort(boolean clusterBus) {
+    for (int i = 0; i < 200; i++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 45_000);
+      if (canBind(port) && (!clusterBus || canBind(port + 10_000))) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port found on " + HOST);
+  }
+
+  private static boolean canBind(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+      s.setReuseAddress(true);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private synchronized void launch() throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+    Process p = pb.start();
+    LIVE.add(p);
+    process = p;
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    for (;;) {
+      if (!p.isAlive()) {
+        LIVE.remove(p);
+        String log = logTail();
+        if (log.contains("Address already in use")) {
+          throw new PortTakenException(name + ": port " + port + " taken");
+        }
+        throw new IllegalStateException("redis node " + name + " exited with " + p.exitValue()
+            + " at start; log:\n" + log);
+      }
+      if (answersPing()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        destroy(p);
+        throw new IllegalStateException("redis node " + name + " did not answer PING within "
+            + START_TIMEOUT + "; log:\n" + logTail());
+      }
+      pause(20);
+    }
+  }
+
+  private boolean answersPing() {
+    try (RespClient c = RespClient.connect(HOST, port, 1_000)) {
+      return "PONG".equals(c.call("PING"));
+    } catch (RuntimeException e) {
+      return false; // not listening yet, or still loading
+    }
+  }
+
+  /** Node name, e.g. {@code cluster-2}. */
+  public String name() {
+    return name;
+  }
+
+  public String host() {
+    return HOST;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code host:port}. */
+  public String address() {
+    return HOST + ":" + port;
+  }
+
+  /** The node's working directory. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** The file receiving the process's output. */
+  public Path logFile() {
+    return dir.resolve("redis.log");
+  }
+
+  /** The pid of the running process. */
+  public synchronized long pid() {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    return p.pid();
+  }
+
+  /** Whether the process is running. */
+  public synchronized boolean isRunning() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  /** A new connection to this node; the caller closes it. */
+  public RespClient connect() {
+    return RespClient.connect(HOST, port, 5_000);
+  }
+
+  /** Runs one command on a short-lived connection. */
+  public @Nullable Object call(String... command) {
+    try (RespClient c = connect()) {
+      return c.call(command);
+    }
+  }
+
+  /** Ends the process at once, as a crash would (SIGKILL); {@link #restart()} brings it back. */
+  public synchronized void kill() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+      waitFor(p, Duration.ofSeconds(10));
+      LIVE.remove(p);
+      process = null;
+    }
+  }
+
+  /** Stops the process gracefully (SIGTERM, then SIGKILL after 5 s). */
+  public synchronized void stop() {
+    Process p = process;
+    if (p != null) {
+      destroy(p);
+      process = null;
+    }
+  }
+
+  /** Starts the process again on the same port and directory, after {@link #kill()} or stop. */
+  public synchronized void restart() {
+    if (closed) {
+      throw new IllegalStateException(name + " is closed");
+    }
+    if (isRunning()) {
+      throw new IllegalStateException(name + " is already running");
+    }
+    IllegalStateException last = null;
+    // The killed process's socket may linger for a moment: retry the bind briefly.
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try {
+        launch();
+        return;
+      } catch (PortTakenException e) {
+        last = e;
+        pause(100);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot restart " + name, e);
+      }
+    }
+    throw new IllegalStateException("cannot restart " + name + ": port " + port + " stays taken",
+        last);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stop();
+    deleteTree(dir);
+  }
+
+  /** The last lines of the node's output, for error messages. */
+  public String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisNode[" + name + " " + address() + (isRunning() ? "" : " stopped") + "]";
+  }
+
+  private static void destroy(Process p) {
+    p.destroy();
+    if (!waitFor(p, Duration.ofSeconds(5))) {
+      p.destroyForcibly();
+      waitFor(p, Duration.ofSeconds(10));
+    }
+    LIVE.remove(p);
+  }
+
+  private static boolean waitFor(Process p, Duration timeout) {
+    try {
+      return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for redis", e);
+    }
+  }
+
+  /** Polls {@code condition} every 20 ms until true, else fails with {@code what} and details. */
+  static void await(Duration timeout, String what, BooleanSupplier condition,
+      java.util.function.Supplier<String> details) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (;;) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        // a node still coming up: keep polling
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what
+            + "\n" + details.get());
+      }
+      pause(20);
+    }
+  }
+
+  static void deleteTree(@Nullable Path root) {
+    if (root == null || !Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      List<Path> paths = new ArrayList<>(walk.toList());
+      paths.sort(Comparator.reverseOrder());
+      for (Path p : paths) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // a temp dir left behind is harmless; the process is what matters
+    }
+  }
+
+  /** Pids of every process this JVM started and has not yet stopped (for leak checks). */
+  public static Set<Long> livePids() {
+    Set<Long> pids = ConcurrentHashMap.newKeySet();
+    for (Process p : LIVE) {
+      if (p.isAlive()) {
+        pids.add(p.pid());
+      }
+    }
+    return Collections.unmodifiableSet(pids);
+  }
+}
