@@ -29,9 +29,9 @@ final class FixedWindow extends Transition {
     long end = w + p - now;
     if (k > c) {
       out.deny(c - used, used > 0 ? end : 0, Long.MAX_VALUE);
-    } else if (used + k <= c) {
+    } else if (used + k <= c || k == 0) {
       used += k;
-      out.allow(c - used, used > 0 ? end : 0);
+      out.allow(Math.max(0, c - used), used > 0 ? end : 0);
       out.propose(w, used, 0);
     } else {
       out.deny(c - used, end, end);

@@ -37,7 +37,9 @@ final class Gcra extends Transition {
     }
     long am = t.micros(b - k); // admitted iff d <= (b - k) × T
     long af = t.fraction(b - k);
-    if (Rate.compare(dm, df, am, af) <= 0) {
+    if (k == 0) { // a pure check: always allowed, even when a clock that moved back left debt
+      out.allow(remaining(dm, df), Rate.ceil(dm, df));
+    } else if (Rate.compare(dm, df, am, af) <= 0) {
       long nm = dm + t.micros(k);
       long nf = df + t.fraction(k);
       if (nf >= t.c) {

@@ -59,6 +59,12 @@ final class Rate {
     return f1 + f2 > c ? m1 + m2 + 2 : f1 + f2 > 0 ? m1 + m2 + 1 : m1 + m2;
   }
 
+  /** {@code ceil((m + f/c) / T)} for a non-negative time, capped at {@code max}. */
+  long ceilDivT(long xm, long xf, long max) {
+    long n = floorDivT(xm, xf, max);
+    return n < max && (micros(n) != xm || fraction(n) != xf) ? n + 1 : n;
+  }
+
   /**
    * {@code floor((m + f/c) / T)} for a non-negative time, capped at {@code max}. A floating-point
    * estimate corrected by exact integer comparisons, so the result is exact.

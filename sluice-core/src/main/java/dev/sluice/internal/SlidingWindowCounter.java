@@ -38,9 +38,9 @@ final class SlidingWindowCounter extends Transition {
     long weighted = prev == 0 ? 0 : MulDiv.ceil(prev, p - elapsed, p);
     if (k > c) {
       out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now), Long.MAX_VALUE);
-    } else if (weighted + curr + k <= c) {
+    } else if (weighted + curr + k <= c || k == 0) {
       curr += k;
-      out.allow(c - weighted - curr, reset(w, prev, curr, now));
+      out.allow(Math.max(0, c - weighted - curr), reset(w, prev, curr, now));
       out.propose(w, prev, curr);
     } else {
       out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now),

@@ -39,10 +39,10 @@ final class SlidingWindowLog extends Transition {
       }
     }
     if (k > c) {
-      out.deny(c - used, reset(newest, now), Long.MAX_VALUE);
-    } else if (used + k <= c) {
+      out.deny(Math.max(0, c - used), reset(newest, now), Long.MAX_VALUE);
+    } else if (used + k <= c || k == 0) {
       // A clock that went back appends at the newest time (see commit).
-      out.allow(c - used - k, k == 0 ? reset(newest, now) : Math.max(now, newest) + p - now);
+      out.allow(Math.max(0, c - used - k), k == 0 ? reset(newest, now) : Math.max(now, newest) + p - now);
     } else {
       long need = used + k - c;
       long freed = 0;
@@ -54,7 +54,7 @@ final class SlidingWindowLog extends Transition {
           break;
         }
       }
-      out.deny(c - used, reset(newest, now), retry);
+      out.deny(Math.max(0, c - used), reset(newest, now), retry);
     }
   }
 

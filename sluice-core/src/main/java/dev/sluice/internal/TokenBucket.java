@@ -27,13 +27,18 @@ final class TokenBucket extends Transition {
     long tok = b;
     long bm = now; // base = (bm, bf)
     long bf = 0;
+    long avail = b; // tokens usable now: tok, less any not yet accrued (clock behind the base)
     if (s != null && s[o] < b) {
       tok = s[o];
+      avail = tok;
       long lm = s[o + 1];
       long lf = s[o + 2];
       if (Rate.compare(now, 0, lm, lf) <= 0) {
-        bm = lm; // the clock is at or behind the base: nothing accrued
+        // The clock is at or behind the base (it moved back): nothing accrued, and the tokens
+        // due between now and the base are not there yet — exactly what GCRA's debt says.
+        bm = lm;
         bf = lf;
+        avail = tok - t.ceilDivT(lm - now, lf, tok + 1); // ceil((base - now) / T)
       } else {
         long em = lf == 0 ? now - lm : now - lm - 1; // elapsed = now - base, exact
         long ef = lf == 0 ? 0 : t.c - lf;
@@ -49,17 +54,18 @@ final class TokenBucket extends Transition {
             bm++;
           }
         }
+        avail = tok;
       }
     }
     if (k > b) {
-      out.deny(tok, timeToFull(tok, bm, bf, now), Long.MAX_VALUE);
-    } else if (k <= tok) {
+      out.deny(Math.max(0, avail), timeToFull(tok, bm, bf, now), Long.MAX_VALUE);
+    } else if (k <= avail || k == 0) {
       tok -= k;
-      out.allow(tok, timeToFull(tok, bm, bf, now));
+      out.allow(Math.max(0, avail - k), timeToFull(tok, bm, bf, now));
       out.propose(tok, bm, bf);
     } else {
       long need = k - tok;
-      out.deny(tok, timeToFull(tok, bm, bf, now),
+      out.deny(Math.max(0, avail), timeToFull(tok, bm, bf, now),
           t.ceilSum(bm, bf, t.micros(need), t.fraction(need)) - now);
     }
   }

@@ -255,19 +255,19 @@ public final class MemoryBackend implements Backend {
         }
         return Decisions.combine(transitions, outs);
       }
-      long ttl = 0;
-      for (int i = 0; i < transitions.length; i++) {
-        Transition t = transitions[i];
-        if (commit) {
+      if (commit) { // otherwise the state, and so its expiry, is unchanged
+        long ttl = 0;
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
           if (t.width() < 0) {
             logs[offsets[i]] = t.commit(logs[offsets[i]], 0, now, permits, outs[i]);
           } else {
             t.commit(row, offsets[i], now, permits, outs[i]);
           }
+          ttl = Math.max(ttl, outs[i].resetAfter);
         }
-        ttl = Math.max(ttl, outs[i].resetAfter);
+        row[0] = now + ttl;
       }
-      row[0] = now + ttl;
       return Decisions.combine(transitions, outs);
     }
 

@@ -15,6 +15,9 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +50,16 @@ final class Connector implements AutoCloseable {
         .computationThreadPoolSize(2)
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(250), 2,
             TimeUnit.MILLISECONDS))
+        .nettyCustomizer(new NettyCustomizer() {
+          @Override
+          public void afterChannelInitialized(Channel channel) {
+            // Lettuce flushes every command: many callers then cost one write syscall each here
+            // and one read and one reply write each in Redis. Merging the flushes queued in one
+            // event-loop turn sends them as one segment; a lone command still leaves at once.
+            channel.pipeline().addFirst(new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+          }
+        })
         .build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout)
         .keepAlive(true).tcpNoDelay(true).build();

@@ -185,10 +185,15 @@ final class RedisLimits implements KeyedLimits {
       if (failure == null) {
         try {
           checkReply(reply, batch.size());
-          for (int j = 0; j < batch.size(); j++) {
-            batch.get(j).result.complete(decide(reply, j * ARGS_PER_LIMIT * nl));
+          Decision[] decisions = new Decision[batch.size()];
+          for (int j = 0; j < decisions.length; j++) {
+            decisions[j] = decide(reply, j * ARGS_PER_LIMIT * nl);
           }
+          // Health first: a caller seeing its decision also sees the circuit closed again.
           backend.onSuccess();
+          for (int j = 0; j < decisions.length; j++) {
+            batch.get(j).result.complete(decisions[j]);
+          }
         } catch (RuntimeException e) {
           failure = e;
         }

@@ -76,6 +76,16 @@ end
 
 local TWO53 = 9007199254740992
 
+-- ceil((xm + xf/c) / T) for a non-negative time, capped at max (Rate.ceilDivT).
+local function ceil_div_t(xm, xf, max, c, q, r)
+  local n = floor_div_t(xm, xf, max, c, q, r)
+  if n < max then
+    local m, f = times(n, c, q, r)
+    if m ~= xm or f ~= xf then return n + 1 end
+  end
+  return n
+end
+
 -- (floor(a * b / d), a * b mod d) for 0 <= a < d < 2^53 and 0 <= b < 2^53: the product may
 -- exceed 2^53, so b is reduced modulo d and the rest is binary long multiplication modulo d.
 local function muldiv(a, b, d)

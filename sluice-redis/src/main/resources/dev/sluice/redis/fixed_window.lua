@@ -16,10 +16,10 @@ ALG[3] = {
     if k > c then
       if used > 0 then return 0, c - used, e, NEVER end
       return 0, c - used, 0, NEVER
-    elseif used + k <= c then
+    elseif used + k <= c or k == 0 then
       used = used + k
-      if used > 0 then return 1, c - used, e, 0, w, used, 0 end
-      return 1, c - used, 0, 0, w, used, 0
+      if used > 0 then return 1, math.max(0, c - used), e, 0, w, used, 0 end
+      return 1, math.max(0, c - used), 0, 0, w, used, 0
     end
     return 0, c - used, e, e
   end,

@@ -28,6 +28,9 @@ ALG[2] = {
       return 0, gcra_remaining(L, dm, df), ceilt(dm, df), NEVER
     end
     local am, af = times(b - k, c, q, r) -- d may be at most (b - k) x T
+    if k == 0 then -- a pure check: always allowed, even with debt left by a clock that moved back
+      return 1, gcra_remaining(L, dm, df), ceilt(dm, df), 0
+    end
     if cmp(dm, df, am, af) <= 0 then
       local tm, tf = times(k, c, q, r)
       local nm, nf = dm + tm, df + tf

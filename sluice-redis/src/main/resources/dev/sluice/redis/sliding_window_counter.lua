@@ -50,9 +50,9 @@ ALG[5] = {
     local ws = w - now
     if k > c then
       return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p), NEVER
-    elseif weighted + curr + k <= c then
+    elseif weighted + curr + k <= c or k == 0 then
       curr = curr + k
-      return 1, c - weighted - curr, swc_reset(ws, prev, curr, p), 0, w, prev, curr
+      return 1, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p), 0, w, prev, curr
     end
     return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p),
         swc_retry(ws, prev, curr, k, c, p)

@@ -55,9 +55,9 @@ ALG[4] = {
     local reset = 0
     if newest then reset = math.max(0, newest + p - now) end
     if k > c then
-      return 0, c - used, reset, NEVER
-    elseif used + k <= c then
-      if k == 0 then return 1, c - used - k, reset, 0 end
+      return 0, math.max(0, c - used), reset, NEVER
+    elseif used + k <= c or k == 0 then
+      if k == 0 then return 1, math.max(0, c - used), reset, 0 end
       return 1, c - used - k, math.max(now, newest or now) + p - now, 0
     end
     local need, freed, retry = used + k - c, 0, 0
@@ -68,6 +68,6 @@ ALG[4] = {
         break
       end
     end
-    return 0, c - used, reset, retry
+    return 0, math.max(0, c - used), reset, retry
   end,
 }

@@ -26,13 +26,18 @@ ALG[1] = {
   eval = function(s, now, k, L)
     local c, b, q, r = L.c, L.b, L.q, L.r
     local tok, bm, bf
-    if not s then
+    local avail -- tokens usable now: tok, less any not yet accrued (clock behind the base)
+    if not s or s[1] >= b then
       tok, bm, bf = b, now, 0
+      avail = b
     else
       tok = s[1]
       local lm, lf = s[2], s[3]
       if cmp(now, 0, lm, lf) <= 0 then
-        bm, bf = lm, lf -- the clock is at or behind the base: nothing accrued
+        -- the clock is at or behind the base: nothing accrued, and the tokens due between now
+        -- and the base are not there yet (GCRA's debt)
+        bm, bf = lm, lf
+        avail = tok - ceil_div_t(lm - now, lf, tok + 1, c, q, r)
       else
         local em, ef = now - lm, 0
         if lf ~= 0 then
@@ -51,15 +56,17 @@ ALG[1] = {
             bm = bm + 1
           end
         end
+        avail = tok
       end
     end
     if k > b then
-      return 0, tok, tb_time_to_full(L, tok, bm, bf, now), NEVER
-    elseif k <= tok then
+      return 0, math.max(0, avail), tb_time_to_full(L, tok, bm, bf, now), NEVER
+    elseif k <= avail or k == 0 then
       tok = tok - k
-      return 1, tok, tb_time_to_full(L, tok, bm, bf, now), 0, tok, bm, bf
+      return 1, math.max(0, avail - k), tb_time_to_full(L, tok, bm, bf, now), 0, tok, bm, bf
     end
     local tm, tf = times(k - tok, c, q, r)
-    return 0, tok, tb_time_to_full(L, tok, bm, bf, now), tb_ceil_sum_since(bm, bf, tm, tf, now, c)
+    return 0, math.max(0, avail), tb_time_to_full(L, tok, bm, bf, now),
+      tb_ceil_sum_since(bm, bf, tm, tf, now, c)
   end,
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.redis.RealRedis;
 import dev.sluice.testkit.redis.RedisStandalone;
-import dev.sluice.testkit.redis.RespClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,10 +50,7 @@ class LuaArithmeticTest {
       }
       cmd.add(Long.toString(fmodOperand(c)));
     }
-    List<?> reply;
-    try (RespClient client = server.node().connect()) {
-      reply = (List<?>) client.call(cmd);
-    }
+    List<?> reply = (List<?>) server.node().call(cmd);
     for (int i = 0; i < cases.size(); i++) {
       long[] c = cases.get(i);
       BigInteger[] qr = BigInteger.valueOf(c[0]).multiply(BigInteger.valueOf(c[1]))

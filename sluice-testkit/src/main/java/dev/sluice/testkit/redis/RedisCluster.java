@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * A six-node Redis Cluster on 127.0.0.1: three masters holding slots 0–5460, 5461–10922 and
@@ -51,11 +52,11 @@ public final class RedisCluster implements AutoCloseable {
 
   private void form() {
     for (int i = 0; i < 6; i++) {
-      nodes.get(i).call("CLUSTER", "SET-CONFIG-EPOCH", Integer.toString(i + 1));
+      nodes.get(i).commands().clusterSetConfigEpoch(i + 1);
     }
     RedisNode first = nodes.get(0);
     for (int i = 1; i < 6; i++) {
-      nodes.get(i).call("CLUSTER", "MEET", first.host(), Integer.toString(first.port()));
+      nodes.get(i).commands().clusterMeet(first.host(), first.port());
     }
     RedisNode.await(FORM_TIMEOUT, "all six nodes to know each other",
         () -> nodes.stream().allMatch(n -> clusterNodes(n).size() == 6
@@ -64,13 +65,7 @@ public final class RedisCluster implements AutoCloseable {
     for (int m = 0; m < 3; m++) {
       int from = m * SLOTS / 3;
       int to = (m + 1) * SLOTS / 3 - 1;
-      List<String> cmd = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
-      for (int s = from; s <= to; s++) {
-        cmd.add(Integer.toString(s));
-      }
-      try (RespClient c = nodes.get(m).connect()) {
-        c.call(cmd);
-      }
+      nodes.get(m).commands().clusterAddSlots(IntStream.rangeClosed(from, to).toArray());
     }
     for (int r = 3; r < 6; r++) {
       String masterId = nodeId(nodes.get(r - 3));
@@ -80,7 +75,7 @@ public final class RedisCluster implements AutoCloseable {
           () -> clusterNodes(replica).stream().anyMatch(l -> l.startsWith(masterId + " ")
               && l.contains("master")),
           this::describe);
-      replica.call("CLUSTER", "REPLICATE", masterId);
+      replica.commands().clusterReplicate(masterId);
     }
     awaitHealthy();
   }
@@ -101,7 +96,7 @@ public final class RedisCluster implements AutoCloseable {
         if (!n.isRunning()) {
           continue;
         }
-        String info = (String) n.call("CLUSTER", "INFO");
+        String info = n.commands().clusterInfo();
         if (info == null || !info.contains("cluster_state:ok")) {
           return false;
         }
@@ -117,7 +112,7 @@ public final class RedisCluster implements AutoCloseable {
       }
       for (RedisNode n : nodes) {
         if (n.isRunning() && isReplica(n)) {
-          String repl = (String) n.call("INFO", "replication");
+          String repl = n.commands().info("replication");
           if (repl == null || !repl.contains("master_link_status:up")) {
             return false;
           }
@@ -172,7 +167,7 @@ public final class RedisCluster implements AutoCloseable {
   public int slotOf(String key) {
     for (RedisNode n : nodes) {
       if (n.isRunning()) {
-        return ((Long) n.call("CLUSTER", "KEYSLOT", key)).intValue();
+        return n.commands().clusterKeyslot(key).intValue();
       }
     }
     throw new IllegalStateException("no node running");
@@ -188,7 +183,7 @@ public final class RedisCluster implements AutoCloseable {
   public void flushAll() {
     for (RedisNode n : nodes) {
       if (n.isRunning() && !isReplica(n)) {
-        n.call("FLUSHALL");
+        n.commands().flushall();
       }
     }
   }
@@ -201,15 +196,15 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   private static String nodeId(RedisNode n) {
-    return n.call("CLUSTER", "MYID").toString();
+    return n.commands().clusterMyId();
   }
 
   private static List<String> clusterNodes(RedisNode n) {
-    Object reply = n.call("CLUSTER", "NODES");
+    String reply = n.commands().clusterNodes();
     if (reply == null) {
       return List.of();
     }
-    return reply.toString().lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
+    return reply.lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
   }
 
   private String describe() {

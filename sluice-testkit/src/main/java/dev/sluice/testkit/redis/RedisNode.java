@@ -1,16 +1,33 @@
 package dev.sluice.testkit.redis;
 
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
+import io.lettuce.core.sentinel.api.sync.RedisSentinelCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +41,10 @@ import org.jspecify.annotations.Nullable;
  * One {@code redis-server} process (a data node or a sentinel) on 127.0.0.1, in its own temporary
  * directory, without persistence ({@code --save ''}, {@code --appendonly no}).
  *
+ * <p>Commands go through Lettuce: {@link #commands()} (typed) and {@link #call(String...)} (any
+ * command, generic reply) share one connection per node, opened on first use and reopened after a
+ * restart.
+ *
  * <p>{@link #kill()} ends the process like a crash (SIGKILL) and {@link #restart()} starts it again
  * on the same port and directory, for fault tests. {@link #close()} stops it by pid (SIGTERM, then
  * SIGKILL) and deletes its directory. Every process started here is also killed by a JVM shutdown
@@ -35,6 +56,8 @@ public final class RedisNode implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
   private static final String HOST = "127.0.0.1";
+  /** Command timeout of harness connections. */
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
   static {
@@ -50,6 +73,8 @@ public final class RedisNode implements AutoCloseable {
   private final int port;
   private final List<String> command;
   private @Nullable Process process;
+  private @Nullable StatefulRedisConnection<String, String> connection;
+  private @Nullable StatefulRedisSentinelConnection<String, String> sentinelConnection;
   private boolean closed;
 
   private RedisNode(String name, Path dir, int port, List<String> command) {
@@ -171,10 +196,108 @@ public final class RedisNode implements AutoCloseable {
   }
 
   private boolean answersPing() {
-    try (RespClient c = RespClient.connect(HOST, port, 1_000)) {
-      return "PONG".equals(c.call("PING"));
+    try (StatefulRedisConnection<String, String> c = Lettuce.CLIENT.connect(uri(1_000))) {
+      return "PONG".equals(c.sync().ping());
     } catch (RuntimeException e) {
       return false; // not listening yet, or still loading
+    }
+  }
+
+  private RedisURI uri(long timeoutMillis) {
+    return RedisURI.builder().withHost(HOST).withPort(port)
+        .withTimeout(Duration.ofMillis(timeoutMillis)).build();
+  }
+
+  /** One Lettuce client (and its event loops) for every node of this JVM, made on first use. */
+  private static final class Lettuce {
+    static final RedisClient CLIENT = create();
+
+    private static RedisClient create() {
+      RedisClient client = RedisClient.create();
+      client.setOptions(ClientOptions.builder()
+          // RESP2 replies keep their plain shape: CONFIG GET is a list, not a map.
+          .protocolVersion(ProtocolVersion.RESP2)
+          // A killed node fails calls at once; the next call after a restart reconnects.
+          .autoReconnect(false)
+          .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+          .build());
+      return client;
+    }
+  }
+
+  /**
+   * Collects a reply of any shape, as Lettuce parses it, into plain values: {@code String},
+   * {@code Long}, {@code Double}, {@code Boolean}, nested {@code List}s and {@code null}.
+   */
+  private static final class PlainReply extends CommandOutput<String, String, @Nullable Object> {
+    /** Arrays still being filled, innermost first, with how many elements each still expects. */
+    private final Deque<List<@Nullable Object>> open = new ArrayDeque<>();
+    private final Deque<int[]> missing = new ArrayDeque<>();
+
+    PlainReply() {
+      super(StringCodec.UTF8, null);
+    }
+
+    @Override
+    public void set(@Nullable ByteBuffer bytes) {
+      add(bytes == null ? null : codec.decodeValue(bytes));
+    }
+
+    @Override
+    public void setSingle(@Nullable ByteBuffer bytes) {
+      set(bytes);
+    }
+
+    @Override
+    public void set(long integer) {
+      add(integer);
+    }
+
+    @Override
+    public void set(double number) {
+      add(number);
+    }
+
+    @Override
+    public void set(boolean value) {
+      add(value);
+    }
+
+    @Override
+    public void multi(int count) {
+      List<@Nullable Object> list = new ArrayList<>(Math.max(count, 0));
+      add(list);
+      if (count > 0) {
+        open.push(list);
+        missing.push(new int[] {count});
+      }
+    }
+
+    private void add(@Nullable Object value) {
+      List<@Nullable Object> parent = open.peek();
+      if (parent == null) {
+        output = value;
+        return;
+      }
+      parent.add(value);
+      int[] left = missing.element();
+      if (--left[0] == 0) {
+        open.pop();
+        missing.pop();
+      }
+    }
+  }
+
+  /** A command keyword as written, for commands Lettuce has no constant for (e.g. WAIT args). */
+  private record Keyword(String word) implements ProtocolKeyword {
+    @Override
+    public byte[] getBytes() {
+      return word.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public String toString() {
+      return word;
     }
   }
 
@@ -221,20 +344,71 @@ public final class RedisNode implements AutoCloseable {
     return p != null && p.isAlive();
   }
 
-  /** A new connection to this node; the caller closes it. */
-  public RespClient connect() {
-    return RespClient.connect(HOST, port, 5_000);
+  /**
+   * Typed commands on this node's shared connection (opened on first use, reopened after a
+   * restart). A node that is down fails each call at once.
+   */
+  public synchronized RedisCommands<String, String> commands() {
+    StatefulRedisConnection<String, String> c = connection;
+    if (c == null || !c.isOpen()) {
+      if (c != null) {
+        c.close();
+      }
+      c = Lettuce.CLIENT.connect(uri(COMMAND_TIMEOUT.toMillis()));
+      connection = c;
+    }
+    return c.sync();
   }
 
-  /** Runs one command on a short-lived connection. */
+  /** Typed Sentinel commands, for a node started as a sentinel. */
+  public synchronized RedisSentinelCommands<String, String> sentinelCommands() {
+    StatefulRedisSentinelConnection<String, String> c = sentinelConnection;
+    if (c == null || !c.isOpen()) {
+      if (c != null) {
+        c.close();
+      }
+      c = Lettuce.CLIENT.connectSentinel(uri(COMMAND_TIMEOUT.toMillis()));
+      sentinelConnection = c;
+    }
+    return c.sync();
+  }
+
+  /**
+   * Runs any command (e.g. {@code call("CONFIG", "GET", "save")}) and returns its reply as plain
+   * values: {@code String} for simple and bulk strings, {@code Long}, {@code List} or {@code null}.
+   * An error reply throws Lettuce's {@link io.lettuce.core.RedisCommandExecutionException}.
+   */
   public @Nullable Object call(String... command) {
-    try (RespClient c = connect()) {
-      return c.call(command);
+    return call(List.of(command));
+  }
+
+  /** {@link #call(String...)} with the command as a list. */
+  public @Nullable Object call(List<String> command) {
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("empty command");
+    }
+    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+    for (String arg : command.subList(1, command.size())) {
+      args.add(arg);
+    }
+    return commands().dispatch(new Keyword(command.get(0).toUpperCase(Locale.ROOT)),
+        new PlainReply(), args);
+  }
+
+  private synchronized void disconnect() {
+    if (connection != null) {
+      connection.close();
+      connection = null;
+    }
+    if (sentinelConnection != null) {
+      sentinelConnection.close();
+      sentinelConnection = null;
     }
   }
 
   /** Ends the process at once, as a crash would (SIGKILL); {@link #restart()} brings it back. */
   public synchronized void kill() {
+    disconnect();
     Process p = process;
     if (p != null) {
       p.destroyForcibly();
@@ -246,6 +420,7 @@ public final class RedisNode implements AutoCloseable {
 
   /** Stops the process gracefully (SIGTERM, then SIGKILL after 5 s). */
   public synchronized void stop() {
+    disconnect();
     Process p = process;
     if (p != null) {
       destroy(p);

@@ -1,5 +1,7 @@
 package dev.sluice.testkit.redis;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +41,7 @@ public final class RedisSentinel implements AutoCloseable {
           List.of("--replicaof", master.host(), Integer.toString(master.port())));
       data.add(replica);
       RedisNode.await(READY_TIMEOUT, "replica to sync",
-          () -> String.valueOf(replica.call("INFO", "replication"))
-              .contains("master_link_status:up"),
+          () -> replica.commands().info("replication").contains("master_link_status:up"),
           replica::logTail);
       for (int i = 0; i < 3; i++) {
         sentinels.add(RedisNode.startSentinel("sentinel-" + i, List.of(
@@ -90,11 +91,10 @@ public final class RedisSentinel implements AutoCloseable {
   public RedisNode master() {
     for (RedisNode s : sentinels) {
       if (s.isRunning()) {
-        Object reply = s.call("SENTINEL", "get-master-addr-by-name", MASTER_NAME);
-        if (reply instanceof List<?> addr && addr.size() == 2) {
-          int port = Integer.parseInt(addr.get(1).toString());
+        SocketAddress reply = s.sentinelCommands().getMasterAddrByName(MASTER_NAME);
+        if (reply instanceof InetSocketAddress addr) {
           for (RedisNode n : dataNodes) {
-            if (n.port() == port) {
+            if (n.port() == addr.getPort()) {
               return n;
             }
           }
@@ -130,14 +130,7 @@ public final class RedisSentinel implements AutoCloseable {
   }
 
   private static Map<String, String> masterState(RedisNode sentinel) {
-    Object reply = sentinel.call("SENTINEL", "master", MASTER_NAME);
-    Map<String, String> fields = new java.util.HashMap<>();
-    if (reply instanceof List<?> list) {
-      for (int i = 0; i + 1 < list.size(); i += 2) {
-        fields.put(String.valueOf(list.get(i)), String.valueOf(list.get(i + 1)));
-      }
-    }
-    return fields;
+    return sentinel.sentinelCommands().master(MASTER_NAME);
   }
 
   private String describe() {

@@ -36,7 +36,7 @@ public final class RedisStandalone implements AutoCloseable {
 
   /** Deletes every key (between tests). */
   public void flushAll() {
-    node.call("FLUSHALL");
+    node.commands().flushall();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.sluice.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +51,7 @@ class RedisHarnessTest {
   void errorRepliesThrow() {
     try (RedisStandalone redis = RedisStandalone.start()) {
       assertThatThrownBy(() -> redis.node().call("NOSUCHCOMMAND"))
-          .isInstanceOf(RespClient.RespException.class)
+          .isInstanceOf(RedisCommandExecutionException.class)
           .hasMessageContaining("unknown command");
     }
   }

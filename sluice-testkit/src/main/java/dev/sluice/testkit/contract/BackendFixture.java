@@ -1,0 +1,36 @@
+package dev.sluice.testkit.contract;
+
+import dev.sluice.Limit;
+import dev.sluice.ManualClock;
+import dev.sluice.RateLimiter;
+import java.util.List;
+
+/**
+ * What a backend supplies to run the contract suite: limiters on the backend under test, all
+ * reading time from one {@link ManualClock}.
+ *
+ * <p>The suite creates one fixture per test (see {@link AbstractContract#createFixture()}), sets
+ * and advances its clock, and closes it after the test. The backend must take the time of every
+ * decision from {@link #clock()} at the moment of the call (a Redis backend passes it explicitly to
+ * its scripts), never from the system clock. Every test uses keys no other test uses, so a fixture
+ * may share a long-lived backend (one Redis server) between tests: {@link #close()} need only
+ * release what the fixture itself opened.
+ */
+public interface BackendFixture extends AutoCloseable {
+
+  /**
+   * The clock the backend reads. The suite sets it to {@link AbstractContract#T0} before each test
+   * and moves it forward only, except to start a fresh key.
+   */
+  ManualClock clock();
+
+  /**
+   * A limiter applying {@code limits} (non-empty) to every key, all-or-nothing, on the backend
+   * under test. May be called several times per test; limiters need not share state.
+   */
+  RateLimiter limiter(List<Limit> limits);
+
+  /** Releases what this fixture opened; by default nothing. */
+  @Override
+  default void close() {}
+}

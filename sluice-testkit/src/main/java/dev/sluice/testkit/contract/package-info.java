@@ -1,0 +1,11 @@
+/**
+ * The contract suite every Sluice backend must pass: one abstract JUnit 5 class per algorithm
+ * family, plus multi-limit, key and concurrency contracts. A backend runs it by extending each
+ * class with a {@link dev.sluice.testkit.contract.BackendFixture} factory; the tests read as the
+ * specification of the decisions: exact allowed/denied, remaining, resetAfter and retryAfter, in
+ * microseconds.
+ */
+@NullMarked
+package dev.sluice.testkit.contract;
+
+import org.jspecify.annotations.NullMarked;
