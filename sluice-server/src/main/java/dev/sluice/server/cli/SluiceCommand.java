@@ -22,6 +22,7 @@ final class SluiceCommand implements Callable<Integer> {
   static CommandLine commandLine(Map<String, String> env) {
     CommandLine cli = new CommandLine(new SluiceCommand());
     cli.addSubcommand("check", new CheckCommand(env));
+    cli.addSubcommand("serve", new ServeCommand(env));
     cli.addSubcommand("help", new CommandLine.HelpCommand());
     return cli;
   }

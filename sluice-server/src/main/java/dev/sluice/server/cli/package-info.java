@@ -1,7 +1,8 @@
 /**
  * The {@code sluice} command line (picocli): {@code sluice check} validates rules and prints their
- * tree. Start at {@link dev.sluice.server.cli.Main}; new subcommands ({@code serve}, {@code load})
- * are registered in one place, {@code SluiceCommand.commandLine}.
+ * tree; {@code sluice serve} runs the rate limit service ({@link dev.sluice.server.SluiceServer}).
+ * Start at {@link dev.sluice.server.cli.Main}; subcommands are registered in one place, {@code
+ * SluiceCommand.commandLine}.
  */
 @NullMarked
 package dev.sluice.server.cli;

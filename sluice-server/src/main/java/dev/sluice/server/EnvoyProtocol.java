@@ -1,0 +1,116 @@
+package dev.sluice.server;
+
+import com.google.protobuf.Duration;
+import dev.sluice.Limit;
+import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.RuleLimit;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * envoy's {@code RateLimitRequest}/{@code RateLimitResponse} to and from {@link Engine} terms,
+ * shared by the gRPC service and {@code POST /json} so both answer identically.
+ */
+final class EnvoyProtocol {
+
+  private EnvoyProtocol() {}
+
+  /**
+   * The items of {@code request}: hits are the descriptor's {@code hits_addend} when set (0 then
+   * checks without counting), else the request's, where 0 means 1 (as envoy).
+   *
+   * @throws BadRequestException for an empty domain, no descriptors, too many descriptors or
+   *     entries, or a descriptor without entries
+   */
+  static List<Engine.Item> items(RateLimitRequest request, ServerConfig config) {
+    if (request.getDomain().isEmpty()) {
+      throw new BadRequestException("rate limit domain must not be empty");
+    }
+    int n = request.getDescriptorsCount();
+    if (n == 0) {
+      throw new BadRequestException("rate limit descriptor list must not be empty");
+    }
+    if (n > config.maxDescriptors()) {
+      throw new BadRequestException("too many descriptors: " + n + " (at most "
+          + config.maxDescriptors() + ")");
+    }
+    long requestHits = Math.max(1, Integer.toUnsignedLong(request.getHitsAddend()));
+    List<Engine.Item> items = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      RateLimitDescriptor d = request.getDescriptors(i);
+      int entries = d.getEntriesCount();
+      if (entries == 0) {
+        throw new BadRequestException("descriptors[" + i + "] has no entries");
+      }
+      if (entries > config.maxEntries()) {
+        throw new BadRequestException("descriptors[" + i + "] has " + entries
+            + " entries (at most " + config.maxEntries() + ")");
+      }
+      List<Descriptor.Entry> list = new ArrayList<>(entries);
+      for (RateLimitDescriptor.Entry e : d.getEntriesList()) {
+        if (e.getKey().isEmpty()) {
+          throw new BadRequestException("descriptors[" + i + "] has an entry with an empty key");
+        }
+        list.add(new Descriptor.Entry(e.getKey(), e.getValue()));
+      }
+      long hits = requestHits;
+      if (d.hasHitsAddend()) {
+        hits = d.getHitsAddend().getValue();
+        if (hits < 0 || hits > Limit.MAX_EXACT) {
+          throw new BadRequestException("descriptors[" + i + "].hits_addend is too large: "
+              + Long.toUnsignedString(hits) + " (at most " + Limit.MAX_EXACT + ")");
+        }
+      }
+      items.add(new Engine.Item(Descriptor.of(list), hits));
+    }
+    return items;
+  }
+
+  /** envoy's response for {@code result}, with rate limit headers when {@code headers}. */
+  static RateLimitResponse response(Engine.Result result, boolean headers,
+      ServerConfig.HeaderStyle style) {
+    RateLimitResponse.Builder b = RateLimitResponse.newBuilder()
+        .setOverallCode(result.overLimit() ? Code.OVER_LIMIT : Code.OK);
+    for (Engine.Status s : result.statuses()) {
+      DescriptorStatus.Builder ds = DescriptorStatus.newBuilder()
+          .setCode(s.overLimit() ? Code.OVER_LIMIT : Code.OK);
+      RuleLimit l = s.limit();
+      if (s.unlimited()) {
+        ds.setLimitRemaining(-1); // uint32 max, as envoy reports unlimited descriptors
+      } else if (l != null) {
+        RateLimitResponse.RateLimit.Builder rl = RateLimitResponse.RateLimit.newBuilder()
+            .setRequestsPerUnit((int) Math.min(l.requestsPerUnit(), 0xFFFF_FFFFL))
+            .setUnit(RateLimitResponse.RateLimit.Unit.valueOf(l.unit().name()));
+        l.name().ifPresent(rl::setName);
+        ds.setCurrentLimit(rl)
+            .setLimitRemaining((int) Math.min(Math.max(0, s.remaining()), 0xFFFF_FFFFL))
+            .setDurationUntilReset(Duration.newBuilder()
+                .setSeconds(RateLimitHeaders.ceilSeconds(s.resetAfterMicros())));
+      }
+      b.addStatuses(ds);
+    }
+    if (headers) {
+      for (Map.Entry<String, String> h : RateLimitHeaders.of(result, style).entrySet()) {
+        b.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(h.getKey())
+            .setValue(h.getValue()));
+      }
+    }
+    return b.build();
+  }
+
+  /** A request that cannot be decided; its message goes back to the client. */
+  static final class BadRequestException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadRequestException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,551 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.sluice.Limit;
+import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.Domain;
+import dev.sluice.rules.RequestContext;
+import dev.sluice.rules.RuleError;
+import dev.sluice.rules.RuleLimit;
+import dev.sluice.rules.RuleMatch;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoints: envoy's {@code POST /json}, Sluice's {@code POST /v1/check}, the rules admin
+ * API, {@code /healthz}, {@code /readyz} and {@code /metrics}. Every handler answers from the
+ * event loop without blocking, except the admin file I/O, which runs on Armeria's blocking
+ * executor. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
+ */
+final class HttpApi {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final JsonFormat.Parser PROTO_PARSER = JsonFormat.parser();
+  private static final JsonFormat.Printer PROTO_PRINTER =
+      JsonFormat.printer().omittingInsignificantWhitespace();
+  private static final MediaType PROMETHEUS =
+      MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
+
+  private final Engine engine;
+  private final LiveRules rules;
+  private final Metrics metrics;
+  private final ServerConfig config;
+  private final BooleanSupplier backendUp;
+
+  HttpApi(Engine engine, LiveRules rules, Metrics metrics, ServerConfig config,
+      BooleanSupplier backendUp) {
+    this.backendUp = backendUp;
+    this.engine = engine;
+    this.rules = rules;
+    this.metrics = metrics;
+    this.config = config;
+  }
+
+  void bind(ServerBuilder sb) {
+    sb.route().post("/json").build(guard(this::envoyJson));
+    sb.route().post("/v1/check").build(guard(this::check));
+    sb.route().get("/v1/rules").build(guard(this::listRules));
+    sb.route().get("/v1/rules/{domain}").build(guard(this::getRules));
+    sb.route().put("/v1/rules/{domain}").build(guard(this::putRules));
+    sb.route().post("/v1/reload").build(guard(this::reload));
+    sb.route().get("/healthz").build((ctx, req) ->
+        HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"status\":\"ok\"}"));
+    sb.route().get("/readyz").build(guard(this::ready));
+    sb.route().get("/metrics").build((ctx, req) ->
+        HttpResponse.of(HttpStatus.OK, PROMETHEUS, metrics.scrape()));
+  }
+
+  /** A handler from the aggregated request to a future response. */
+  private interface Handler {
+    CompletableFuture<HttpResponse> handle(ServiceRequestContext ctx, AggregatedHttpRequest req)
+        throws Exception;
+  }
+
+  /**
+   * Turns every handler failure into a JSON error: 400 for bad input, 500 without details
+   * otherwise. A body that fails to arrive (too large: 413, or the client went away) is left to
+   * Armeria.
+   */
+  private static HttpService guard(Handler h) {
+    return (ctx, req) -> HttpResponse.of(req.aggregate().handle((agg, failure) -> {
+      if (failure != null) {
+        return CompletableFuture.completedFuture(HttpResponse.ofFailure(failure));
+      }
+      try {
+        return h.handle(ctx, agg).exceptionally(HttpApi::failure);
+      } catch (Exception e) {
+        return CompletableFuture.completedFuture(failure(e));
+      }
+    }).thenCompose(f -> f));
+  }
+
+  private static HttpResponse failure(Throwable t) {
+    Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause() : t;
+    if (e instanceof EnvoyProtocol.BadRequestException) {
+      return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+    log.warn("request failed", e);
+    return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");
+  }
+
+  static HttpResponse error(HttpStatus status, @Nullable String message) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("error", message == null ? status.reasonPhrase() : message);
+    return json(status, n, Map.of());
+  }
+
+  private static HttpResponse json(HttpStatus status, Object body, Map<String, String> headers) {
+    ResponseHeadersBuilder b = ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8);
+    headers.forEach(b::add);
+    String text;
+    try {
+      // envoy's /json body is passed as text, byte for byte as envoy writes it; Sluice's own
+      // answers end with a newline, friendlier in a terminal
+      text = body instanceof String s ? s : JSON.writeValueAsString(body) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return HttpResponse.of(b.build(), HttpData.ofUtf8(text));
+  }
+
+  private static String utf8(AggregatedHttpRequest req) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(req.content().array())).toString();
+    } catch (CharacterCodingException e) {
+      throw new EnvoyProtocol.BadRequestException("the body is not valid UTF-8");
+    }
+  }
+
+  // ---- envoy's /json
+
+  private CompletableFuture<HttpResponse> envoyJson(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    String body = utf8(req);
+    strictStrings(parseJson(body));
+    RateLimitRequest.Builder rb = RateLimitRequest.newBuilder();
+    try {
+      PROTO_PARSER.merge(body, rb);
+    } catch (InvalidProtocolBufferException e) {
+      throw new EnvoyProtocol.BadRequestException("invalid RateLimitRequest: " + clean(e));
+    } catch (RuntimeException e) {
+      // Gson and number parsing failures surface as runtime exceptions
+      throw new EnvoyProtocol.BadRequestException("invalid RateLimitRequest: malformed JSON");
+    }
+    RateLimitRequest request = rb.build();
+    List<Engine.Item> items = EnvoyProtocol.items(request, config);
+    return engine.decide(request.getDomain(), items, false).thenApply(result -> {
+      RateLimitResponse response = EnvoyProtocol.response(result, false, config.headers());
+      String text;
+      try {
+        text = PROTO_PRINTER.print(response);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+      return json(result.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, text,
+          Map.of());
+    });
+  }
+
+  /**
+   * protobuf's JSON parser turns numbers and booleans into strings where a string is expected;
+   * Go's protojson (envoy) rejects them, and so do we.
+   */
+  private static void strictStrings(JsonNode root) {
+    if (!root.isObject()) {
+      throw bad("the body must be a JSON object");
+    }
+    textOrAbsent(root.get("domain"), "domain");
+    JsonNode descriptors = root.get("descriptors");
+    if (descriptors == null || !descriptors.isArray()) {
+      return; // absent: envoy's "descriptor list must not be empty"; other types: protobuf says
+    }
+    for (int i = 0; i < descriptors.size(); i++) {
+      JsonNode entries = descriptors.get(i).get("entries");
+      if (entries != null && entries.isArray()) {
+        for (int j = 0; j < entries.size(); j++) {
+          String where = "descriptors[" + i + "].entries[" + j + "].";
+          textOrAbsent(entries.get(j).get("key"), where + "key");
+          textOrAbsent(entries.get(j).get("value"), where + "value");
+        }
+      }
+    }
+  }
+
+  private static void textOrAbsent(@Nullable JsonNode n, String where) {
+    if (n != null && !n.isTextual()) {
+      throw bad(where + " must be a string");
+    }
+  }
+
+  /** A parser's message without the exception class names it sometimes carries. */
+  private static String clean(Exception e) {
+    String m = e.getMessage() == null ? "malformed JSON" : e.getMessage();
+    return m.replaceAll("(?:[a-z]+\\.)+[A-Za-z]+(?:Exception|Error): ", "");
+  }
+
+  // ---- Sluice's /v1/check
+
+  private static final Set<String> CHECK_FIELDS = Set.of("domain", "descriptors", "request",
+      "hits");
+
+  private CompletableFuture<HttpResponse> check(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    JsonNode root = parseJson(utf8(req));
+    if (!root.isObject()) {
+      throw bad("the body must be a JSON object");
+    }
+    onlyFields(root, CHECK_FIELDS, "");
+    String domain = string(root, "domain", true, "");
+    if (domain.isEmpty()) {
+      throw bad("domain must not be empty");
+    }
+    long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
+    boolean hasDescriptors = root.has("descriptors");
+    boolean hasRequest = root.has("request");
+    if (hasDescriptors == hasRequest) {
+      throw bad("give exactly one of descriptors or request");
+    }
+    CompletableFuture<Engine.Result> result;
+    if (hasDescriptors) {
+      result = engine.decide(domain, descriptors(root.get("descriptors"), hits), true);
+    } else {
+      RequestContext rc = requestContext(root.get("request"));
+      List<RuleMatch> matches = engine.rules().match(domain, rc);
+      result = engine.decideMatches(domain, matches, hits, true);
+    }
+    return result.thenApply(r -> {
+      ObjectNode out = JSON.createObjectNode();
+      out.put("allowed", !r.overLimit());
+      out.put("code", r.overLimit() ? "OVER_LIMIT" : "OK");
+      ArrayNode statuses = out.putArray("statuses");
+      for (Engine.Status s : r.statuses()) {
+        statuses.add(status(s));
+      }
+      return json(r.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
+          RateLimitHeaders.of(r, config.headers()));
+    });
+  }
+
+  private static ObjectNode status(Engine.Status s) {
+    ObjectNode n = JSON.createObjectNode();
+    ArrayNode entries = n.putArray("entries");
+    for (Descriptor.Entry e : s.descriptor().entries()) {
+      entries.addObject().put("key", e.key()).put("value", e.value());
+    }
+    n.put("code", s.overLimit() ? "OVER_LIMIT" : "OK");
+    n.put("matched", s.match() != null);
+    n.put("unlimited", s.unlimited());
+    n.put("shadow", s.shadow());
+    RuleLimit l = s.limit();
+    if (l != null) {
+      ObjectNode limit = n.putObject("limit");
+      l.name().ifPresent(name -> limit.put("name", name));
+      limit.put("requestsPerUnit", l.requestsPerUnit());
+      limit.put("unit", l.unit().name());
+      if (l.unitMultiplier() != 1) {
+        limit.put("unitMultiplier", l.unitMultiplier());
+      }
+      limit.put("algorithm", l.algorithm().name());
+      n.put("remaining", s.remaining());
+      n.put("resetSeconds", RateLimitHeaders.ceilSeconds(s.resetAfterMicros()));
+      if (s.retryAfterMicros() == Long.MAX_VALUE) {
+        n.putNull("retryAfterSeconds"); // never: more permits than the limit can hold
+      } else {
+        n.put("retryAfterSeconds", RateLimitHeaders.ceilSeconds(s.retryAfterMicros()));
+      }
+    }
+    return n;
+  }
+
+  private List<Engine.Item> descriptors(JsonNode node, long defaultHits) {
+    if (!node.isArray()) {
+      throw bad("descriptors must be an array");
+    }
+    if (node.isEmpty()) {
+      throw bad("descriptors must not be empty");
+    }
+    if (node.size() > config.maxDescriptors()) {
+      throw bad("too many descriptors: " + node.size() + " (at most " + config.maxDescriptors()
+          + ")");
+    }
+    List<Engine.Item> items = new ArrayList<>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      String where = "descriptors[" + i + "]";
+      JsonNode d = node.get(i);
+      if (!d.isObject()) {
+        throw bad(where + " must be an object");
+      }
+      onlyFields(d, Set.of("entries", "hits"), where + ".");
+      JsonNode entries = d.get("entries");
+      if (entries == null || !entries.isArray() || entries.isEmpty()) {
+        throw bad(where + ".entries must be a non-empty array");
+      }
+      if (entries.size() > config.maxEntries()) {
+        throw bad(where + " has " + entries.size() + " entries (at most " + config.maxEntries()
+            + ")");
+      }
+      List<Descriptor.Entry> list = new ArrayList<>();
+      for (int j = 0; j < entries.size(); j++) {
+        String ew = where + ".entries[" + j + "]";
+        JsonNode e = entries.get(j);
+        if (!e.isObject()) {
+          throw bad(ew + " must be an object");
+        }
+        onlyFields(e, Set.of("key", "value"), ew + ".");
+        String key = string(e, "key", true, ew + ".");
+        if (key.isEmpty()) {
+          throw bad(ew + ".key must not be empty");
+        }
+        list.add(new Descriptor.Entry(key, string(e, "value", false, ew + ".")));
+      }
+      long hits = d.has("hits") ? hits(d.get("hits"), where + ".hits") : defaultHits;
+      items.add(new Engine.Item(Descriptor.of(list), hits));
+    }
+    return items;
+  }
+
+  private RequestContext requestContext(JsonNode node) {
+    if (!node.isObject()) {
+      throw bad("request must be an object");
+    }
+    onlyFields(node, Set.of("method", "path", "clientAddress", "headers"), "request.");
+    String method = string(node, "method", true, "request.");
+    String path = string(node, "path", true, "request.");
+    if (method.isEmpty() || path.isEmpty()) {
+      throw bad("request.method and request.path must not be empty");
+    }
+    RequestContext.Builder b;
+    try {
+      b = RequestContext.builder(method, path);
+      if (node.has("clientAddress")) {
+        b.clientAddress(string(node, "clientAddress", true, "request."));
+      }
+      JsonNode headers = node.get("headers");
+      if (headers != null) {
+        if (!headers.isObject()) {
+          throw bad("request.headers must be an object of name: value");
+        }
+        if (headers.size() > config.maxEntries()) {
+          throw bad("request.headers has more than " + config.maxEntries() + " names");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> h = it.next();
+          List<JsonNode> values = new ArrayList<>();
+          if (h.getValue().isArray()) {
+            h.getValue().forEach(values::add);
+          } else {
+            values.add(h.getValue());
+          }
+          for (JsonNode v : values) {
+            if (!v.isTextual()) {
+              throw bad("request.headers." + h.getKey() + " must be a string or strings");
+            }
+            b.header(h.getKey(), v.asText());
+          }
+        }
+      }
+      return b.build();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      if (e instanceof EnvoyProtocol.BadRequestException) {
+        throw e;
+      }
+      throw bad("invalid request: " + e.getMessage());
+    }
+  }
+
+  private static JsonNode parseJson(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n == null || n.isMissingNode()) {
+        throw bad("the body is empty");
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      throw bad("malformed JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static void onlyFields(JsonNode node, Set<String> allowed, String where) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) {
+        throw bad("unknown field " + where + f);
+      }
+    }
+  }
+
+  private static String string(JsonNode node, String field, boolean required, String where) {
+    JsonNode v = node.get(field);
+    if (v == null) {
+      if (required) {
+        throw bad(where + field + " is required");
+      }
+      return "";
+    }
+    if (!v.isTextual()) {
+      throw bad(where + field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private static long hits(JsonNode v, String where) {
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw bad(where + " must be an integer in 0.." + Limit.MAX_EXACT);
+    }
+    long h = v.asLong();
+    if (h < 0 || h > Limit.MAX_EXACT) {
+      throw bad(where + " must be an integer in 0.." + Limit.MAX_EXACT);
+    }
+    return h;
+  }
+
+  private static EnvoyProtocol.BadRequestException bad(String message) {
+    return new EnvoyProtocol.BadRequestException(message);
+  }
+
+  // ---- admin and health
+
+  private CompletableFuture<HttpResponse> listRules(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    ObjectNode out = JSON.createObjectNode();
+    out.set("status", statusJson(rules.status()));
+    ArrayNode domains = out.putArray("domains");
+    for (Domain d : rules.current().domains()) {
+      ObjectNode n = domains.addObject().put("domain", d.name());
+      d.files().forEach(n.putArray("files")::add);
+    }
+    out.put("tree", rules.current().render());
+    return CompletableFuture.completedFuture(json(HttpStatus.OK, out, Map.of()));
+  }
+
+  private CompletableFuture<HttpResponse> getRules(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    String domain = ctx.pathParam("domain");
+    return CompletableFuture.supplyAsync(() -> {
+      Map<String, String> sources;
+      try {
+        sources = rules.sources(domain == null ? "" : domain);
+      } catch (IOException e) {
+        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot read the rules: " + e.getMessage());
+      }
+      if (sources.isEmpty()) {
+        return error(HttpStatus.NOT_FOUND, "no rules for domain " + domain);
+      }
+      return HttpResponse.of(HttpStatus.OK, MediaType.parse("application/yaml; charset=utf-8"),
+          String.join("\n---\n", sources.values()));
+    }, ctx.blockingTaskExecutor());
+  }
+
+  private CompletableFuture<HttpResponse> putRules(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    String domain = ctx.pathParam("domain");
+    String yaml = utf8(req);
+    String who = String.valueOf(ctx.remoteAddress());
+    return CompletableFuture.supplyAsync(() -> {
+      LiveRules.PutResult r;
+      try {
+        r = rules.put(domain == null ? "" : domain, yaml, who);
+      } catch (IOException e) {
+        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot write the rules: " + e.getMessage());
+      }
+      ObjectNode out = JSON.createObjectNode();
+      out.put("domain", domain);
+      out.put("message", r.message());
+      if (r.file() != null) {
+        out.put("file", r.file().toString());
+      }
+      out.set("errors", errorsJson(r.errors()));
+      if (r.status() != 200) {
+        out.put("error", r.message());
+      }
+      return json(HttpStatus.valueOf(r.status()), out, Map.of());
+    }, ctx.blockingTaskExecutor());
+  }
+
+  private CompletableFuture<HttpResponse> reload(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    return CompletableFuture.supplyAsync(() -> {
+      LiveRules.Outcome o = rules.reload();
+      ObjectNode out = JSON.createObjectNode();
+      out.put("ok", o.ok());
+      out.set("errors", errorsJson(o.errors()));
+      out.set("status", statusJson(rules.status()));
+      if (!o.ok()) {
+        out.put("error", "invalid rules; still serving the last good set");
+      }
+      return json(o.ok() ? HttpStatus.OK : HttpStatus.CONFLICT, out, Map.of());
+    }, ctx.blockingTaskExecutor());
+  }
+
+  private CompletableFuture<HttpResponse> ready(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    LiveRules.Status s = rules.status();
+    boolean up = backendUp.getAsBoolean();
+    boolean ready = s.loaded() && up;
+    ObjectNode out = JSON.createObjectNode();
+    out.put("ready", ready);
+    out.set("rules", statusJson(s));
+    out.put("backend", up ? "up" : "down (fail-closed)");
+    return CompletableFuture.completedFuture(
+        json(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, out, Map.of()));
+  }
+
+  private static ObjectNode statusJson(LiveRules.Status s) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("loaded", s.loaded());
+    n.put("domains", s.domains());
+    n.put("lastReload", s.lastOk() ? "ok" : "failed");
+    n.put("lastReloadAt", s.lastLoad() == null ? null : s.lastLoad().toString());
+    n.put("reloadsOk", s.reloadsOk());
+    n.put("reloadsFailed", s.reloadsFailed());
+    n.set("lastErrors", errorsJson(s.lastErrors()));
+    return n;
+  }
+
+  private static ArrayNode errorsJson(List<RuleError> errors) {
+    ArrayNode a = JSON.createArrayNode();
+    Function<RuleError, ObjectNode> one = e -> JSON.createObjectNode()
+        .put("file", e.file()).put("line", e.line()).put("column", e.column())
+        .put("path", e.path()).put("problem", e.problem()).put("message", e.toString());
+    errors.forEach(e -> a.add(one.apply(e)));
+    return a;
+  }
+}

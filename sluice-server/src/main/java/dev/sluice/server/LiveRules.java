@@ -1,0 +1,250 @@
+package dev.sluice.server;
+
+import dev.sluice.rules.Domain;
+import dev.sluice.rules.InvalidRulesException;
+import dev.sluice.rules.RuleError;
+import dev.sluice.rules.RuleLoader;
+import dev.sluice.rules.RuleSet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules the service answers from: loaded from a directory, checked for changes every {@code
+ * reload-interval} (polling, see docs/server.md), validated as a whole and swapped in atomically.
+ * A failed load keeps the last good set, logs one line, counts it and is reported by {@link
+ * #status()}. Thread-safe: {@link #current()} is one volatile read.
+ */
+final class LiveRules implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LiveRules.class);
+  private static final Logger audit = LoggerFactory.getLogger("sluice.audit");
+  private static final Pattern SAFE_DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  /** What a reload did; {@code errors} is empty on success. */
+  record Outcome(boolean ok, List<RuleError> errors) {}
+
+  /** The state shown by /readyz and GET /v1/rules. */
+  record Status(boolean loaded, int domains, @Nullable Instant lastLoad, boolean lastOk,
+      List<RuleError> lastErrors, long reloadsOk, long reloadsFailed) {}
+
+  private final Path dir;
+  private final RuleLoader loader;
+  private final Metrics metrics;
+  private volatile RuleSet current = RuleSet.empty();
+  private volatile boolean loaded;
+  private volatile @Nullable Instant lastLoad;
+  private volatile List<RuleError> lastErrors = List.of();
+  private volatile boolean lastOk = true;
+  private long reloadsOk;
+  private long reloadsFailed;
+  private @Nullable String fingerprint;
+  private @Nullable ScheduledExecutorService poller;
+
+  LiveRules(Path dir, boolean mergeDomains, Metrics metrics) {
+    this.dir = dir;
+    this.loader = RuleLoader.create().mergeDomains(mergeDomains);
+    this.metrics = metrics;
+  }
+
+  /** The last good rule set (empty until the first successful load). */
+  RuleSet current() {
+    return current;
+  }
+
+  boolean loaded() {
+    return loaded;
+  }
+
+  Path directory() {
+    return dir;
+  }
+
+  synchronized Status status() {
+    return new Status(loaded, current.domains().size(), lastLoad, lastOk, lastErrors, reloadsOk,
+        reloadsFailed);
+  }
+
+  /** Loads now, then polls every {@code interval} on a daemon thread. */
+  void start(java.time.Duration interval) {
+    reload();
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-rules-poller");
+      t.setDaemon(true);
+      return t;
+    });
+    long ms = interval.toMillis();
+    s.scheduleWithFixedDelay(this::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);
+    poller = s;
+  }
+
+  private void reloadIfChanged() {
+    try {
+      String now = fingerprint();
+      boolean changed;
+      synchronized (this) {
+        changed = !now.equals(fingerprint);
+      }
+      if (changed) {
+        reload();
+      }
+    } catch (RuntimeException e) {
+      log.warn("rules poll failed: {}", e.toString());
+    }
+  }
+
+  /** Loads the whole directory; swaps it in if valid, else keeps the last good set. */
+  synchronized Outcome reload() {
+    String print = fingerprint();
+    try {
+      RuleSet next = loader.load(dir);
+      current = next;
+      loaded = true;
+      lastOk = true;
+      lastErrors = List.of();
+      reloadsOk++;
+      metrics.reload(true);
+      log.info("rules loaded from {}: {} domain(s)", dir, next.domains().size());
+      return new Outcome(true, List.of());
+    } catch (InvalidRulesException e) {
+      lastOk = false;
+      lastErrors = List.copyOf(e.errors());
+      reloadsFailed++;
+      metrics.reload(false);
+      log.warn("rules reload from {} failed, {}: {} error(s), first: {}", dir,
+          loaded ? "keeping the last good set" : "no rules loaded yet (not ready)",
+          e.errors().size(), e.errors().isEmpty() ? "?" : e.errors().get(0));
+      return new Outcome(false, lastErrors);
+    } finally {
+      fingerprint = print;
+      lastLoad = Instant.now();
+    }
+  }
+
+  /** Names, sizes and content hashes of the rule files; changes whenever a load would differ. */
+  private String fingerprint() {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Path p : RuleLoader.ruleFiles(dir)) {
+        md.update(p.toString().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        try {
+          md.update(Files.readAllBytes(p));
+        } catch (IOException e) {
+          md.update(("unreadable " + e).getBytes(StandardCharsets.UTF_8));
+        }
+        md.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      return "missing " + e.getMessage();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The YAML text of the file(s) declaring {@code domain}, by file name; empty if unknown. */
+  Map<String, String> sources(String domain) throws IOException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Domain d : current.domains()) {
+      if (d.name().equals(domain)) {
+        for (String f : d.files()) {
+          out.put(f, Files.readString(Path.of(f)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Result of {@link #put}: the file written, or the errors that rejected the text. */
+  record PutResult(int status, @Nullable Path file, List<RuleError> errors, String message) {}
+
+  /**
+   * Validates {@code yaml} as the rules of {@code domain} together with every other rule file,
+   * exactly as a load would, then writes it atomically to the domain's file (or a new {@code
+   * <domain>.yaml}) and reloads.
+   */
+  synchronized PutResult put(String domain, String yaml, String who) throws IOException {
+    if (!SAFE_DOMAIN.matcher(domain).matches()) {
+      return new PutResult(400, null, List.of(),
+          "domain must match " + SAFE_DOMAIN.pattern() + " to be written as a file name");
+    }
+    Path target;
+    List<String> files = current.domain(domain).map(Domain::files).orElse(List.of());
+    if (files.size() > 1) {
+      return new PutResult(409, null, List.of(), "domain " + domain
+          + " is merged from several files " + files + "; edit them on disk");
+    }
+    target = files.isEmpty() ? dir.resolve(domain + ".yaml") : Path.of(files.get(0));
+    if (!Files.isDirectory(dir)) {
+      return new PutResult(409, null, List.of(), "rules path " + dir + " is not a directory");
+    }
+    // The text alone must declare exactly this domain.
+    RuleSet alone;
+    try {
+      alone = loader.parse(Map.of(target.toString(), yaml));
+    } catch (InvalidRulesException e) {
+      return new PutResult(400, null, e.errors(), "invalid rules");
+    }
+    List<String> declared = new ArrayList<>();
+    alone.domains().forEach(d -> declared.add(d.name()));
+    if (!declared.equals(List.of(domain))) {
+      return new PutResult(400, null, List.of(), "the rules declare domain " + declared
+          + " but the path names " + domain);
+    }
+    // Then the whole set as it would be on disk, so cross-file checks run too.
+    Map<String, String> all = new LinkedHashMap<>();
+    for (Path p : RuleLoader.ruleFiles(dir)) {
+      all.put(p.toString(), Files.readString(p));
+    }
+    all.put(target.toString(), yaml);
+    try {
+      loader.parse(all);
+    } catch (InvalidRulesException e) {
+      return new PutResult(400, null, e.errors(), "invalid rules");
+    }
+    Path tmp = Files.createTempFile(dir, ".put-", ".tmp");
+    try {
+      Files.writeString(tmp, yaml, StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    audit.info("PUT /v1/rules/{} by {}: wrote {} ({} bytes)", domain, who, target,
+        yaml.getBytes(StandardCharsets.UTF_8).length);
+    Outcome o = reload();
+    return o.ok() ? new PutResult(200, target, List.of(), "written and reloaded")
+        : new PutResult(409, target, o.errors(), "written, but the reload failed");
+  }
+
+  @Override
+  public void close() {
+    ScheduledExecutorService s = poller;
+    if (s != null) {
+      s.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.sluice.server;
+
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import dev.sluice.memory.MemoryBackend;
+import dev.sluice.redis.FailurePolicy;
+import dev.sluice.redis.RedisBackend;
+import dev.sluice.spi.Backend;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running rate limit service: rules, backend, and the Armeria servers for HTTP and gRPC (two
+ * listeners sharing Armeria's event loops, or one when both ports are equal). Start with {@link
+ * #start(ServerConfig)}, stop with {@link #close()}.
+ */
+public final class SluiceServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+
+  private final ServerConfig config;
+  private final Backend backend;
+  private final LiveRules rules;
+  private final List<Server> servers;
+  private final int httpPort;
+  private final int grpcPort;
+
+  private SluiceServer(ServerConfig config, Backend backend, LiveRules rules, List<Server> servers,
+      int httpPort, int grpcPort) {
+    this.config = config;
+    this.backend = backend;
+    this.rules = rules;
+    this.servers = servers;
+    this.httpPort = httpPort;
+    this.grpcPort = grpcPort;
+  }
+
+  /**
+   * Loads the rules (starting even when they are invalid or missing: {@code /readyz} then says
+   * not ready until a load succeeds), opens the backend and listens.
+   *
+   * @throws ServerConfig.ConfigException when the backend cannot be used
+   * @throws java.util.concurrent.CompletionException when a port cannot be bound
+   */
+  public static SluiceServer start(ServerConfig config) {
+    Backend backend = Backends.open(config);
+    Metrics metrics = new Metrics();
+    LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
+    List<Server> started = new ArrayList<>();
+    try {
+      rules.start(config.reloadInterval());
+      Engine engine = new Engine(backend, rules, metrics);
+      HttpApi http = new HttpApi(engine, rules, metrics, config, () -> Backends.up(backend));
+      GrpcService grpc = GrpcService.builder()
+          .addService(new EnvoyRateLimitService(engine, config))
+          .maxRequestMessageLength(config.maxBodyBytes())
+          .build();
+      boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
+      ServerBuilder hb = base(config, config.httpPort(), metrics, config.maxBodyBytes());
+      http.bind(hb);
+      if (shared) {
+        hb.service(grpc);
+      }
+      Server httpServer = hb.build();
+      httpServer.start().join();
+      started.add(httpServer);
+      int hp = httpServer.activeLocalPort();
+      int gp = hp;
+      if (!shared) {
+        // The gRPC service enforces max-body-bytes per message itself (RESOURCE_EXHAUSTED, read
+        // from the length prefix before buffering); an HTTP-level limit would preempt it with a
+        // bare 413 that clients see as UNKNOWN.
+        ServerBuilder gb = base(config, config.grpcPort(), metrics, 0);
+        gb.service(grpc);
+        Server grpcServer = gb.build();
+        grpcServer.start().join();
+        started.add(grpcServer);
+        gp = grpcServer.activeLocalPort();
+      }
+      log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
+      return new SluiceServer(config, backend, rules, List.copyOf(started), hp, gp);
+    } catch (RuntimeException e) {
+      started.forEach(s -> s.stop().join());
+      rules.close();
+      backend.close();
+      throw e;
+    }
+  }
+
+  private static ServerBuilder base(ServerConfig config, int port, Metrics metrics,
+      long maxRequestLength) {
+    return Server.builder()
+        .http(new InetSocketAddress(config.bind(), port))
+        .maxRequestLength(maxRequestLength)
+        .requestTimeout(Duration.ofSeconds(10))
+        .meterRegistry(metrics.registry())
+        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  /** The HTTP port listened on (the actual one when configured as 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** The gRPC port listened on. */
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Whether rules have loaded at least once. */
+  public boolean ready() {
+    return rules.loaded();
+  }
+
+  /** Stops listening, the rules poller and the backend. */
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.stop().join();
+    }
+    rules.close();
+    backend.close();
+  }
+
+  /** The backends a {@code backend} setting can name. */
+  static final class Backends {
+    private Backends() {}
+
+    static Backend open(ServerConfig config) {
+      String setting = config.backend();
+      if (setting.equals("memory")) {
+        return MemoryBackend.create();
+      }
+      FailurePolicy policy = FailurePolicy.valueOf(
+          config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
+      try {
+        return RedisBackend.builder(setting).failurePolicy(policy).build();
+      } catch (IllegalArgumentException e) {
+        throw new ServerConfig.ConfigException("invalid backend '"
+            + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
+                String.valueOf(e.getMessage())));
+      }
+    }
+
+    /** False while a fail-closed Redis backend is cut off (its circuit is open). */
+    static boolean up(Backend backend) {
+      return !(backend instanceof RedisBackend r)
+          || r.failurePolicy() != FailurePolicy.FAIL_CLOSED || !r.circuitOpen();
+    }
+  }
+}

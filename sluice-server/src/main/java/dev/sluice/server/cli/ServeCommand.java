@@ -1,0 +1,170 @@
+package dev.sluice.server.cli;
+
+import dev.sluice.server.ServerConfig;
+import dev.sluice.server.SluiceServer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice serve}: runs the rate limit service until stopped (SIGINT/SIGTERM). Prints one
+ * line with the bound ports on stdout once listening; a bad setting is reported on stderr, naming
+ * it, with exit code 1.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Run the rate limit service: envoy's gRPC RateLimitService, POST /json and /v1/check,",
+        "the rules admin API, /metrics, /healthz and /readyz.",
+        "Every option is also a sluice.yaml key and an environment variable SLUICE_<NAME>",
+        "(e.g. SLUICE_HTTP_PORT); precedence: option, environment, file, default."})
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Settings file (default: ./sluice.yaml when present; env SLUICE_CONFIG).")
+  @Nullable Path config;
+
+  @Option(names = "--rules", paramLabel = "DIR", description = "Rules directory (default: config).")
+  @Nullable String rules;
+
+  @Option(names = "--http-port", paramLabel = "N", description = "HTTP port (default: 8080).")
+  @Nullable String httpPort;
+
+  @Option(names = "--grpc-port", paramLabel = "N", description = "gRPC port (default: 8081).")
+  @Nullable String grpcPort;
+
+  @Option(names = "--bind", paramLabel = "ADDR",
+      description = "Listen address (default: 127.0.0.1; 0.0.0.0 opens every interface).")
+  @Nullable String bind;
+
+  @Option(names = "--backend", paramLabel = "memory|URI",
+      description = "Where counters live (default: memory).")
+  @Nullable String backend;
+
+  @Option(names = "--failure-policy", paramLabel = "POLICY",
+      description = "Redis unreachable: fail-open (default), fail-closed or local-fallback.")
+  @Nullable String failurePolicy;
+
+  @Option(names = "--merge-domains", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      description = "Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too).")
+  @Nullable String mergeDomains;
+
+  @Option(names = "--headers", paramLabel = "STYLE",
+      description = "Rate limit headers: x-ratelimit, ietf, both (default) or none.")
+  @Nullable String headers;
+
+  @Option(names = "--grpc-response-headers", arity = "0..1", fallbackValue = "true",
+      paramLabel = "BOOL", description = "Add the headers to gRPC answers (default: false).")
+  @Nullable String grpcResponseHeaders;
+
+  @Option(names = "--max-descriptors", paramLabel = "N",
+      description = "Most descriptors per request (default: 1000).")
+  @Nullable String maxDescriptors;
+
+  @Option(names = "--max-entries", paramLabel = "N",
+      description = "Most entries per descriptor (default: 100).")
+  @Nullable String maxEntries;
+
+  @Option(names = "--max-body-bytes", paramLabel = "N",
+      description = "Largest request body (default: 1048576).")
+  @Nullable String maxBodyBytes;
+
+  @Option(names = "--reload-interval", paramLabel = "DURATION",
+      description = "How often the rules directory is checked (default: 1s).")
+  @Nullable String reloadInterval;
+
+  @Spec CommandSpec spec;
+
+  private final Map<String, String> env;
+
+  ServeCommand(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ServerConfig cfg;
+    SluiceServer server;
+    try {
+      cfg = ServerConfig.resolve(cli(), env, configFile());
+      server = SluiceServer.start(cfg);
+    } catch (ServerConfig.ConfigException e) {
+      err.println("sluice serve: " + e.getMessage());
+      return CommandLine.ExitCode.SOFTWARE;
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      err.println("sluice serve: cannot start: " + cause.getMessage());
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "sluice-shutdown"));
+    out.println("sluice: serving HTTP on " + cfg.bind() + ":" + server.httpPort() + ", gRPC on "
+        + cfg.bind() + ":" + server.grpcPort() + " (rules: " + cfg.rules() + ", backend: "
+        + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
+        + (server.ready() ? "" : " - NOT READY: the rules did not load, see the log"));
+    out.flush();
+    stopped.await();
+    return CommandLine.ExitCode.OK;
+  }
+
+  private @Nullable Path configFile() {
+    if (config != null) {
+      if (!Files.isRegularFile(config)) {
+        throw new ServerConfig.ConfigException("invalid config '" + config
+            + "' (from --config): no such file");
+      }
+      return config;
+    }
+    String fromEnv = env.get("SLUICE_CONFIG");
+    if (fromEnv != null) {
+      Path p = Path.of(fromEnv);
+      if (!Files.isRegularFile(p)) {
+        throw new ServerConfig.ConfigException("invalid config '" + fromEnv
+            + "' (from environment SLUICE_CONFIG): no such file");
+      }
+      return p;
+    }
+    Path p = Path.of("sluice.yaml");
+    return Files.isRegularFile(p) ? p : null;
+  }
+
+  private Map<String, String> cli() {
+    Map<String, String> m = new LinkedHashMap<>();
+    put(m, "rules", rules);
+    put(m, "http-port", httpPort);
+    put(m, "grpc-port", grpcPort);
+    put(m, "bind", bind);
+    put(m, "backend", backend);
+    put(m, "failure-policy", failurePolicy);
+    put(m, "merge-domains", mergeDomains);
+    put(m, "headers", headers);
+    put(m, "grpc-response-headers", grpcResponseHeaders);
+    put(m, "max-descriptors", maxDescriptors);
+    put(m, "max-entries", maxEntries);
+    put(m, "max-body-bytes", maxBodyBytes);
+    put(m, "reload-interval", reloadInterval);
+    return m;
+  }
+
+  private static void put(Map<String, String> m, String name, @Nullable String value) {
+    if (value != null) {
+      m.put(name, value);
+    }
+  }
+}

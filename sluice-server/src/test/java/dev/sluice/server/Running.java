@@ -1,0 +1,86 @@
+package dev.sluice.server;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A server started on free ports of 127.0.0.1 with a rules directory, and an HTTP client. */
+final class Running implements AutoCloseable {
+
+  final Path rules;
+  final SluiceServer server;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private Running(Path rules, SluiceServer server) {
+    this.rules = rules;
+    this.server = server;
+  }
+
+  /** Writes {@code files} (name to YAML) into {@code dir}, starts a server on them. */
+  static Running start(Path dir, Map<String, String> files, Map<String, String> settings)
+      throws IOException {
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue());
+    }
+    Map<String, String> cli = new LinkedHashMap<>();
+    cli.put("http-port", "0");
+    cli.put("grpc-port", "0");
+    cli.put("rules", dir.toString());
+    cli.putAll(settings);
+    return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, Map.of(), null)));
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.httpPort() + path);
+  }
+
+  HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body))
+        .header("content-type", "application/json"));
+  }
+
+  HttpResponse<String> post(String path, byte[] body) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri(path))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  HttpResponse<String> put(String path, String body) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder b)
+      throws IOException, InterruptedException {
+    return http.send(b.timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An envoy /json body for one descriptor of key/value pairs. */
+  static String envoy(String domain, String... keysAndValues) {
+    StringBuilder sb = new StringBuilder("{\"domain\":\"" + domain
+        + "\",\"descriptors\":[{\"entries\":[");
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append("{\"key\":\"").append(keysAndValues[i]).append("\",\"value\":\"")
+          .append(keysAndValues[i + 1]).append("\"}");
+    }
+    return sb.append("]}]}").toString();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

@@ -1,0 +1,84 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings: defaults, precedence command line > environment > file > default, and errors. */
+class ServerConfigTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void defaults() {
+    ServerConfig c = ServerConfig.defaults();
+    assertThat(c.bind()).isEqualTo("127.0.0.1");
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.grpcPort()).isEqualTo(8081);
+    assertThat(c.rules()).isEqualTo(Path.of("config"));
+    assertThat(c.backend()).isEqualTo("memory");
+    assertThat(c.mergeDomains()).isFalse();
+    assertThat(c.headers()).isEqualTo(ServerConfig.HeaderStyle.BOTH);
+    assertThat(c.maxDescriptors()).isEqualTo(1000);
+    assertThat(c.maxEntries()).isEqualTo(100);
+    assertThat(c.maxBodyBytes()).isEqualTo(1 << 20);
+    assertThat(c.reloadInterval()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void commandLineBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
+    Path file = dir.resolve("sluice.yaml");
+    Files.writeString(file, "http-port: 9001\ngrpc-port: 9002\nrules: from-file\n"
+        + "headers: ietf\n");
+    ServerConfig c = ServerConfig.resolve(Map.of("http-port", "9100"),
+        Map.of("SLUICE_HTTP_PORT", "9200", "SLUICE_GRPC_PORT", "9201",
+            "MERGE_DOMAIN_CONFIG", "true"), file);
+    assertThat(c.httpPort()).isEqualTo(9100);
+    assertThat(c.grpcPort()).isEqualTo(9201);
+    assertThat(c.rules()).isEqualTo(Path.of("from-file"));
+    assertThat(c.headers()).isEqualTo(ServerConfig.HeaderStyle.IETF);
+    assertThat(c.mergeDomains()).isTrue();
+    assertThat(c.maxEntries()).isEqualTo(100);
+    assertThat(ServerConfig.envName("max-body-bytes")).isEqualTo("SLUICE_MAX_BODY_BYTES");
+  }
+
+  @Test
+  void aBadSettingNamesItselfAndItsSource() throws Exception {
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("http-port", "80x"), Map.of(), null))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessage("invalid http-port '80x' (from --http-port): expected an integer in"
+            + " 0..65535");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of("SLUICE_HEADERS", "loud"),
+        null)).hasMessage("invalid headers 'loud' (from environment SLUICE_HEADERS): expected"
+            + " x-ratelimit, ietf, both or none");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("backend", "mongo://x"), Map.of(),
+        null)).hasMessageStartingWith("invalid backend 'mongo://x' (from --backend)");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("reload-interval", "1ms"), Map.of(),
+        null)).hasMessageContaining("between 50ms and 3600s");
+    Path file = dir.resolve("sluice.yaml");
+    Files.writeString(file, "http_port: 1\n");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of(), file))
+        .hasMessageContaining("unknown setting 'http_port'");
+    Files.writeString(file, "max-entries: 0\n");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of(), file))
+        .hasMessage("invalid max-entries '0' (from " + file + " key max-entries): expected an"
+            + " integer in 1..1000000");
+  }
+
+  @Test
+  void aMalformedRedisUriIsAStartupErrorWithoutItsPassword() {
+    ServerConfig c = ServerConfig.resolve(Map.of("backend", "redis://:secret@",
+        "http-port", "0", "grpc-port", "0"), Map.of(), null);
+    assertThat(c.toString()).doesNotContain("secret");
+    assertThatThrownBy(() -> SluiceServer.start(c))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessageStartingWith("invalid backend 'redis://***@'")
+        .hasMessageNotContaining("secret");
+  }
+}
