@@ -1,0 +1,145 @@
+package dev.sluice.servlet;
+
+import dev.sluice.Limit;
+import dev.sluice.RateLimiter;
+import dev.sluice.spi.Backend;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServletMapping;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link RateLimited} limits of handlers: one limiter per annotated handler, created once.
+ * Finds the annotation of the servlet a request is mapped to, by the servlet's class and its
+ * {@code doGet}/{@code doPost}/... method.
+ */
+final class HandlerLimits {
+
+  /** One annotated handler: its limiter, its key resolver (null = the filter's) and its cost. */
+  record Handler(String id, RateLimiter limiter, @Nullable KeyResolver key, long cost) {}
+
+  private final Backend backend;
+  private final String apiKeyHeader;
+  private final Map<String, Handler> byId = new ConcurrentHashMap<>();
+  private final Map<String, Optional<Handler>> byServletMethod = new ConcurrentHashMap<>();
+
+  HandlerLimits(Backend backend, String apiKeyHeader) {
+    this.backend = backend;
+    this.apiKeyHeader = apiKeyHeader;
+  }
+
+  /**
+   * The handler for an annotation, created on first use.
+   *
+   * @throws IllegalArgumentException naming the handler when the annotation is invalid
+   */
+  Handler handler(String id, RateLimited annotation) {
+    Handler h = byId.get(id);
+    if (h != null) {
+      return h;
+    }
+    return byId.computeIfAbsent(id, i -> create(i, annotation));
+  }
+
+  private Handler create(String id, RateLimited a) {
+    try {
+      List<Limit> limits = new ArrayList<>();
+      for (Limit l : Limit.parseAll(a.value())) {
+        limits.add(l.withAlgorithm(a.algorithm()));
+      }
+      KeyResolver key = a.key().isBlank() ? null : KeyResolver.parse(a.key(), apiKeyHeader);
+      if (a.cost() < 0) {
+        throw new IllegalArgumentException("cost must be >= 0, was " + a.cost());
+      }
+      return new Handler(id, RateLimiter.create(backend, limits), key, a.cost());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("@RateLimited on " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Validates the annotations of every servlet in {@code context}, so errors show at start. */
+  void validate(ServletContext context) {
+    Map<String, ? extends ServletRegistration> all;
+    try {
+      all = context.getServletRegistrations();
+    } catch (UnsupportedOperationException e) {
+      return;
+    }
+    for (ServletRegistration r : all.values()) {
+      Class<?> c = load(context, r.getClassName());
+      if (c == null) {
+        continue;
+      }
+      RateLimited onClass = c.getAnnotation(RateLimited.class);
+      if (onClass != null) {
+        handler(c.getName(), onClass);
+      }
+      for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+        for (Method m : k.getDeclaredMethods()) {
+          RateLimited a = m.getAnnotation(RateLimited.class);
+          if (a != null) {
+            handler(c.getName() + "#" + m.getName(), a);
+          }
+        }
+      }
+    }
+  }
+
+  /** The handler of the servlet {@code request} is mapped to, if it is annotated. */
+  Optional<Handler> find(HttpServletRequest request) {
+    HttpServletMapping mapping = request.getHttpServletMapping();
+    if (mapping == null || mapping.getServletName() == null) {
+      return Optional.empty();
+    }
+    String servletName = mapping.getServletName();
+    String method = request.getMethod();
+    ServletContext context = request.getServletContext();
+    return byServletMethod.computeIfAbsent(servletName + " " + method,
+        k -> lookUp(context, servletName, method));
+  }
+
+  private Optional<Handler> lookUp(ServletContext context, String servletName, String httpMethod) {
+    ServletRegistration r = context.getServletRegistration(servletName);
+    Class<?> c = r == null ? null : load(context, r.getClassName());
+    if (c == null) {
+      return Optional.empty();
+    }
+    // HttpServlet answers HEAD with doGet: a HEAD counts against doGet's limits
+    String verb = httpMethod.equals("HEAD") ? "GET" : httpMethod;
+    String name = "do" + verb.charAt(0) + verb.substring(1).toLowerCase(Locale.ROOT);
+    for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+      try {
+        Method m = k.getDeclaredMethod(name, HttpServletRequest.class, HttpServletResponse.class);
+        RateLimited a = m.getAnnotation(RateLimited.class);
+        if (a != null) {
+          return Optional.of(handler(c.getName() + "#" + name, a));
+        }
+        break;  // the most specific override decides
+      } catch (NoSuchMethodException e) {
+        // look in the superclass
+      }
+    }
+    RateLimited a = c.getAnnotation(RateLimited.class);
+    return a == null ? Optional.empty() : Optional.of(handler(c.getName(), a));
+  }
+
+  private static @Nullable Class<?> load(ServletContext context, @Nullable String className) {
+    if (className == null) {
+      return null;
+    }
+    try {
+      return Class.forName(className, false, context.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null;
+    }
+  }
+}

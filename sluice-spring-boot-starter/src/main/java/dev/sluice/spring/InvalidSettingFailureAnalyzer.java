@@ -1,0 +1,15 @@
+package dev.sluice.spring;
+
+import dev.sluice.servlet.InvalidSettingException;
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/** Turns a wrong {@code sluice.*} property into a short startup report naming it. */
+final class InvalidSettingFailureAnalyzer extends AbstractFailureAnalyzer<InvalidSettingException> {
+
+  @Override
+  protected FailureAnalysis analyze(Throwable rootFailure, InvalidSettingException cause) {
+    return new FailureAnalysis("Invalid Sluice setting " + cause.getMessage(),
+        "Fix " + cause.setting() + " in the application's configuration.", cause);
+  }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.spring;
+
+import dev.sluice.Limit;
+import dev.sluice.RateLimiter;
+import dev.sluice.servlet.InvalidSettingException;
+import dev.sluice.servlet.SluiceFilter;
+import dev.sluice.servlet.SluiceSettings;
+import dev.sluice.spi.Backend;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Installs Sluice in a servlet web application from {@code sluice.*} properties:
+ *
+ * <ul>
+ *   <li>a {@link Backend} ({@code sluice.backend}: memory or a Redis URI, with {@code
+ *       sluice.failure-policy}), closed with the context;
+ *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
+ *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns};
+ *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
+ * </ul>
+ *
+ * Every bean backs off when the application declares its own. {@code sluice.enabled=false}
+ * turns it all off.
+ */
+@AutoConfiguration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(SluiceFilter.class)
+@ConditionalOnProperty(prefix = "sluice", name = "enabled", havingValue = "true",
+    matchIfMissing = true)
+@EnableConfigurationProperties(SluiceProperties.class)
+public class SluiceAutoConfiguration {
+
+  static final String PREFIX = "sluice.";
+
+  /** Sluice's state store; Spring closes it with the context. */
+  @Bean
+  @ConditionalOnMissingBean
+  public Backend sluiceBackend(SluiceProperties properties) {
+    return SluiceSettings.backend(properties.settings()::get, PREFIX);
+  }
+
+  /** The limiter for {@code sluice.limits}. */
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(prefix = "sluice", name = "limits")
+  public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend) {
+    List<Limit> limits = SluiceSettings.limits(properties.settings()::get, PREFIX);
+    if (limits.isEmpty()) {
+      throw new InvalidSettingException(PREFIX + "limits", "must not be blank");
+    }
+    return RateLimiter.create(backend, limits);
+  }
+
+  /** The filter, using the backend and limiter beans. */
+  @Bean
+  @ConditionalOnMissingBean
+  public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
+      ObjectProvider<RateLimiter> limiter) {
+    Map<String, String> settings = properties.settings();
+    SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
+    limiter.ifAvailable(b::limiter);
+    // limits, backend and failure policy went into the beans above
+    SluiceSettings.configure(b,
+        name -> name.equals("limits") || name.equals("algorithm") ? null : settings.get(name),
+        PREFIX);
+    return b.build();
+  }
+
+  /** Maps the filter. */
+  @Bean
+  @ConditionalOnMissingBean(name = "sluiceFilterRegistration")
+  public FilterRegistrationBean<SluiceFilter> sluiceFilterRegistration(SluiceFilter filter,
+      SluiceProperties properties) {
+    FilterRegistrationBean<SluiceFilter> r = new FilterRegistrationBean<>(filter);
+    r.setName("sluice");
+    r.setUrlPatterns(properties.getUrlPatterns());
+    r.setOrder(properties.getFilterOrder());
+    return r;
+  }
+
+  /** {@code @RateLimited} on Spring MVC controllers. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(WebMvcConfigurer.class)
+  static class MvcConfiguration implements WebMvcConfigurer {
+    private final SluiceFilter filter;
+
+    MvcConfiguration(SluiceFilter filter) {
+      this.filter = filter;
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+      registry.addInterceptor(new RateLimitedInterceptor(filter));
+    }
+  }
+}

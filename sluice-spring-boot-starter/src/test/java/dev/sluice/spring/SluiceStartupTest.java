@@ -1,0 +1,61 @@
+package dev.sluice.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.RateLimiter;
+import dev.sluice.servlet.InvalidSettingException;
+import dev.sluice.servlet.SluiceFilter;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+
+/** Startup with good and bad properties, without a server. */
+class SluiceStartupTest {
+
+  private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(SluiceAutoConfiguration.class));
+
+  private void failsNaming(String property, String value, String message) {
+    runner.withPropertyValues(property + "=" + value).run(ctx -> {
+      assertThat(ctx).hasFailed();
+      Throwable t = ctx.getStartupFailure();
+      while (!(t instanceof InvalidSettingException) && t.getCause() != null) {
+        t = t.getCause();
+      }
+      assertThat(t).isInstanceOf(InvalidSettingException.class).hasMessageStartingWith(message);
+      assertThat(((InvalidSettingException) t).setting()).isEqualTo(property);
+    });
+  }
+
+  @Test
+  void aBadPropertyFailsStartupNamingIt() {
+    failsNaming("sluice.headers", "fancy", "sluice.headers: unknown header style 'fancy'");
+    failsNaming("sluice.limits", "lots", "sluice.limits: invalid limit \"lots\"");
+    failsNaming("sluice.key", "cookie", "sluice.key: unknown key part 'cookie'");
+    failsNaming("sluice.backend", "mysql://db", "sluice.backend: 'mysql://db' is neither");
+    failsNaming("sluice.failure-policy", "panic", "sluice.failure-policy: unknown failure policy");
+    failsNaming("sluice.trusted-proxies", "10.0.0.0/40", "sluice.trusted-proxies: '10.0.0.0/40'");
+    failsNaming("sluice.on-missing-key", "ignore", "sluice.on-missing-key: unknown value");
+  }
+
+  @Test
+  void aFilterWithoutLimitsNeedsNoLimiter() {
+    runner.run(ctx -> {
+      assertThat(ctx).hasNotFailed().hasSingleBean(SluiceFilter.class)
+          .doesNotHaveBean(RateLimiter.class);
+    });
+  }
+
+  @Test
+  void itCanBeSwitchedOff() {
+    runner.withPropertyValues("sluice.enabled=false", "sluice.headers=fancy")
+        .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(SluiceFilter.class));
+  }
+
+  @Test
+  void aWrongPropertyIsExplainedByTheFailureAnalyzer() {
+    InvalidSettingException e = new InvalidSettingException("sluice.headers", "bad");
+    assertThat(new InvalidSettingFailureAnalyzer().analyze(e).getDescription())
+        .isEqualTo("Invalid Sluice setting sluice.headers: bad");
+  }
+}
