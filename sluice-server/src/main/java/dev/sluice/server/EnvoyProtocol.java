@@ -3,6 +3,7 @@ package dev.sluice.server;
 import com.google.protobuf.Duration;
 import dev.sluice.Limit;
 import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RuleLimit;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
@@ -75,7 +76,7 @@ final class EnvoyProtocol {
 
   /** envoy's response for {@code result}, with rate limit headers when {@code headers}. */
   static RateLimitResponse response(Engine.Result result, boolean headers,
-      ServerConfig.HeaderStyle style) {
+      HeaderStyle style) {
     RateLimitResponse.Builder b = RateLimitResponse.newBuilder()
         .setOverallCode(result.overLimit() ? Code.OVER_LIMIT : Code.OK);
     for (Engine.Status s : result.statuses()) {

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.rules.HeaderStyle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,7 @@ class ServerConfigTest {
     assertThat(c.rules()).isEqualTo(Path.of("config"));
     assertThat(c.backend()).isEqualTo("memory");
     assertThat(c.mergeDomains()).isFalse();
-    assertThat(c.headers()).isEqualTo(ServerConfig.HeaderStyle.BOTH);
+    assertThat(c.headers()).isEqualTo(HeaderStyle.BOTH);
     assertThat(c.maxDescriptors()).isEqualTo(1000);
     assertThat(c.maxEntries()).isEqualTo(100);
     assertThat(c.maxBodyBytes()).isEqualTo(1 << 20);
@@ -42,7 +43,7 @@ class ServerConfigTest {
     assertThat(c.httpPort()).isEqualTo(9100);
     assertThat(c.grpcPort()).isEqualTo(9201);
     assertThat(c.rules()).isEqualTo(Path.of("from-file"));
-    assertThat(c.headers()).isEqualTo(ServerConfig.HeaderStyle.IETF);
+    assertThat(c.headers()).isEqualTo(HeaderStyle.IETF);
     assertThat(c.mergeDomains()).isTrue();
     assertThat(c.maxEntries()).isEqualTo(100);
     assertThat(ServerConfig.envName("max-body-bytes")).isEqualTo("SLUICE_MAX_BODY_BYTES");
@@ -55,8 +56,8 @@ class ServerConfigTest {
         .hasMessage("invalid http-port '80x' (from --http-port): expected an integer in"
             + " 0..65535");
     assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of("SLUICE_HEADERS", "loud"),
-        null)).hasMessage("invalid headers 'loud' (from environment SLUICE_HEADERS): expected"
-            + " x-ratelimit, ietf, both or none");
+        null)).hasMessage("invalid headers 'loud' (from environment SLUICE_HEADERS): unknown"
+            + " header style 'loud'; use one of x-ratelimit, ietf, both, none");
     assertThatThrownBy(() -> ServerConfig.resolve(Map.of("backend", "mongo://x"), Map.of(),
         null)).hasMessageStartingWith("invalid backend 'mongo://x' (from --backend)");
     assertThatThrownBy(() -> ServerConfig.resolve(Map.of("reload-interval", "1ms"), Map.of(),

@@ -5,6 +5,7 @@ import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.Domain;
+import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RequestContext;
 import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
@@ -563,7 +564,7 @@ public final class SluiceFilter implements Filter {
 
     String render(@Nullable Decision d) {
       long retry = d == null || d.retryAfterMicros() == Long.MAX_VALUE
-          ? -1 : RateLimitHeaders.retryAfterSeconds(d);
+          ? -1 : dev.sluice.rules.RateLimitHeaders.retryAfterSeconds(d.retryAfterMicros());
       if (template == null) {
         StringBuilder s = new StringBuilder("{\"type\":\"about:blank\","
             + "\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\"");
@@ -585,7 +586,7 @@ public final class SluiceFilter implements Filter {
           .replace("{limit}", d == null ? "0" : Long.toString(d.limit().count()))
           .replace("{remaining}", d == null || !d.allowed() ? "0" : Long.toString(d.remaining()))
           .replace("{reset}", d == null ? "0"
-              : Long.toString(RateLimitHeaders.ceilSeconds(d.resetAfterMicros())))
+              : Long.toString(dev.sluice.rules.RateLimitHeaders.ceilSeconds(d.resetAfterMicros())))
           .replace("{name}", d == null ? "" : Json.escape(d.limit().name()));
     }
   }

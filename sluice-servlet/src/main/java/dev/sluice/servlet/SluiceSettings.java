@@ -3,6 +3,7 @@ package dev.sluice.servlet;
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
+import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;

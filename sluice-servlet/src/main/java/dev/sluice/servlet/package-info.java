@@ -3,7 +3,7 @@
  * out who the client is ({@link dev.sluice.servlet.TrustedProxies}, {@link
  * dev.sluice.servlet.KeyResolver}), applies plain limits, {@link dev.sluice.servlet.RateLimited}
  * handler limits and envoy-style rules, and answers 429 with rate limit headers in a configurable
- * {@link dev.sluice.servlet.HeaderStyle}.
+ * {@link dev.sluice.rules.HeaderStyle}.
  */
 @NullMarked
 package dev.sluice.servlet;

@@ -2,6 +2,7 @@ package dev.sluice.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import jakarta.servlet.http.HttpServletRequest;

@@ -27,8 +27,8 @@ public class ThrottledApi {
     }
 
     @GetMapping("/search")
-    Map<String, Object> search(@RequestParam(name = "q", defaultValue = "") String q) {
-      return Map.of("query", q, "results", java.util.List.of());
+    SearchResult search(@RequestParam(name = "q", defaultValue = "") String q) {
+      return new SearchResult(q, java.util.List.of()); // a record keeps the JSON field order
     }
 
     @GetMapping("/report")
@@ -36,4 +36,7 @@ public class ThrottledApi {
       return Map.of("report", "everything is fine");
     }
   }
+
+  /** What /search answers. */
+  public record SearchResult(String query, java.util.List<String> results) {}
 }

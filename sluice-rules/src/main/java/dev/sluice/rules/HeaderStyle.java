@@ -1,9 +1,10 @@
-package dev.sluice.servlet;
+package dev.sluice.rules;
 
 import java.util.Locale;
 
 /**
- * Which rate limit headers a response carries. {@code Retry-After} (whole seconds, rounded up) is
+ * Which rate limit headers a response carries, for every front end (servlet filter, HTTP service,
+ * gRPC {@code response_headers_to_add}); rendered by {@link RateLimitHeaders}. {@code Retry-After} (whole seconds, rounded up) is
  * added to every 429 in every style but {@link #NONE}.
  */
 public enum HeaderStyle {
@@ -16,11 +17,13 @@ public enum HeaderStyle {
   /** No rate limit headers at all, Retry-After included (seed 003's {@code send_x_headers}). */
   NONE;
 
-  boolean xRateLimit() {
+  /** Whether {@code X-RateLimit-*} headers are sent. */
+  public boolean xRateLimit() {
     return this == X_RATELIMIT || this == BOTH;
   }
 
-  boolean ietf() {
+  /** Whether the IETF {@code RateLimit} and {@code RateLimit-Policy} headers are sent. */
+  public boolean ietf() {
     return this == IETF || this == BOTH;
   }
 
