@@ -89,6 +89,11 @@ final class HttpApi {
     sb.route().get("/readyz").build(guard(this::ready));
     sb.route().get("/metrics").build((ctx, req) ->
         HttpResponse.of(HttpStatus.OK, PROMETHEUS, metrics.scrape()));
+    if (config.benchmarkEndpoints()) {
+      // the benchmark's baseline: the same aggregation of the body as /json, no decision
+      sb.route().post("/noop").build(guard((ctx, req) -> CompletableFuture.completedFuture(
+          HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"overallCode\":\"OK\"}"))));
+    }
   }
 
   /** A handler from the aggregated request to a future response. */

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sluice.rules.HeaderStyle;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -27,30 +28,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ServerConfig {
 
-  /** How decisions are reported in HTTP headers (and gRPC {@code response_headers_to_add}). */
-  public enum HeaderStyle {
-    /** {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining}, {@code X-RateLimit-Reset}. */
-    X_RATELIMIT,
-    /** IETF draft {@code RateLimit-Policy} and {@code RateLimit}. */
-    IETF,
-    /** Both of the above. */
-    BOTH,
-    /** No rate limit headers (Retry-After included). */
-    NONE;
-
-    boolean xRateLimit() {
-      return this == X_RATELIMIT || this == BOTH;
-    }
-
-    boolean ietf() {
-      return this == IETF || this == BOTH;
-    }
-  }
-
   /** Setting names, in the order they are documented. */
   public static final List<String> SETTINGS = List.of("bind", "http-port", "grpc-port", "rules",
       "backend", "failure-policy", "merge-domains", "headers", "grpc-response-headers",
-      "max-descriptors", "max-entries", "max-body-bytes", "reload-interval");
+      "max-descriptors", "max-entries", "max-body-bytes", "reload-interval",
+      "benchmark-endpoints");
 
   private final String bind;
   private final int httpPort;
@@ -65,6 +47,7 @@ public final class ServerConfig {
   private final int maxEntries;
   private final int maxBodyBytes;
   private final Duration reloadInterval;
+  private final boolean benchmarkEndpoints;
 
   private ServerConfig(Map<String, Value> v) {
     bind = v.get("bind").parse(ServerConfig::address);
@@ -74,13 +57,13 @@ public final class ServerConfig {
     backend = v.get("backend").parse(ServerConfig::backend);
     failurePolicy = v.get("failure-policy").parse(ServerConfig::failurePolicy);
     mergeDomains = v.get("merge-domains").parse(ServerConfig::bool);
-    headers = v.get("headers").parse(s -> HeaderStyle.valueOf(
-        s.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+    headers = v.get("headers").parse(HeaderStyle::parse);
     grpcResponseHeaders = v.get("grpc-response-headers").parse(ServerConfig::bool);
     maxDescriptors = v.get("max-descriptors").parse(s -> intIn(s, 1, 1_000_000));
     maxEntries = v.get("max-entries").parse(s -> intIn(s, 1, 1_000_000));
     maxBodyBytes = v.get("max-body-bytes").parse(s -> intIn(s, 1024, 64 << 20));
     reloadInterval = v.get("reload-interval").parse(ServerConfig::duration);
+    benchmarkEndpoints = v.get("benchmark-endpoints").parse(ServerConfig::bool);
   }
 
   /** The defaults: memory backend, rules from {@code ./config}, 127.0.0.1:8080 and :8081. */
@@ -134,7 +117,7 @@ public final class ServerConfig {
       case "rules" -> "config";
       case "backend" -> "memory";
       case "failure-policy" -> "fail-open";
-      case "merge-domains", "grpc-response-headers" -> "false";
+      case "merge-domains", "grpc-response-headers", "benchmark-endpoints" -> "false";
       case "headers" -> "both";
       case "max-descriptors" -> "1000";
       case "max-entries" -> "100";
@@ -308,6 +291,15 @@ public final class ServerConfig {
     return reloadInterval;
   }
 
+  /**
+   * Whether the no-op baselines of the server benchmark are served: HTTP {@code POST /noop} and
+   * gRPC {@code ShouldRateLimit} for the reserved domain {@code __noop__} (see
+   * docs/server-benchmarks.md). Off by default.
+   */
+  public boolean benchmarkEndpoints() {
+    return benchmarkEndpoints;
+  }
+
   @Override
   public String toString() {
     return "ServerConfig[bind=" + bind + ", http-port=" + httpPort + ", grpc-port=" + grpcPort
@@ -331,14 +323,10 @@ public final class ServerConfig {
         return parser.apply(text);
       } catch (RuntimeException e) {
         String why = e instanceof IllegalArgumentException && e.getMessage() != null
-            && !e.getMessage().startsWith("No enum") ? e.getMessage() : allowed(name);
+            ? e.getMessage() : "invalid value";
         throw new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
             + why);
       }
-    }
-
-    private static String allowed(String name) {
-      return name.equals("headers") ? "expected x-ratelimit, ietf, both or none" : "invalid value";
     }
   }
 

@@ -84,6 +84,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "How often the rules directory is checked (default: 1s).")
   @Nullable String reloadInterval;
 
+  @Option(names = "--benchmark-endpoints", arity = "0..1", fallbackValue = "true",
+      paramLabel = "BOOL", description = "Serve the no-op baselines POST /noop and gRPC domain "
+      + "__noop__ (default: false; for docs/server-benchmarks.md only).")
+  @Nullable String benchmarkEndpoints;
+
   @Spec CommandSpec spec;
 
   private final Map<String, String> env;
@@ -159,6 +164,7 @@ final class ServeCommand implements Callable<Integer> {
     put(m, "max-entries", maxEntries);
     put(m, "max-body-bytes", maxBodyBytes);
     put(m, "reload-interval", reloadInterval);
+    put(m, "benchmark-endpoints", benchmarkEndpoints);
     return m;
   }
 
