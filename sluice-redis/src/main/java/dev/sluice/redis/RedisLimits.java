@@ -180,7 +180,11 @@ final class RedisLimits implements KeyedLimits {
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    call.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS).whenComplete((reply, error) -> {
+    if (lane != null) {
+      // A hung call must free its lane; a lone request (no lane) has its own timeout already.
+      call = call.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+    call.whenComplete((reply, error) -> {
       Throwable failure = error;
       if (failure == null) {
         try {

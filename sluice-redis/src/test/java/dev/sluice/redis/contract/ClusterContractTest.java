@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole contract suite (the classes the memory backend runs) against the six-node Cluster,
- * shared by every test of the run. {@link ContractCoverageTest} checks that no contract class is missing here.
+ * shared by every test of the run: one nested class per contract class, each test with a backend
+ * of its own. {@link ContractCoverageTest} checks that no contract class is missing here.
  */
 @ExtendWith(RealRedis.class)
 class ClusterContractTest {

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The whole contract suite (the classes the memory backend runs) against one standalone server, shared by every test
- * of the run. {@link ContractCoverageTest} checks that no contract class is missing here.
+ * The whole contract suite (the classes the memory backend runs) against one standalone server,
+ * shared by every test of the run: one nested class per contract class, each test with a backend
+ * of its own. {@link ContractCoverageTest} checks that no contract class is missing here.
  */
 @ExtendWith(RealRedis.class)
 class StandaloneContractTest {

@@ -19,16 +19,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -288,7 +288,7 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
-  /** A command keyword as written, for commands Lettuce has no constant for (e.g. WAIT args). */
+  /** Any command name, sent as given: {@link #call(String...)} is not limited to Lettuce's enum. */
   private record Keyword(String word) implements ProtocolKeyword {
     @Override
     public byte[] getBytes() {

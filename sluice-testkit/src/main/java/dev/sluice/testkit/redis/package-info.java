@@ -9,6 +9,10 @@
  * macOS binary packaged inside {@code com.github.codemonstur:embedded-redis}, so a machine with
  * only a JDK runs the same tests. {@link dev.sluice.testkit.redis.RealRedis} hands one shared
  * instance of each to JUnit 5 tests.
+ *
+ * <p>Servers are set up and inspected through Lettuce: {@link
+ * dev.sluice.testkit.redis.RedisNode#commands()} for typed commands, {@link
+ * dev.sluice.testkit.redis.RedisNode#call(String...)} for any other command.
  */
 @NullMarked
 package dev.sluice.testkit.redis;
