@@ -1,0 +1,96 @@
+package dev.sluice.testkit.contract;
+
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The whole contract suite in one class: a backend runs every contract by extending this with one
+ * {@link #fixture()}; each contract class is a nested test class here, each test with a fixture
+ * of its own. A new contract class is added here once and every backend runs it
+ * ({@code ContractSuiteTest} fails if one is missing).
+ *
+ * <pre>{@code
+ * class MemoryContractTest extends ContractSuite {
+ *   @Override
+ *   protected BackendFixture fixture() {
+ *     return new MemoryFixture();
+ *   }
+ * }
+ * }</pre>
+ */
+public abstract class ContractSuite {
+
+  /** A fresh backend under test, called once per test; closed after it. */
+  protected abstract BackendFixture fixture() throws Exception;
+
+  /** {@link TokenBucketContract} on this suite's backend. */
+  @Nested
+  public class TokenBucket extends TokenBucketContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link GcraContract} on this suite's backend. */
+  @Nested
+  public class Gcra extends GcraContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link FixedWindowContract} on this suite's backend. */
+  @Nested
+  public class FixedWindow extends FixedWindowContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link SlidingWindowCounterContract} on this suite's backend. */
+  @Nested
+  public class SlidingWindowCounter extends SlidingWindowCounterContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link SlidingWindowLogContract} on this suite's backend. */
+  @Nested
+  public class SlidingWindowLog extends SlidingWindowLogContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link MultiLimitContract} on this suite's backend. */
+  @Nested
+  public class MultiLimit extends MultiLimitContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link KeyContract} on this suite's backend. */
+  @Nested
+  public class Key extends KeyContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link ConcurrencyContract} on this suite's backend. */
+  @Nested
+  public class Concurrency extends ConcurrencyContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+}
