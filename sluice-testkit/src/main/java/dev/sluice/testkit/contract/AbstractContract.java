@@ -20,7 +20,8 @@ import org.junit.jupiter.api.TestInfo;
  * The base of every contract class: a fresh {@link BackendFixture} per test with its clock at
  * {@link #T0}, fresh keys, and assertions that compare every number of a {@link Decision}.
  *
- * <p>A backend runs the suite by extending each contract class (TokenBucketContract, ...) with a
+ * <p>A backend runs the whole suite by extending {@link ContractSuite}, which nests every contract
+ * class (TokenBucketContract, ...); a single contract class can also be extended on its own with a
  * one-line {@link #createFixture()}.
  */
 public abstract class AbstractContract {
