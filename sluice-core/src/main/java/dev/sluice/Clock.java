@@ -15,21 +15,35 @@ public interface Clock {
   /** The current time in microseconds since 1970-01-01T00:00:00Z. */
   long nowMicros();
 
-  /** The wall clock of this JVM, at microsecond resolution where the platform provides it. */
+  /**
+   * This JVM's clock: the wall clock read once, when first used, then advanced by the monotonic
+   * {@link System#nanoTime()}. It never jumps when the wall clock is stepped (NTP, an operator),
+   * it follows the wall clock's rate (Linux slews the monotonic clock with NTP), and a read costs
+   * one {@code nanoTime}, about a third less than reading the wall clock in microseconds. After
+   * the host is suspended it runs behind the wall clock by the time suspended; limits are about
+   * intervals, so only the alignment of fixed windows to wall-clock boundaries moves.
+   */
   static Clock system() {
     return SystemClock.INSTANCE;
   }
 }
 
-/** Reads {@link java.time.Clock#systemUTC()}; the only place in Sluice that reads system time. */
+/** The only place in Sluice that reads system time. */
 enum SystemClock implements Clock {
   INSTANCE;
 
-  private static final java.time.Clock UTC = java.time.Clock.systemUTC();
+  private static final long ORIGIN_NANOS;
+  private static final long ORIGIN_MICROS;
+
+  static {
+    Instant wall = java.time.Clock.systemUTC().instant();
+    ORIGIN_NANOS = System.nanoTime();
+    ORIGIN_MICROS = Math.addExact(Math.multiplyExact(wall.getEpochSecond(), 1_000_000L),
+        wall.getNano() / 1_000);
+  }
 
   @Override
   public long nowMicros() {
-    Instant now = UTC.instant();
-    return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1_000);
+    return ORIGIN_MICROS + (System.nanoTime() - ORIGIN_NANOS) / 1_000;
   }
 }
