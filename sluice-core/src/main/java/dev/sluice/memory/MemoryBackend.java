@@ -6,7 +6,9 @@ import dev.sluice.Limit;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.Outcome;
 import dev.sluice.internal.Transition;
+import dev.sluice.internal.UpTo;
 import dev.sluice.spi.Backend;
+import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
 import java.util.Iterator;
 import java.util.List;
@@ -192,6 +194,26 @@ public final class MemoryBackend implements Backend {
 
     @Override
     public Decision acquire(String key, long permits) {
+      return decide(key, permits, null);
+    }
+
+    @Override
+    public Grant acquireUpTo(String key, long maxPermits) {
+      long[] taken = new long[1];
+      Decision d = decide(key, maxPermits, taken);
+      return new Grant(taken[0], d);
+    }
+
+    @Override
+    public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
+      return CompletableFuture.completedFuture(acquireUpTo(key, maxPermits));
+    }
+
+    /**
+     * Decides {@code permits} for {@code key}; with {@code taken} non-null, takes up to {@code
+     * permits} instead and stores the amount taken in {@code taken[0]}.
+     */
+    private Decision decide(String key, long permits, long @Nullable [] taken) {
       if (closed) {
         throw new IllegalStateException("this MemoryBackend is closed");
       }
@@ -204,10 +226,11 @@ public final class MemoryBackend implements Backend {
         Object value = map.get(key);
         if (value == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
+          long k = taken == null ? permits : UpTo.permitsFromNoState(transitions, now, permits, outs);
           for (int i = 0; i < transitions.length; i++) {
-            transitions[i].evaluate(null, 0, now, permits, outs[i]);
+            transitions[i].evaluate(null, 0, now, k, outs[i]);
           }
-          if (permits == 0 || !Decisions.allAllowed(outs)) {
+          if (k == 0 || !Decisions.allAllowed(outs)) {
             return Decisions.combine(transitions, outs);
           }
           if (!reserve(now)) {
@@ -229,25 +252,26 @@ public final class MemoryBackend implements Backend {
         synchronized (value) {
           long[] row = rowOf(value);
           if (row[0] != DEAD) {
-            return apply(key, value, row, now, permits, outs);
+            return apply(key, value, row, now, permits, outs, taken);
           }
         }
       }
     }
 
-    private Decision apply(String key, Object value, long[] row, long now, long permits,
-        Outcome[] outs) {
+    private Decision apply(String key, Object value, long[] row, long now, long max,
+        Outcome[] outs, long @Nullable [] taken) {
       boolean fresh = row[0] == FRESH;
       long[] @Nullable [] logs = value instanceof LogRow lr ? lr.logs : null;
-      for (int i = 0; i < transitions.length; i++) {
-        Transition t = transitions[i];
-        if (t.width() < 0) {
-          t.evaluate(logs[offsets[i]], 0, now, permits, outs[i]);
-        } else {
-          t.evaluate(fresh ? null : row, offsets[i], now, permits, outs[i]);
-        }
+      long permits = max;
+      if (taken != null) { // take up to max: first what every limit can give now
+        evaluateAll(fresh ? null : row, logs, now, 0, outs);
+        permits = UpTo.permits(max, outs);
       }
+      evaluateAll(fresh ? null : row, logs, now, permits, outs);
       boolean commit = permits > 0 && Decisions.allAllowed(outs);
+      if (taken != null) {
+        taken[0] = commit ? permits : 0;
+      }
       if (fresh && !commit) { // nothing to store: drop the row (its inserter looks up again)
         row[0] = DEAD;
         if (map.remove(key, value)) {
@@ -269,6 +293,18 @@ public final class MemoryBackend implements Backend {
         row[0] = now + ttl;
       }
       return Decisions.combine(transitions, outs);
+    }
+
+    private void evaluateAll(long @Nullable [] row, long[] @Nullable [] logs, long now,
+        long permits, Outcome[] outs) {
+      for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
+        if (t.width() < 0) {
+          t.evaluate(logs[offsets[i]], 0, now, permits, outs[i]);
+        } else {
+          t.evaluate(row, offsets[i], now, permits, outs[i]);
+        }
+      }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Disabled;
@@ -226,6 +227,54 @@ class TransitionPropertiesTest {
       for (long q : new long[] {0, 1, k, k + 1, Long.MAX_VALUE / 2}) {
         h.evaluate(now, q);
         assertThat(h.sameStateAs(before)).as("state after evaluating %d permits", q).isTrue();
+      }
+      return h.acquire(now, k).retryAfterMicros();
+    });
+  }
+
+  /**
+   * The remaining of a zero-permit evaluation is exactly the largest request each limit admits
+   * at that instant, and the smallest of them the largest all limits admit together: what a
+   * take-up-to ({@link UpTo}) takes. Also when the clock moves back.
+   */
+  @Property(tries = 1000)
+  void remainingIsTheLargestRequestAdmittedNow(@ForAll("severalLimits") Scenario s) {
+    checkRemainingIsLargestAdmitted(s);
+  }
+
+  @Property(tries = 300)
+  void remainingIsTheLargestRequestAdmittedNowAtTheExtremes(
+      @ForAll("severalExtremeLimits") Scenario s) {
+    checkRemainingIsLargestAdmitted(s);
+  }
+
+  @Property(tries = 500)
+  void remainingIsTheLargestRequestAdmittedNowUnderASkewedClock(
+      @ForAll("severalLimitsSkewedClock") Scenario s) {
+    checkRemainingIsLargestAdmitted(s);
+  }
+
+  private static void checkRemainingIsLargestAdmitted(Scenario s) {
+    Harness h = new Harness(s.limits());
+    s.run((now, k, key, cleanUp) -> {
+      Outcome[] checks = h.evaluate(now, 0);
+      for (int i = 0; i < checks.length; i++) {
+        long r = checks[i].remaining;
+        Harness one = new Harness(List.of(s.limits().get(i)));
+        System.arraycopy(h.states, i, one.states, 0, 1);
+        if (r > 0) {
+          assertThat(one.peek(now, r).allowed()).as("limit %d: %d permits at %d µs", i, r, now)
+              .isTrue();
+        }
+        assertThat(one.peek(now, r + 1).allowed())
+            .as("limit %d: %d + 1 permits at %d µs", i, r, now).isFalse();
+      }
+      long take = UpTo.permits(Long.MAX_VALUE, checks);
+      Decision d = h.peek(now, take);
+      assertThat(d.allowed()).as("all limits, %d permits at %d µs", take, now)
+          .isEqualTo(Arrays.stream(checks).allMatch(o -> o.remaining > 0));
+      if (d.allowed()) {
+        assertThat(h.peek(now, take + 1).allowed()).isFalse();
       }
       return h.acquire(now, k).retryAfterMicros();
     });

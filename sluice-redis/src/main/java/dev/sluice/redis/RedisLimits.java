@@ -6,6 +6,7 @@ import dev.sluice.Limit;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.Outcome;
 import dev.sluice.internal.Transition;
+import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -43,6 +44,8 @@ final class RedisLimits implements KeyedLimits {
 
   private final RedisBackend backend;
   private final Transition[] transitions;
+  /** The smallest capacity of the limits: the most one request can ever take. */
+  private final long capacity;
   private final KeyLayout layout;
   private final Script script;
   /** ARGV before the per-request (time, permits) pairs. */
@@ -72,6 +75,7 @@ final class RedisLimits implements KeyedLimits {
       args[base + 3] = Long.toString(l.burst());
     }
     this.header = args;
+    this.capacity = limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
     this.layout = new KeyLayout(backend.keyPrefix, limits);
     this.script = Script.forAlgorithms(algorithms);
   }
@@ -83,26 +87,37 @@ final class RedisLimits implements KeyedLimits {
 
   @Override
   public CompletionStage<Decision> acquireAsync(String key, long permits) {
+    return submit(key, permits, false).thenApply(Grant::decision);
+  }
+
+  @Override
+  public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
+    // More than the smallest capacity can never be taken; the cap keeps the argument exact in Lua.
+    return submit(key, Math.min(maxPermits, capacity), true);
+  }
+
+  /** One request: {@code permits}, or with {@code upTo} as many as fit up to {@code permits}. */
+  private CompletionStage<Grant> submit(String key, long permits, boolean upTo) {
     if (backend.isClosed()) {
       throw new IllegalStateException("this RedisBackend is closed");
     }
     if (!backend.breaker.allowCall()) {
-      return CompletableFuture.completedFuture(degrade(key, permits));
+      return CompletableFuture.completedFuture(degrade(key, permits, upTo));
     }
     String now = backend.clock == null ? "" : Long.toString(backend.clock.nowMicros());
-    Pending p = new Pending(layout.keys(key), now, permits);
+    Pending p = new Pending(layout.keys(key), now, permits, upTo);
     if (backend.coalesce) {
       lane(key).submit(p);
     } else {
       send(List.of(p), null);
     }
     return p.result.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS)
-        .handle((d, error) -> {
+        .handle((g, error) -> {
           if (error == null) {
-            return d;
+            return g;
           }
           backend.onFailure(error);
-          return degrade(key, permits);
+          return degrade(key, permits, upTo);
         });
   }
 
@@ -120,12 +135,15 @@ final class RedisLimits implements KeyedLimits {
     final String[] keys;
     final String now;
     final long permits;
-    final CompletableFuture<Decision> result = new CompletableFuture<>();
+    /** Take up to {@code permits}: the script gets {@code -(permits + 1)} and answers the take. */
+    final boolean upTo;
+    final CompletableFuture<Grant> result = new CompletableFuture<>();
 
-    Pending(String[] keys, String now, long permits) {
+    Pending(String[] keys, String now, long permits, boolean upTo) {
       this.keys = keys;
       this.now = now;
       this.permits = permits;
+      this.upTo = upTo;
     }
   }
 
@@ -172,7 +190,7 @@ final class RedisLimits implements KeyedLimits {
       Pending p = batch.get(j);
       System.arraycopy(p.keys, 0, keys, j * nl, nl);
       args[header.length + 2 * j] = p.now;
-      args[header.length + 2 * j + 1] = Long.toString(p.permits);
+      args[header.length + 2 * j + 1] = Long.toString(p.upTo ? -(p.permits + 1) : p.permits);
     }
     CompletableFuture<List<Object>> call;
     try {
@@ -188,15 +206,20 @@ final class RedisLimits implements KeyedLimits {
       Throwable failure = error;
       if (failure == null) {
         try {
-          checkReply(reply, batch.size());
-          Decision[] decisions = new Decision[batch.size()];
-          for (int j = 0; j < decisions.length; j++) {
-            decisions[j] = decide(reply, j * ARGS_PER_LIMIT * nl);
+          checkReply(reply, batch);
+          Grant[] grants = new Grant[batch.size()];
+          int offset = 0;
+          for (int j = 0; j < grants.length; j++) {
+            Pending p = batch.get(j);
+            long taken = p.upTo ? (Long) reply.get(offset++) : p.permits;
+            Decision d = decide(reply, offset);
+            offset += ARGS_PER_LIMIT * nl;
+            grants[j] = new Grant(d.allowed() ? taken : 0, d);
           }
           // Health first: a caller seeing its decision also sees the circuit closed again.
           backend.onSuccess();
-          for (int j = 0; j < decisions.length; j++) {
-            batch.get(j).result.complete(decisions[j]);
+          for (int j = 0; j < grants.length; j++) {
+            batch.get(j).result.complete(grants[j]);
           }
         } catch (RuntimeException e) {
           failure = e;
@@ -230,8 +253,13 @@ final class RedisLimits implements KeyedLimits {
         || (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
   }
 
-  private void checkReply(List<Object> reply, int requests) {
-    int expected = requests * transitions.length * ARGS_PER_LIMIT;
+  private void checkReply(List<Object> reply, List<Pending> batch) {
+    int expected = batch.size() * transitions.length * ARGS_PER_LIMIT;
+    for (Pending p : batch) {
+      if (p.upTo) {
+        expected++;
+      }
+    }
     if (reply.size() != expected) {
       throw new IllegalStateException("script answered " + reply.size() + " values, expected "
           + expected);
@@ -239,7 +267,7 @@ final class RedisLimits implements KeyedLimits {
   }
 
   /**
-   * One request's part of the reply: per limit (allowed, remaining, resetAfter, retryAfter or -1
+   * One request's part of the reply (after the permits taken, for a take-up-to): per limit (allowed, remaining, resetAfter, retryAfter or -1
    * for never), combined as the in-memory backend does.
    */
   private Decision decide(List<Object> reply, int offset) {
@@ -258,14 +286,22 @@ final class RedisLimits implements KeyedLimits {
     return Decisions.combine(transitions, outcomes);
   }
 
-  private Decision degrade(String key, long permits) {
+  /** The failure policy's answer; a take-up-to gets all it asked for when the answer is yes. */
+  private Grant degrade(String key, long permits, boolean upTo) {
     backend.onDegraded();
     Limit first = transitions[0].limit();
     return switch (backend.policy) {
-      case FAIL_OPEN -> Decision.degraded(true, Decision.Reason.BACKEND_UNAVAILABLE, first);
-      case FAIL_CLOSED -> Decision.degraded(false, Decision.Reason.BACKEND_UNAVAILABLE, first);
-      case LOCAL_FALLBACK -> Objects.requireNonNull(fallback).acquire(key, permits)
-          .asDegraded(Decision.Reason.BACKEND_UNAVAILABLE);
+      case FAIL_OPEN -> new Grant(permits,
+          Decision.degraded(true, Decision.Reason.BACKEND_UNAVAILABLE, first));
+      case FAIL_CLOSED -> new Grant(0,
+          Decision.degraded(false, Decision.Reason.BACKEND_UNAVAILABLE, first));
+      case LOCAL_FALLBACK -> {
+        KeyedLimits local = Objects.requireNonNull(fallback);
+        Grant g = upTo ? local.acquireUpTo(key, permits)
+            : new Grant(permits, local.acquire(key, permits));
+        Decision d = g.decision().asDegraded(Decision.Reason.BACKEND_UNAVAILABLE);
+        yield new Grant(d.allowed() ? g.taken() : 0, d);
+      }
     };
   }
 }

@@ -4,9 +4,11 @@
 -- KEYS  request j's state key for limit i at KEYS[(j - 1) * nlimits + i].
 -- ARGV  [1] nlimits   [2] milliseconds added to every TTL (caller clock skew allowance)
 --       then per limit: algorithm code, count, period (us), burst
---       then per request: now in microseconds ('' for the server's TIME), permits.
--- Reply per request, per limit: allowed (0/1), remaining, resetAfter (us),
---       retryAfter (us, -1 for never).
+--       then per request: now in microseconds ('' for the server's TIME), permits; permits
+--       -(m + 1) asks to take up to m permits (dev.sluice.internal.UpTo): as many as every limit
+--       admits now, at most m; when none is available, the one-permit denial.
+-- Reply per request: for a take-up-to first the permits taken; then per limit: allowed (0/1),
+--       remaining, resetAfter (us), retryAfter (us, -1 for never).
 --
 -- A request commits (writes every limit's new state) only when all its limits admit and it asks
 -- for permits; each written key expires when its state would equal "no state".
@@ -46,16 +48,30 @@ for j = 1, (#ARGV - first + 1) / 2 do
   local kbase = (j - 1) * nl
   local res = {}
   local all = true
+  local states = {}
   for i = 1, nl do
     local key = KEYS[kbase + i]
-    local L = limits[i]
     local s = cache[key]
     if s == nil then
       local v = redis.call('GET', key)
-      if v then s = L.alg.decode(v) else s = false end
+      if v then s = limits[i].alg.decode(v) else s = false end
       cache[key] = s
     end
-    local a, rem, reset, retry, p1, p2, p3 = L.alg.eval(s, now, k, L)
+    states[i] = s
+  end
+  local upto = k < 0
+  if upto then
+    -- a zero-permit evaluation's remaining is the largest request each limit admits now
+    local max, avail = -k - 1, nil
+    for i = 1, nl do
+      local _, rem = limits[i].alg.eval(states[i], now, 0, limits[i])
+      if avail == nil or rem < avail then avail = rem end
+    end
+    if avail <= 0 then k = 1 else k = math.min(max, avail) end
+  end
+  for i = 1, nl do
+    local L = limits[i]
+    local a, rem, reset, retry, p1, p2, p3 = L.alg.eval(states[i], now, k, L)
     res[i] = {a, rem, reset, retry, p1, p2, p3}
     if a == 0 then all = false end
   end
@@ -66,6 +82,10 @@ for j = 1, (#ARGV - first + 1) / 2 do
       ttl[key] = x[3]
       owner[key] = L.alg
     end
+  end
+  if upto then
+    if all and k > 0 then out[o + 1] = k else out[o + 1] = 0 end
+    o = o + 1
   end
   for i = 1, nl do
     local x = res[i]

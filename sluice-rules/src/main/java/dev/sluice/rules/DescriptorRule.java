@@ -23,6 +23,7 @@ public final class DescriptorRule {
   private final boolean shareThreshold;
   private final boolean quotaMode;
   private final Map<String, Object> metadata;
+  private final @Nullable Consistency consistency;
   private final Level children;
   private final String file;
   private final int line;
@@ -42,6 +43,26 @@ public final class DescriptorRule {
       String file,
       int line,
       int column) {
+    this(key, value, rateLimit, shadowMode, detailedMetric, valueToMetric, shareThreshold,
+        quotaMode, metadata, null, children, file, line, column);
+  }
+
+  DescriptorRule(
+      String key,
+      @Nullable String value,
+      @Nullable RateLimitRule rateLimit,
+      boolean shadowMode,
+      boolean detailedMetric,
+      boolean valueToMetric,
+      boolean shareThreshold,
+      boolean quotaMode,
+      Map<String, Object> metadata,
+      @Nullable Consistency consistency,
+      List<DescriptorRule> children,
+      String file,
+      int line,
+      int column) {
+    this.consistency = consistency;
     this.key = key;
     this.value = value;
     this.rateLimit = rateLimit;
@@ -136,6 +157,15 @@ public final class DescriptorRule {
     return metadata;
   }
 
+  /**
+   * The Sluice extension {@code consistency}: how this descriptor's own limits are enforced across
+   * service instances; empty when the file does not say (the service's {@code mode} applies). Not
+   * inherited by nested descriptors.
+   */
+  public Optional<Consistency> consistency() {
+    return Optional.ofNullable(consistency);
+  }
+
   /** Nested descriptors, in file order. */
   public List<DescriptorRule> descriptors() {
     return children.rules();
@@ -176,6 +206,7 @@ public final class DescriptorRule {
         && shareThreshold == r.shareThreshold
         && quotaMode == r.quotaMode
         && metadata.equals(r.metadata)
+        && consistency == r.consistency
         && children.rules().equals(r.children.rules())
         && file.equals(r.file)
         && line == r.line;

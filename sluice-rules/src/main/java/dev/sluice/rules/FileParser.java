@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -35,7 +36,8 @@ final class FileParser {
   static final List<String> ROOT_KEYS = List.of("domain", "descriptors", "routes");
   static final List<String> DESCRIPTOR_KEYS =
       List.of("key", "value", "rate_limit", "rate_limits", "descriptors", "shadow_mode",
-          "detailed_metric", "value_to_metric", "share_threshold", "quota_mode", "metadata");
+          "detailed_metric", "value_to_metric", "share_threshold", "quota_mode", "metadata",
+          "consistency");
   static final List<String> LIMIT_KEYS =
       List.of("unit", "requests_per_unit", "unlimited", "name", "replaces", "unit_multiplier",
           "algorithm", "burst");
@@ -192,6 +194,7 @@ final class FileParser {
             + metadataField.value().describe());
       }
     }
+    Consistency consistency = consistency(map, here, rateLimit != null);
     List<DescriptorRule> children =
         descriptors(map.field("descriptors"), here, composite + finalKey + ".");
     return new DescriptorRule(
@@ -204,10 +207,38 @@ final class FileParser {
         share,
         flag(map, "quota_mode", here),
         metadata,
+        consistency,
         children,
         file,
         map.line(),
         map.column());
+  }
+
+  /**
+   * The Sluice extension {@code consistency: consistent | eventual} of a descriptor; it applies to
+   * the descriptor's own limits, so it needs {@code rate_limit} or {@code rate_limits} beside it.
+   */
+  private @Nullable Consistency consistency(MapNode map, String here, boolean hasLimits) {
+    Field f = map.field("consistency");
+    if (f == null || isNull(f.value())) {
+      return null;
+    }
+    String where = here;
+    String text = text(f, where);
+    if (text == null) {
+      return null;
+    }
+    Optional<Consistency> c = Consistency.parse(text);
+    if (c.isEmpty()) {
+      error(f.value(), where, "invalid consistency '" + text + "'; use consistent or eventual");
+      return null;
+    }
+    if (!hasLimits) {
+      error(f, where, "consistency needs rate_limit or rate_limits on the same descriptor (it is"
+          + " not inherited by nested descriptors)");
+      return null;
+    }
+    return c.get();
   }
 
   // ---------------------------------------------------------------- limits

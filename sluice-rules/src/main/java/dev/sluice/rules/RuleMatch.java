@@ -85,6 +85,14 @@ public final class RuleMatch {
     return rule.shadowMode();
   }
 
+  /**
+   * The Sluice extension {@code consistency} of the matched rule: how its limits are enforced
+   * across service instances; empty when the rule does not say.
+   */
+  public Optional<Consistency> consistency() {
+    return rule.consistency();
+  }
+
   /** {@code quota_mode} of the matched rule. */
   public boolean quotaMode() {
     return rule.quotaMode();

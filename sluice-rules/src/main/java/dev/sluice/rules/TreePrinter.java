@@ -48,6 +48,7 @@ final class TreePrinter {
     if (r.quotaMode()) {
       flags.add("quota_mode");
     }
+    r.consistency().ifPresent(c -> flags.add("consistency: " + c.text()));
     if (!r.metadata().isEmpty()) {
       flags.add("metadata " + r.metadata());
     }

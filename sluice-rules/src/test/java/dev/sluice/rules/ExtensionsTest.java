@@ -143,4 +143,29 @@ class ExtensionsTest {
             + " contains_match, present_match, safe_regex_match",
         f + "17:18: routes > routes[1]: a route needs rate_limits: a list of {actions: [...]}");
   }
+
+  @Test
+  void consistencyIsReadPerDescriptorAndNotInherited() {
+    RuleSet set = RuleLoader.create().parse(Map.of("c.yaml", """
+        domain: c
+        descriptors:
+          - key: tenant
+            rate_limit: {unit: second, requests_per_unit: 100}
+            consistency: Eventual
+            descriptors:
+              - key: user
+                rate_limit: {unit: second, requests_per_unit: 10}
+          - key: api
+            rate_limit: {unit: second, requests_per_unit: 5}
+            consistency: consistent
+        """));
+    assertThat(set.match("c", Descriptor.of("tenant", "t")).orElseThrow().consistency())
+        .hasValue(Consistency.EVENTUAL);
+    assertThat(set.match("c", Descriptor.of("api", "a")).orElseThrow().consistency())
+        .hasValue(Consistency.CONSISTENT);
+    assertThat(set.match("c", Descriptor.of("tenant", "t", "user", "u")).orElseThrow()
+        .consistency()).isEmpty();
+    assertThat(set.render()).contains("[consistency: eventual]")
+        .contains("[consistency: consistent]");
+  }
 }

@@ -62,7 +62,7 @@ class ValidationTest {
         Arguments.of("unknown_key.yaml",
             "4:5: test-domain > key1: config error, unknown key 'colour'; expected one of key,"
                 + " value, rate_limit, rate_limits, descriptors, shadow_mode, detailed_metric,"
-                + " value_to_metric, share_threshold, quota_mode, metadata"),
+                + " value_to_metric, share_threshold, quota_mode, metadata, consistency"),
         Arguments.of("non_string_key.yaml",
             "8:7: test-domain > key1=value1 > rate_limit: config error, key is not of type"
                 + " string: 0.25"),
@@ -97,7 +97,12 @@ class ValidationTest {
             "6:26: test-domain > user > rate_limit: requests_per_unit must be a whole number"
                 + " between 0 and 4294967295, was -1"),
         Arguments.of("both_rate_limit_forms.yaml",
-            "7:5: test-domain > user: use either rate_limit or rate_limits, not both"));
+            "7:5: test-domain > user: use either rate_limit or rate_limits, not both"),
+        Arguments.of("consistency_unknown.yaml",
+            "5:18: test-domain > user: invalid consistency 'strong'; use consistent or eventual"),
+        Arguments.of("consistency_without_limit.yaml",
+            "4:5: test-domain > tenant: consistency needs rate_limit or rate_limits on the same"
+                + " descriptor (it is not inherited by nested descriptors)"));
   }
 
   @ParameterizedTest(name = "{0}")

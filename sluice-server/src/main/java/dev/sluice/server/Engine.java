@@ -7,7 +7,6 @@ import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
-import dev.sluice.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Decides requests of descriptors against the live rules, asynchronously (never blocks the
- * caller). One {@link RateLimiter} per distinct set of limits, created on first use and kept, so
- * that a reload that keeps a rule keeps its counters; each descriptor counts under its match's
- * {@link RuleMatch#counterKey()}.
+ * caller). One {@link RateLimiter} per distinct set of limits and mode (consistent or eventual,
+ * see {@link Enforcement}), created on first use and kept, so that a reload that keeps a rule keeps
+ * its counters; each descriptor counts under its match's {@link RuleMatch#counterKey()}.
  */
 final class Engine {
 
@@ -66,13 +65,16 @@ final class Engine {
     }
   }
 
-  private final Backend backend;
+  /** One limiter per distinct set of limits and mode. */
+  private record LimiterKey(List<Limit> limits, boolean eventual) {}
+
+  private final Enforcement enforcement;
   private final LiveRules rules;
   private final Metrics metrics;
-  private final Map<List<Limit>, RateLimiter> limiters = new ConcurrentHashMap<>();
+  private final Map<LimiterKey, RateLimiter> limiters = new ConcurrentHashMap<>();
 
-  Engine(Backend backend, LiveRules rules, Metrics metrics) {
-    this.backend = backend;
+  Engine(Enforcement enforcement, LiveRules rules, Metrics metrics) {
+    this.enforcement = enforcement;
     this.rules = rules;
     this.metrics = metrics;
   }
@@ -199,7 +201,9 @@ final class Engine {
           new Status(d, !shadow, m, zero, 0, period, Long.MAX_VALUE, shadow, false));
     }
     List<Limit> limits = m.coreLimits();
-    RateLimiter limiter = limiters.computeIfAbsent(limits, l -> RateLimiter.create(backend, l));
+    RateLimiter limiter = limiters.computeIfAbsent(
+        new LimiterKey(limits, enforcement.eventual(m)),
+        k -> RateLimiter.create(enforcement.backendFor(m), k.limits()));
     long start = System.nanoTime();
     return limiter.tryAcquireAsync(m.counterKey(), hits).toCompletableFuture().thenApply(dec -> {
       metrics.backendNanos(System.nanoTime() - start);

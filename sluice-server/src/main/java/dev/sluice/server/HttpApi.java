@@ -38,8 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,10 +67,10 @@ final class HttpApi {
   private final LiveRules rules;
   private final Metrics metrics;
   private final ServerConfig config;
-  private final BooleanSupplier backendUp;
+  private final Supplier<CompletionStage<Boolean>> backendUp;
 
   HttpApi(Engine engine, LiveRules rules, Metrics metrics, ServerConfig config,
-      BooleanSupplier backendUp) {
+      Supplier<CompletionStage<Boolean>> backendUp) {
     this.backendUp = backendUp;
     this.engine = engine;
     this.rules = rules;
@@ -522,15 +523,15 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> ready(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    LiveRules.Status s = rules.status();
-    boolean up = backendUp.getAsBoolean();
-    boolean ready = s.loaded() && up;
-    ObjectNode out = JSON.createObjectNode();
-    out.put("ready", ready);
-    out.set("rules", statusJson(s));
-    out.put("backend", up ? "up" : "down (fail-closed)");
-    return CompletableFuture.completedFuture(
-        json(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, out, Map.of()));
+    return backendUp.get().toCompletableFuture().thenApply(up -> {
+      LiveRules.Status s = rules.status();
+      boolean ready = s.loaded() && up;
+      ObjectNode out = JSON.createObjectNode();
+      out.put("ready", ready);
+      out.set("rules", statusJson(s));
+      out.put("backend", up ? "up" : "down (fail-closed)");
+      return json(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, out, Map.of());
+    });
   }
 
   private static ObjectNode statusJson(LiveRules.Status s) {

@@ -1,17 +1,25 @@
 package dev.sluice.server;
 
+import dev.sluice.eventual.EventualBackend;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The service's Prometheus metrics: {@code sluice_decisions_total{domain,descriptor,outcome}},
  * {@code sluice_rules_reloads_total{result}}, {@code sluice_backend_degraded_total{reason}} and the
- * {@code sluice_backend_latency_seconds} histogram.
+ * {@code sluice_backend_latency_seconds} histogram, and in eventual mode the {@code
+ * sluice_eventual_*} counters (see {@link #eventual(Supplier)}).
  * Domains that are not loaded are tagged {@code domain="unknown"} so that clients cannot grow the
  * number of series.
  */
@@ -30,6 +38,7 @@ final class Metrics {
   private final Counter reloadsOk;
   private final Counter reloadsFailed;
   private final Timer backendLatency;
+  private final List<Object> retained = new CopyOnWriteArrayList<>();
 
   Metrics() {
     reloadsOk = Counter.builder("sluice.rules.reloads").tag("result", "ok")
@@ -63,6 +72,49 @@ final class Metrics {
         .description("Decisions made by a failure policy or a full store, by reason")
         .tag("reason", reason.toLowerCase(java.util.Locale.ROOT))
         .register(registry)).increment();
+  }
+
+  /**
+   * The counters of the eventual mode: {@code sluice_eventual_syncs_total}, {@code
+   * sluice_eventual_keys_sent_total}, {@code sluice_eventual_hits_sent_total}, {@code
+   * sluice_eventual_hits_refused_total} (hits admitted here that the shared store could no longer
+   * count: this instance's share of the fleet's overshoot), {@code
+   * sluice_eventual_hits_dropped_total}, {@code sluice_eventual_store_failures_total}, {@code
+   * sluice_eventual_decisions_total{where="local"|"store"}}, {@code
+   * sluice_eventual_evictions_total} and the gauge {@code sluice_eventual_keys}.
+   */
+  void eventual(Supplier<EventualBackend.Counters> counters) {
+    retained.add(counters); // meters hold their state object weakly
+    counter("sluice.eventual.syncs", "Sync rounds sent to the shared store", counters,
+        EventualBackend.Counters::syncs);
+    counter("sluice.eventual.keys.sent", "Keys reported in sync rounds", counters,
+        EventualBackend.Counters::keysSent);
+    counter("sluice.eventual.hits.sent", "Hits admitted here and reported to the shared store",
+        counters, EventualBackend.Counters::hitsSent);
+    counter("sluice.eventual.hits.refused", "Reported hits the shared store could no longer count"
+        + " (overshoot)", counters, EventualBackend.Counters::hitsRefused);
+    counter("sluice.eventual.hits.dropped", "Pending hits dropped during a long outage", counters,
+        EventualBackend.Counters::hitsDropped);
+    counter("sluice.eventual.store.failures", "Sync calls that failed or were degraded",
+        counters, EventualBackend.Counters::storeFailures);
+    FunctionCounter.builder("sluice.eventual.decisions", counters,
+            c -> c.get().localDecisions())
+        .description("Eventual-mode decisions, by where they were made")
+        .tag("where", "local").register(registry);
+    FunctionCounter.builder("sluice.eventual.decisions", counters,
+            c -> c.get().storeDecisions())
+        .description("Eventual-mode decisions, by where they were made")
+        .tag("where", "store").register(registry);
+    counter("sluice.eventual.evictions", "Idle keys dropped from the local map", counters,
+        EventualBackend.Counters::evictions);
+    Gauge.builder("sluice.eventual.keys", counters, c -> c.get().keys())
+        .description("Keys tracked locally").register(registry);
+  }
+
+  private void counter(String name, String description,
+      Supplier<EventualBackend.Counters> counters, ToLongFunction<EventualBackend.Counters> f) {
+    FunctionCounter.builder(name, counters, c -> f.applyAsLong(c.get()))
+        .description(description).register(registry);
   }
 
   void reload(boolean ok) {

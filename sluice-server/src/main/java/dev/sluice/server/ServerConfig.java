@@ -32,7 +32,30 @@ public final class ServerConfig {
   public static final List<String> SETTINGS = List.of("bind", "http-port", "grpc-port", "rules",
       "backend", "failure-policy", "merge-domains", "headers", "grpc-response-headers",
       "max-descriptors", "max-entries", "max-body-bytes", "reload-interval",
+      "redis-timeout", "mode", "sync-interval", "sync-batch", "first-sight",
       "benchmark-endpoints");
+
+  /** How rules are enforced across instances (see docs/distributed.md). */
+  public enum Mode {
+    /** Every decision is made by the shared backend: exact across instances. */
+    CONSISTENT,
+    /** Decisions are local; hits are synced to the shared backend in batches. */
+    EVENTUAL;
+
+    /** The setting's spelling: {@code consistent}, {@code eventual}. */
+    public String text() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code consistent} or {@code eventual} (any case). */
+    public static Mode parse(String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "consistent" -> CONSISTENT;
+        case "eventual" -> EVENTUAL;
+        default -> throw new IllegalArgumentException("expected consistent or eventual");
+      };
+    }
+  }
 
   private final String bind;
   private final int httpPort;
@@ -47,6 +70,11 @@ public final class ServerConfig {
   private final int maxEntries;
   private final int maxBodyBytes;
   private final Duration reloadInterval;
+  private final Duration redisTimeout;
+  private final Mode mode;
+  private final Duration syncInterval;
+  private final int syncBatch;
+  private final boolean firstSightSync;
   private final boolean benchmarkEndpoints;
 
   private ServerConfig(Map<String, Value> v) {
@@ -62,7 +90,15 @@ public final class ServerConfig {
     maxDescriptors = v.get("max-descriptors").parse(s -> intIn(s, 1, 1_000_000));
     maxEntries = v.get("max-entries").parse(s -> intIn(s, 1, 1_000_000));
     maxBodyBytes = v.get("max-body-bytes").parse(s -> intIn(s, 1024, 64 << 20));
-    reloadInterval = v.get("reload-interval").parse(ServerConfig::duration);
+    reloadInterval = v.get("reload-interval").parse(
+        t -> duration(t, Duration.ofMillis(50), Duration.ofHours(1)));
+    redisTimeout = v.get("redis-timeout").parse(
+        t -> duration(t, Duration.ofMillis(1), Duration.ofMinutes(1)));
+    mode = v.get("mode").parse(Mode::parse);
+    syncInterval = v.get("sync-interval").parse(
+        t -> duration(t, Duration.ofMillis(1), Duration.ofMinutes(1)));
+    syncBatch = v.get("sync-batch").parse(t -> intIn(t, 1, 1_000_000));
+    firstSightSync = v.get("first-sight").parse(ServerConfig::firstSightSync);
     benchmarkEndpoints = v.get("benchmark-endpoints").parse(ServerConfig::bool);
   }
 
@@ -123,6 +159,11 @@ public final class ServerConfig {
       case "max-entries" -> "100";
       case "max-body-bytes" -> String.valueOf(1 << 20);
       case "reload-interval" -> "1s";
+      case "redis-timeout" -> "50ms";
+      case "mode" -> "consistent";
+      case "sync-interval" -> "100ms";
+      case "sync-batch" -> "512";
+      case "first-sight" -> "sync";
       default -> throw new IllegalStateException(name);
     };
   }
@@ -208,7 +249,15 @@ public final class ServerConfig {
     throw new IllegalArgumentException("expected fail-open, fail-closed or local-fallback");
   }
 
-  private static Duration duration(String s) {
+  private static boolean firstSightSync(String s) {
+    return switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "local" -> false;
+      case "sync" -> true;
+      default -> throw new IllegalArgumentException("expected local or sync");
+    };
+  }
+
+  private static Duration duration(String s, Duration min, Duration max) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     Duration d;
     try {
@@ -222,10 +271,15 @@ public final class ServerConfig {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("expected a duration such as 500ms or 2s");
     }
-    if (d.compareTo(Duration.ofMillis(50)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("expected a duration between 50ms and 3600s");
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException("expected a duration between " + text(min) + " and "
+          + text(max));
     }
     return d;
+  }
+
+  private static String text(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   /** Listen address of both ports. */
@@ -292,6 +346,38 @@ public final class ServerConfig {
   }
 
   /**
+   * How long a Redis backend waits for one decision before the failure policy answers it. A
+   * decision that timed out may still be counted by Redis later, so under a consistent mode a
+   * too short timeout costs exactness (fail-open over-admits, fail-closed under-admits).
+   */
+  public Duration redisTimeout() {
+    return redisTimeout;
+  }
+
+  /** The default enforcement mode of every rule (a rule may override it). */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Eventual mode: how often each instance sends its hits to the shared backend. */
+  public Duration syncInterval() {
+    return syncInterval;
+  }
+
+  /** Eventual mode: pending keys that trigger a sync before the interval ends. */
+  public int syncBatch() {
+    return syncBatch;
+  }
+
+  /**
+   * Eventual mode: whether a key's first decision on an instance asks the shared backend
+   * synchronously ({@code first-sight: sync}) instead of assuming a fresh key ({@code local}).
+   */
+  public boolean firstSightSync() {
+    return firstSightSync;
+  }
+
+  /**
    * Whether the no-op baselines of the server benchmark are served: HTTP {@code POST /noop} and
    * gRPC {@code ShouldRateLimit} for the reserved domain {@code __noop__} (see
    * docs/server-benchmarks.md). Off by default.
@@ -304,7 +390,7 @@ public final class ServerConfig {
   public String toString() {
     return "ServerConfig[bind=" + bind + ", http-port=" + httpPort + ", grpc-port=" + grpcPort
         + ", rules=" + rules + ", backend=" + redacted(backend) + ", merge-domains="
-        + mergeDomains + ", headers=" + headers + "]";
+        + mergeDomains + ", headers=" + headers + ", mode=" + mode.text() + "]";
   }
 
   /** A URI without its password, for logs. */

@@ -3,15 +3,20 @@ package dev.sluice.server;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
 import dev.sluice.spi.Backend;
+import dev.sluice.spi.KeyedLimits;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +30,16 @@ public final class SluiceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
 
   private final ServerConfig config;
-  private final Backend backend;
+  private final Enforcement enforcement;
   private final LiveRules rules;
   private final List<Server> servers;
   private final int httpPort;
   private final int grpcPort;
 
-  private SluiceServer(ServerConfig config, Backend backend, LiveRules rules, List<Server> servers,
-      int httpPort, int grpcPort) {
+  private SluiceServer(ServerConfig config, Enforcement enforcement, LiveRules rules,
+      List<Server> servers, int httpPort, int grpcPort) {
     this.config = config;
-    this.backend = backend;
+    this.enforcement = enforcement;
     this.rules = rules;
     this.servers = servers;
     this.httpPort = httpPort;
@@ -51,12 +56,20 @@ public final class SluiceServer implements AutoCloseable {
   public static SluiceServer start(ServerConfig config) {
     Backend backend = Backends.open(config);
     Metrics metrics = new Metrics();
+    Enforcement enforcement;
+    try {
+      enforcement = new Enforcement(backend, config, metrics);
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
     try {
       rules.start(config.reloadInterval());
-      Engine engine = new Engine(backend, rules, metrics);
-      HttpApi http = new HttpApi(engine, rules, metrics, config, () -> Backends.up(backend));
+      Engine engine = new Engine(enforcement, rules, metrics);
+      Backends.Readiness readiness = new Backends.Readiness(backend);
+      HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::up);
       GrpcService grpc = GrpcService.builder()
           .addService(new EnvoyRateLimitService(engine, config))
           .maxRequestMessageLength(config.maxBodyBytes())
@@ -84,11 +97,11 @@ public final class SluiceServer implements AutoCloseable {
         gp = grpcServer.activeLocalPort();
       }
       log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
-      return new SluiceServer(config, backend, rules, List.copyOf(started), hp, gp);
+      return new SluiceServer(config, enforcement, rules, List.copyOf(started), hp, gp);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       rules.close();
-      backend.close();
+      enforcement.close();
       throw e;
     }
   }
@@ -122,14 +135,17 @@ public final class SluiceServer implements AutoCloseable {
     return rules.loaded();
   }
 
-  /** Stops listening, the rules poller and the backend. */
+  /**
+   * Stops listening, the rules poller and the backend (in eventual mode, after a last sync of the
+   * pending hits).
+   */
   @Override
   public void close() {
     for (Server s : servers) {
       s.stop().join();
     }
     rules.close();
-    backend.close();
+    enforcement.close();
   }
 
   /** The backends a {@code backend} setting can name. */
@@ -144,7 +160,8 @@ public final class SluiceServer implements AutoCloseable {
       FailurePolicy policy = FailurePolicy.valueOf(
           config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
       try {
-        return RedisBackend.builder(setting).failurePolicy(policy).build();
+        return RedisBackend.builder(setting).failurePolicy(policy)
+            .timeout(config.redisTimeout()).build();
       } catch (IllegalArgumentException e) {
         throw new ServerConfig.ConfigException("invalid backend '"
             + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
@@ -152,10 +169,35 @@ public final class SluiceServer implements AutoCloseable {
       }
     }
 
-    /** False while a fail-closed Redis backend is cut off (its circuit is open). */
-    static boolean up(Backend backend) {
-      return !(backend instanceof RedisBackend r)
-          || r.failurePolicy() != FailurePolicy.FAIL_CLOSED || !r.circuitOpen();
+    /**
+     * Whether the backend can decide: false while a fail-closed Redis backend is cut off (its
+     * circuit is open). The circuit only probes Redis when a decision asks for it, and a service
+     * that is not ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation
+     * until {@code /readyz} says so), so each readiness check while the circuit is open makes one
+     * check-only decision on a probe key: once Redis is back, that call is the probe that closes
+     * the circuit, and readiness follows within the circuit's open time.
+     */
+    static final class Readiness {
+      private static final String PROBE_KEY = "sluice-readyz-probe";
+      private final Backend backend;
+      private volatile @Nullable KeyedLimits probe;
+
+      Readiness(Backend backend) {
+        this.backend = backend;
+      }
+
+      CompletionStage<Boolean> up() {
+        if (!(backend instanceof RedisBackend r) || r.failurePolicy() != FailurePolicy.FAIL_CLOSED
+            || !r.circuitOpen()) {
+          return CompletableFuture.completedFuture(true);
+        }
+        KeyedLimits p = probe;
+        if (p == null) {
+          p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
+          probe = p;
+        }
+        return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> !r.circuitOpen());
+      }
     }
   }
 }

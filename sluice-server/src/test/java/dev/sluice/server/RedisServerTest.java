@@ -59,4 +59,83 @@ class RedisServerTest {
           .containsPattern("sluice_backend_degraded_total\\{reason=\"backend_unavailable\"} 10");
     }
   }
+
+  @Test
+  void readinessComesBackAfterARedisRestartWithoutDecisionTraffic() throws Exception {
+    try (RedisStandalone redis = RedisStandalone.start();
+        Running s = Running.start(dir, Map.of("api.yaml", HttpApiTest.RULES),
+            Map.of("backend", redis.uri(), "failure-policy", "fail-closed"))) {
+      assertThat(s.get("/readyz").statusCode()).isEqualTo(200);
+      redis.node().kill();
+      for (int i = 0; i < 10; i++) {
+        s.post("/json", Running.envoy("api", "user", "probe")); // opens the circuit
+      }
+      assertThat(s.get("/readyz").statusCode()).isEqualTo(503);
+      redis.node().restart();
+      // No decisions are asked: a load balancer keeps a not-ready instance out of rotation.
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      int status;
+      do {
+        Thread.sleep(50);
+        status = s.get("/readyz").statusCode();
+      } while (status != 200 && System.nanoTime() < deadline);
+      assertThat(status).as("readyz after the Redis restart").isEqualTo(200);
+    }
+  }
+
+  static final String MODES = """
+      domain: modes
+      descriptors:
+        - key: user
+          rate_limit: {unit: minute, requests_per_unit: 3}
+        - key: account
+          rate_limit: {unit: minute, requests_per_unit: 3}
+          consistency: consistent
+      """;
+
+  @Test
+  void eventualModeDecidesLocallySyncsTheHitsAndCountsThemInMetrics() throws Exception {
+    try (RedisStandalone redis = RedisStandalone.start();
+        Running s = Running.start(dir, Map.of("modes.yaml", MODES), Map.of("backend",
+            redis.uri(), "mode", "eventual", "sync-interval", "20ms", "redis-timeout", "1s",
+            "first-sight", "local"))) {
+      List<Integer> codes = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        codes.add(s.post("/json", Running.envoy("modes", "user", "e")).statusCode());
+        codes.add(s.post("/json", Running.envoy("modes", "account", "c")).statusCode());
+      }
+      // One instance: local decisions are exact too; the consistent rule asks Redis each time.
+      assertThat(codes).containsExactly(200, 200, 200, 200, 200, 200, 429, 429);
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      String metrics;
+      do {
+        Thread.sleep(20);
+        metrics = s.get("/metrics").body();
+      } while (!metrics.contains("sluice_eventual_hits_sent_total 3.0")
+          && System.nanoTime() < deadline);
+      assertThat(metrics).contains("sluice_eventual_hits_sent_total 3.0")
+          .contains("sluice_eventual_hits_refused_total 0.0")
+          .contains("sluice_eventual_decisions_total{where=\"local\"} 4.0")
+          .containsPattern("sluice_eventual_syncs_total [1-9]")
+          .contains("sluice_eventual_keys 1.0");
+      // The hits reached Redis: a consistent instance on the same Redis sees the key exhausted.
+      try (Running consistent = Running.start(dir, Map.of(), Map.of("backend", redis.uri()))) {
+        assertThat(consistent.post("/json", Running.envoy("modes", "user", "e")).statusCode())
+            .isEqualTo(429);
+      }
+    }
+  }
+
+  @Test
+  void eventualModeOnTheMemoryBackendIsTheSameAsConsistent() throws Exception {
+    try (Running s = Running.start(dir, Map.of("modes.yaml", MODES),
+        Map.of("mode", "eventual"))) {
+      List<Integer> codes = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        codes.add(s.post("/json", Running.envoy("modes", "user", "m")).statusCode());
+      }
+      assertThat(codes).containsExactly(200, 200, 200, 429);
+      assertThat(s.get("/metrics").body()).doesNotContain("sluice_eventual_");
+    }
+  }
 }

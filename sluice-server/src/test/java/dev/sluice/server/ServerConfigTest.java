@@ -30,6 +30,48 @@ class ServerConfigTest {
     assertThat(c.maxEntries()).isEqualTo(100);
     assertThat(c.maxBodyBytes()).isEqualTo(1 << 20);
     assertThat(c.reloadInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.redisTimeout()).isEqualTo(Duration.ofMillis(50));
+    assertThat(c.mode()).isEqualTo(ServerConfig.Mode.CONSISTENT);
+    assertThat(c.syncInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.syncBatch()).isEqualTo(512);
+    assertThat(c.firstSightSync()).isTrue();
+  }
+
+  @Test
+  void distributedModeSettingsFromEverySource() throws Exception {
+    Path file = dir.resolve("sluice.yaml");
+    Files.writeString(file, "mode: eventual\nsync-interval: 25ms\nsync-batch: 64\n");
+    ServerConfig c = ServerConfig.resolve(Map.of("first-sight", "LOCAL"),
+        Map.of("SLUICE_SYNC_BATCH", "128", "SLUICE_REDIS_TIMEOUT", "2s"), file);
+    assertThat(c.mode()).isEqualTo(ServerConfig.Mode.EVENTUAL);
+    assertThat(c.syncInterval()).isEqualTo(Duration.ofMillis(25));
+    assertThat(c.syncBatch()).isEqualTo(128);
+    assertThat(c.firstSightSync()).isFalse();
+    assertThat(c.redisTimeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aBadDistributedModeSettingNamesItselfAndItsSource() throws Exception {
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("mode", "strict"), Map.of(), null))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessage("invalid mode 'strict' (from --mode): expected consistent or eventual");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of("SLUICE_SYNC_INTERVAL",
+        "0ms"), null)).hasMessage("invalid sync-interval '0ms' (from environment"
+            + " SLUICE_SYNC_INTERVAL): expected a duration between 1ms and 60s");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("sync-interval", "fast"), Map.of(),
+        null)).hasMessage("invalid sync-interval 'fast' (from --sync-interval): expected a"
+            + " duration such as 500ms or 2s");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("first-sight", "remote"), Map.of(),
+        null)).hasMessage("invalid first-sight 'remote' (from --first-sight): expected local or"
+            + " sync");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of("redis-timeout", "2m"), Map.of(),
+        null)).hasMessage("invalid redis-timeout '2m' (from --redis-timeout): expected a"
+            + " duration such as 500ms or 2s");
+    Path file = dir.resolve("sluice.yaml");
+    Files.writeString(file, "sync-batch: 0\n");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of(), file))
+        .hasMessage("invalid sync-batch '0' (from " + file + " key sync-batch): expected an"
+            + " integer in 1..1000000");
   }
 
   @Test

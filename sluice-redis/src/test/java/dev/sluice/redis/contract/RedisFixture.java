@@ -5,6 +5,7 @@ import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
+import dev.sluice.spi.KeyedLimits;
 import dev.sluice.testkit.contract.BackendFixture;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,11 @@ final class RedisFixture implements BackendFixture {
   @Override
   public RateLimiter limiter(List<Limit> limits) {
     return RateLimiter.create(backend, limits);
+  }
+
+  @Override
+  public KeyedLimits keyedLimits(List<Limit> limits) {
+    return backend.open(limits);
   }
 
   @Override

@@ -84,6 +84,28 @@ final class ServeCommand implements Callable<Integer> {
       description = "How often the rules directory is checked (default: 1s).")
   @Nullable String reloadInterval;
 
+  @Option(names = "--redis-timeout", paramLabel = "DURATION",
+      description = "Redis: wait per decision before the failure policy answers (default: 50ms).")
+  @Nullable String redisTimeout;
+
+  @Option(names = "--mode", paramLabel = "MODE",
+      description = "consistent (default: every decision by the backend) or eventual (local "
+      + "decisions, hits synced in batches); a rule may override it.")
+  @Nullable String mode;
+
+  @Option(names = "--sync-interval", paramLabel = "DURATION",
+      description = "Eventual mode: how often hits are sent to the backend (default: 100ms).")
+  @Nullable String syncInterval;
+
+  @Option(names = "--sync-batch", paramLabel = "N",
+      description = "Eventual mode: pending keys that trigger an early sync (default: 512).")
+  @Nullable String syncBatch;
+
+  @Option(names = "--first-sight", paramLabel = "local|sync",
+      description = "Eventual mode: a key without a fresh view on this instance is asked from the "
+      + "backend once (sync, default) or assumed fresh (local).")
+  @Nullable String firstSight;
+
   @Option(names = "--benchmark-endpoints", arity = "0..1", fallbackValue = "true",
       paramLabel = "BOOL", description = "Serve the no-op baselines POST /noop and gRPC domain "
       + "__noop__ (default: false; for docs/server-benchmarks.md only).")
@@ -164,6 +186,11 @@ final class ServeCommand implements Callable<Integer> {
     put(m, "max-entries", maxEntries);
     put(m, "max-body-bytes", maxBodyBytes);
     put(m, "reload-interval", reloadInterval);
+    put(m, "redis-timeout", redisTimeout);
+    put(m, "mode", mode);
+    put(m, "sync-interval", syncInterval);
+    put(m, "sync-batch", syncBatch);
+    put(m, "first-sight", firstSight);
     put(m, "benchmark-endpoints", benchmarkEndpoints);
     return m;
   }

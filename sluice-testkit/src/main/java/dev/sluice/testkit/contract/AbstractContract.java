@@ -7,6 +7,7 @@ import dev.sluice.Decision.Reason;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.spi.KeyedLimits;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -74,6 +75,11 @@ public abstract class AbstractContract {
   /** A limiter for {@code limits} on the backend under test. */
   protected final RateLimiter limiter(Limit... limits) {
     return fixture.limiter(List.of(limits));
+  }
+
+  /** The backend's own evaluator for {@code limits}: the SPI, without argument checks. */
+  protected final KeyedLimits keyedLimits(Limit... limits) {
+    return fixture.keyedLimits(List.of(limits));
   }
 
   /** A key used by no other test, run or thread. */

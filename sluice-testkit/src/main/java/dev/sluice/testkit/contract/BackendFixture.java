@@ -3,6 +3,7 @@ package dev.sluice.testkit.contract;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.spi.KeyedLimits;
 import java.util.List;
 
 /**
@@ -29,6 +30,12 @@ public interface BackendFixture extends AutoCloseable {
    * under test. May be called several times per test; limiters need not share state.
    */
   RateLimiter limiter(List<Limit> limits);
+
+  /**
+   * The backend's own evaluator for {@code limits} (what {@link #limiter} wraps), for the
+   * contracts of the SPI itself ({@link TakeUpToContract}). Arguments reach it validated.
+   */
+  KeyedLimits keyedLimits(List<Limit> limits);
 
   /** Releases what this fixture opened; by default nothing. */
   @Override

@@ -93,4 +93,13 @@ public abstract class ContractSuite {
       return fixture();
     }
   }
+
+  /** {@link TakeUpToContract} on this suite's backend. */
+  @Nested
+  public class TakeUpTo extends TakeUpToContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
 }

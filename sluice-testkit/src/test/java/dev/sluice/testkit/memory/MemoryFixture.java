@@ -4,6 +4,7 @@ import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
+import dev.sluice.spi.KeyedLimits;
 import dev.sluice.testkit.contract.BackendFixture;
 import java.util.List;
 
@@ -20,6 +21,11 @@ final class MemoryFixture implements BackendFixture {
   @Override
   public RateLimiter limiter(List<Limit> limits) {
     return RateLimiter.create(backend, limits);
+  }
+
+  @Override
+  public KeyedLimits keyedLimits(List<Limit> limits) {
+    return backend.open(limits);
   }
 
   @Override
