@@ -1,6 +1,7 @@
 /**
  * The {@code sluice} command line (picocli): {@code sluice check} validates rules and prints their
- * tree; {@code sluice serve} runs the rate limit service ({@link dev.sluice.server.SluiceServer}).
+ * tree; {@code sluice serve} runs the rate limit service ({@link dev.sluice.server.SluiceServer});
+ * {@code sluice load} sends HTTP requests at a constant rate ({@link dev.sluice.load.LoadTest}).
  * Start at {@link dev.sluice.server.cli.Main}; subcommands are registered in one place, {@code
  * SluiceCommand.commandLine}.
  */

@@ -1,0 +1,159 @@
+package dev.sluice.load;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A constant arrival rate: {@code count} requests per {@code period}, sent at exact, evenly spaced
+ * times ({@link #offsetNanos(long)}). Parsed from {@code 2000/min}, {@code 50/s}, {@code 300/30s}
+ * or {@code 10 per second}.
+ */
+public final class Rate {
+
+  /** The most a rate may be: one request per microsecond. */
+  public static final long MAX_PER_SECOND = 1_000_000;
+
+  private static final Pattern SYNTAX = Pattern.compile(
+      "(\\d{1,10})\\s*(?:/|\\s+per\\s+)\\s*(\\d{1,6})?\\s*([a-z]+)");
+
+  private final long count;
+  private final long periodNanos;
+
+  private Rate(long count, long periodNanos) {
+    this.count = count;
+    this.periodNanos = periodNanos;
+  }
+
+  /**
+   * {@code count} requests per {@code period}.
+   *
+   * @throws IllegalArgumentException if count is not positive, the period is not positive or
+   *     over a day, or the rate is above {@link #MAX_PER_SECOND}
+   */
+  public static Rate of(long count, Duration period) {
+    if (count <= 0) {
+      throw new IllegalArgumentException("the count must be positive, not " + count);
+    }
+    if (period.isNegative() || period.isZero() || period.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("the period must be over 0 and at most a day, not "
+          + period);
+    }
+    long nanos = period.toNanos();
+    // count / period <= MAX_PER_SECOND, without overflow
+    if (BigInteger.valueOf(count).multiply(BigInteger.valueOf(1_000_000_000L))
+        .compareTo(BigInteger.valueOf(MAX_PER_SECOND).multiply(BigInteger.valueOf(nanos))) > 0) {
+      throw new IllegalArgumentException("at most " + MAX_PER_SECOND + " requests per second");
+    }
+    return new Rate(count, nanos);
+  }
+
+  /**
+   * Parses {@code COUNT/UNIT}, {@code COUNT/NUNIT} or {@code COUNT per UNIT}, where UNIT is {@code
+   * s}, {@code sec}, {@code second(s)}, {@code m}, {@code min}, {@code minute(s)}, {@code h},
+   * {@code hour(s)} (any case).
+   *
+   * @throws IllegalArgumentException with a message saying what is wrong
+   */
+  public static Rate parse(String text) {
+    Matcher m = SYNTAX.matcher(text.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw new IllegalArgumentException("expected COUNT/UNIT such as 2000/min, 50/s or 300/30s");
+    }
+    long unit = unitNanos(m.group(3));
+    if (unit == 0) {
+      throw new IllegalArgumentException("unknown unit '" + m.group(3)
+          + "'; use s, sec, second, m, min, minute, h or hour");
+    }
+    long multiplier = m.group(2) == null ? 1 : Long.parseLong(m.group(2));
+    if (multiplier == 0) {
+      throw new IllegalArgumentException("the period must not be 0");
+    }
+    return of(Long.parseLong(m.group(1)), Duration.ofNanos(unit).multipliedBy(multiplier));
+  }
+
+  private static long unitNanos(String unit) {
+    switch (unit) {
+      case "s": case "sec": case "secs": case "second": case "seconds":
+        return 1_000_000_000L;
+      case "m": case "min": case "mins": case "minute": case "minutes":
+        return 60_000_000_000L;
+      case "h": case "hr": case "hour": case "hours":
+        return 3_600_000_000_000L;
+      default:
+        return 0;
+    }
+  }
+
+  /** Requests per period. */
+  public long count() {
+    return count;
+  }
+
+  /** The period. */
+  public Duration period() {
+    return Duration.ofNanos(periodNanos);
+  }
+
+  /** Requests per second, for display. */
+  public double perSecond() {
+    return count * 1e9 / periodNanos;
+  }
+
+  /**
+   * When the request with this index (from 0) is due, in nanoseconds after the start: {@code
+   * floor(index * period / count)}, exact for any index.
+   */
+  public long offsetNanos(long index) {
+    long whole = index / count;
+    long rest = index % count;
+    long frac;
+    try {
+      frac = Math.multiplyExact(rest, periodNanos) / count;
+    } catch (ArithmeticException e) {
+      frac = BigInteger.valueOf(rest).multiply(BigInteger.valueOf(periodNanos))
+          .divide(BigInteger.valueOf(count)).longValueExact();
+    }
+    return Math.addExact(Math.multiplyExact(whole, periodNanos), frac);
+  }
+
+  /** How many requests are due in the first {@code duration}: offsets in {@code [0, duration)}. */
+  public long countWithin(Duration duration) {
+    BigInteger nanos = BigInteger.valueOf(duration.toNanos());
+    // the smallest i with floor(i * p / c) >= d is ceil(d * c / p)
+    BigInteger[] qr = nanos.multiply(BigInteger.valueOf(count))
+        .divideAndRemainder(BigInteger.valueOf(periodNanos));
+    return qr[0].longValueExact() + (qr[1].signum() > 0 ? 1 : 0);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Rate r && r.count == count && r.periodNanos == periodNanos;
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(count) * 31 + Long.hashCode(periodNanos);
+  }
+
+  /** {@code 2000/min}, {@code 50/s}, {@code 300/30s}. */
+  @Override
+  public String toString() {
+    long s = periodNanos / 1_000_000_000L;
+    if (periodNanos % 1_000_000_000L != 0) {
+      return count + "/" + periodNanos / 1_000_000 + "ms";
+    }
+    if (s == 1) {
+      return count + "/s";
+    }
+    if (s == 60) {
+      return count + "/min";
+    }
+    if (s == 3600) {
+      return count + "/h";
+    }
+    return count + "/" + s + "s";
+  }
+}
