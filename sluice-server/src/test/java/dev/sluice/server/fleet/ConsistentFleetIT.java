@@ -3,16 +3,10 @@ package dev.sluice.server.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.server.fleet.Load.Outcome;
-import dev.sluice.testkit.redis.RedisStandalone;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Consistent mode (the default) across a fleet: three real {@code sluice serve} processes on one
@@ -21,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * instance crash loses only the answers it had in flight; a Redis crash is answered by the failure
  * policy and the fleet is exact again once Redis is back.
  */
-class ConsistentFleetIT {
+class ConsistentFleetIT extends StandaloneFleet {
 
   static final int LIMIT = 300;
   /** A token bucket refilling one permit per 288 s: no refill during a test. */
@@ -39,36 +33,11 @@ class ConsistentFleetIT {
    */
   static final String REDIS_TIMEOUT = "1s";
 
-  @TempDir static Path dir;
-  static RedisStandalone redis;
-  static Fleet fleet;
   final Load load = new Load(THREADS);
 
   @BeforeAll
-  static void startFleet() throws Exception {
-    Path rules = Files.createDirectories(dir.resolve("rules"));
-    Files.writeString(rules.resolve("fleet.yaml"), RULES);
-    redis = RedisStandalone.start();
-    fleet = Fleet.start(3, dir, rules, Map.of("backend", redis.uri(),
-        "failure-policy", "fail-closed", "redis-timeout", REDIS_TIMEOUT));
-  }
-
-  @AfterAll
-  static void stopFleet() {
-    if (fleet != null) {
-      fleet.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void everyInstanceAndRedisRunning() {
-    if (!redis.node().isRunning()) {
-      redis.node().restart();
-    }
-    fleet.reviveAll();
+  static void start() throws Exception {
+    startFleet(3, RULES, Map.of("failure-policy", "fail-closed", "redis-timeout", REDIS_TIMEOUT));
   }
 
   @Test

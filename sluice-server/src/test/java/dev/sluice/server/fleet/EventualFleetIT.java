@@ -5,18 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.fleet.Load.Outcome;
-import dev.sluice.testkit.redis.RedisStandalone;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Eventual mode across a fleet: three real {@code sluice serve --mode eventual} processes on one
@@ -27,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * metrics account for every hit: what the instances admitted minus what Redis refused is exactly
  * the limit.
  */
-class EventualFleetIT {
+class EventualFleetIT extends StandaloneFleet {
 
   static final int LIMIT = 300;
   static final int N = 3;
@@ -50,40 +44,16 @@ class EventualFleetIT {
   static final int THREADS = 16;
   static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path dir;
-  static RedisStandalone redis;
-  static Fleet fleet;
   final Load load = new Load(THREADS);
 
   @BeforeAll
-  static void startFleet() throws Exception {
-    Path rules = Files.createDirectories(dir.resolve("rules"));
-    Files.writeString(rules.resolve("fleet.yaml"), RULES);
-    redis = RedisStandalone.start();
+  static void start() throws Exception {
     // first-sight local: every decision is made from the instance's view (the path that can
     // overshoot) and every admitted hit reaches Redis by a sync, which the tests count exactly.
     // ClusterFleetIT runs the default (sync).
-    fleet = Fleet.start(N, dir, rules, Map.of("backend", redis.uri(), "mode", "eventual",
-        "sync-interval", SYNC.toMillis() + "ms", "failure-policy", "fail-open",
-        "redis-timeout", ConsistentFleetIT.REDIS_TIMEOUT, "first-sight", "local"));
-  }
-
-  @AfterAll
-  static void stopFleet() {
-    if (fleet != null) {
-      fleet.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void everyInstanceAndRedisRunning() {
-    if (!redis.node().isRunning()) {
-      redis.node().restart();
-    }
-    fleet.reviveAll();
+    startFleet(N, RULES, Map.of("mode", "eventual", "sync-interval", SYNC.toMillis() + "ms",
+        "failure-policy", "fail-open", "redis-timeout", ConsistentFleetIT.REDIS_TIMEOUT,
+        "first-sight", "local"));
   }
 
   @Test
