@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpResponse;
@@ -57,9 +55,6 @@ final class HttpApi {
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private static final JsonFormat.Parser PROTO_PARSER = JsonFormat.parser();
-  private static final JsonFormat.Printer PROTO_PRINTER =
-      JsonFormat.printer().omittingInsignificantWhitespace();
   private static final MediaType PROMETHEUS =
       MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
@@ -164,67 +159,13 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> envoyJson(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    String body = utf8(req);
-    strictStrings(parseJson(body));
-    RateLimitRequest.Builder rb = RateLimitRequest.newBuilder();
-    try {
-      PROTO_PARSER.merge(body, rb);
-    } catch (InvalidProtocolBufferException e) {
-      throw new EnvoyProtocol.BadRequestException("invalid RateLimitRequest: " + clean(e));
-    } catch (RuntimeException e) {
-      // Gson and number parsing failures surface as runtime exceptions
-      throw new EnvoyProtocol.BadRequestException("invalid RateLimitRequest: malformed JSON");
-    }
-    RateLimitRequest request = rb.build();
+    RateLimitRequest request = EnvoyJson.parse(req.content().array());
     List<Engine.Item> items = EnvoyProtocol.items(request, config);
     return engine.decide(request.getDomain(), items, false).thenApply(result -> {
       RateLimitResponse response = EnvoyProtocol.response(result, false, config.headers());
-      String text;
-      try {
-        text = PROTO_PRINTER.print(response);
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException(e);
-      }
-      return json(result.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, text,
-          Map.of());
+      return json(result.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
+          EnvoyJson.print(response), Map.of());
     });
-  }
-
-  /**
-   * protobuf's JSON parser turns numbers and booleans into strings where a string is expected;
-   * Go's protojson (envoy) rejects them, and so do we.
-   */
-  private static void strictStrings(JsonNode root) {
-    if (!root.isObject()) {
-      throw bad("the body must be a JSON object");
-    }
-    textOrAbsent(root.get("domain"), "domain");
-    JsonNode descriptors = root.get("descriptors");
-    if (descriptors == null || !descriptors.isArray()) {
-      return; // absent: envoy's "descriptor list must not be empty"; other types: protobuf says
-    }
-    for (int i = 0; i < descriptors.size(); i++) {
-      JsonNode entries = descriptors.get(i).get("entries");
-      if (entries != null && entries.isArray()) {
-        for (int j = 0; j < entries.size(); j++) {
-          String where = "descriptors[" + i + "].entries[" + j + "].";
-          textOrAbsent(entries.get(j).get("key"), where + "key");
-          textOrAbsent(entries.get(j).get("value"), where + "value");
-        }
-      }
-    }
-  }
-
-  private static void textOrAbsent(@Nullable JsonNode n, String where) {
-    if (n != null && !n.isTextual()) {
-      throw bad(where + " must be a string");
-    }
-  }
-
-  /** A parser's message without the exception class names it sometimes carries. */
-  private static String clean(Exception e) {
-    String m = e.getMessage() == null ? "malformed JSON" : e.getMessage();
-    return m.replaceAll("(?:[a-z]+\\.)+[A-Za-z]+(?:Exception|Error): ", "");
   }
 
   // ---- Sluice's /v1/check
