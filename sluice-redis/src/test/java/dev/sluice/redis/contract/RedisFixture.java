@@ -1,14 +1,10 @@
 package dev.sluice.redis.contract;
 
-import dev.sluice.Limit;
 import dev.sluice.ManualClock;
-import dev.sluice.RateLimiter;
 import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
-import dev.sluice.spi.KeyedLimits;
 import dev.sluice.testkit.contract.BackendFixture;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The contract suite's view of Redis: a {@link RedisBackend} of its own (one connection, closed
@@ -32,13 +28,8 @@ final class RedisFixture implements BackendFixture {
   }
 
   @Override
-  public RateLimiter limiter(List<Limit> limits) {
-    return RateLimiter.create(backend, limits);
-  }
-
-  @Override
-  public KeyedLimits keyedLimits(List<Limit> limits) {
-    return backend.open(limits);
+  public RedisBackend backend() {
+    return backend;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.sluice.testkit.contract;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
 import java.util.List;
 
@@ -25,17 +26,24 @@ public interface BackendFixture extends AutoCloseable {
    */
   ManualClock clock();
 
+  /** The backend under test, reading time from {@link #clock()}. */
+  Backend backend();
+
   /**
    * A limiter applying {@code limits} (non-empty) to every key, all-or-nothing, on the backend
    * under test. May be called several times per test; limiters need not share state.
    */
-  RateLimiter limiter(List<Limit> limits);
+  default RateLimiter limiter(List<Limit> limits) {
+    return RateLimiter.create(backend(), limits);
+  }
 
   /**
    * The backend's own evaluator for {@code limits} (what {@link #limiter} wraps), for the
    * contracts of the SPI itself ({@link TakeUpToContract}). Arguments reach it validated.
    */
-  KeyedLimits keyedLimits(List<Limit> limits);
+  default KeyedLimits keyedLimits(List<Limit> limits) {
+    return backend().open(limits);
+  }
 
   /** Releases what this fixture opened; by default nothing. */
   @Override

@@ -1,12 +1,8 @@
 package dev.sluice.testkit.memory;
 
-import dev.sluice.Limit;
 import dev.sluice.ManualClock;
-import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
-import dev.sluice.spi.KeyedLimits;
 import dev.sluice.testkit.contract.BackendFixture;
-import java.util.List;
 
 /** A fresh {@link MemoryBackend} on a manual clock. */
 final class MemoryFixture implements BackendFixture {
@@ -19,13 +15,8 @@ final class MemoryFixture implements BackendFixture {
   }
 
   @Override
-  public RateLimiter limiter(List<Limit> limits) {
-    return RateLimiter.create(backend, limits);
-  }
-
-  @Override
-  public KeyedLimits keyedLimits(List<Limit> limits) {
-    return backend.open(limits);
+  public MemoryBackend backend() {
+    return backend;
   }
 
   @Override
