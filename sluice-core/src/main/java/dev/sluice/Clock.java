@@ -3,7 +3,7 @@ package dev.sluice;
 import java.time.Instant;
 
 /**
- * The one source of time in Sluice, in integer microseconds since the Unix epoch.
+ * The one source of time for decisions in Sluice, in integer microseconds since the Unix epoch.
  *
  * <p>Algorithms never read the system clock themselves: they are handed {@link #nowMicros()} by
  * their backend. Production code uses {@link #system()}; tests use {@link ManualClock} and never
@@ -28,7 +28,12 @@ public interface Clock {
   }
 }
 
-/** The only place in Sluice that reads system time. */
+/**
+ * The only place in Sluice that reads system time for a decision. Operational timers that never
+ * reach a decision (the Redis circuit breaker's open period, throttled log lines, latency
+ * metrics, the rules reload timestamp) read {@code System.nanoTime()} or {@code Instant.now()}
+ * themselves.
+ */
 enum SystemClock implements Clock {
   INSTANCE;
 
