@@ -28,7 +28,12 @@ public final class Decision {
     /** The in-memory store was full of live keys and this new key could not be tracked. */
     STORE_FULL,
     /** The backend (e.g. Redis) could not answer; the failure policy decided. */
-    BACKEND_UNAVAILABLE
+    BACKEND_UNAVAILABLE,
+    /**
+     * The caller was interrupted while waiting for reserved permits; they were given back and the
+     * thread's interrupt flag is set again.
+     */
+    INTERRUPTED
   }
 
   private final boolean allowed;
@@ -75,6 +80,16 @@ public final class Decision {
   public static Decision degraded(boolean allowed, Reason reason, Limit limit) {
     return new Decision(allowed, reason, Objects.requireNonNull(limit),
         allowed ? limit.capacity() : 0, 0, allowed ? 0 : limit.periodMicros(), true);
+  }
+
+  /**
+   * The answer to a waiter interrupted before its reserved permits were due: denied with reason
+   * {@link Reason#INTERRUPTED}, reporting {@code after} (the key's state once the permits were
+   * given back) and the wait that was left as {@code retryAfter}.
+   */
+  public static Decision interrupted(Decision after, long waitLeftMicros) {
+    return new Decision(false, Reason.INTERRUPTED, after.limit, after.remaining,
+        after.resetAfterMicros, Math.max(0, waitLeftMicros), after.degraded);
   }
 
   /** This decision with the {@link #degraded()} flag set (e.g. answered by a local fallback). */

@@ -3,15 +3,19 @@ package dev.sluice;
 import dev.sluice.internal.DefaultRateLimiter;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Limits how often each key (a user, an IP, an API key, a route...) may act.
  *
  * <p>A limiter holds one or more {@link Limit}s applied together to every key, all-or-nothing: a
  * request is admitted only if every limit has room, and then takes its permits from all of them;
- * if any denies, none is consumed. Thread-safe.
+ * if any denies, none is consumed. Thread-safe. To protect one resource without keys (a
+ * downstream service, a batch job), use {@link ResourceLimiter}.
  *
  * <pre>{@code
  * RateLimiter limiter = RateLimiter.inMemory(Limit.parseAll("10/second;1000/day"));
@@ -23,7 +27,8 @@ import java.util.concurrent.CompletionStage;
  * denied with {@link Decision.Reason#PERMITS_EXCEED_CAPACITY}.
  *
  * @throws NullPointerException from every method when the key is null
- * @throws IllegalArgumentException from every method when the key is empty or permits negative
+ * @throws IllegalArgumentException from every method when the key is empty, permits negative or a
+ *     wait negative
  */
 public interface RateLimiter {
 
@@ -43,12 +48,45 @@ public interface RateLimiter {
     return tryAcquireAsync(key, 1);
   }
 
+  /**
+   * Takes {@code permits} for {@code key}, waiting up to {@code maxWait} for them. Waiters are
+   * served in the order they arrive: each reserves its permits at once and then sleeps until they
+   * are due (token bucket, GCRA); window algorithms cannot reserve a window that has not started,
+   * so their waiters sleep until the {@code retryAfter} of a denial and try again (see {@code
+   * docs/algorithms.md}). Returns at once with the denial when the wait would exceed {@code
+   * maxWait}; returns the admission when the permits are due.
+   *
+   * <p>Interrupted while waiting, the caller takes nothing (the reserved permits are given back),
+   * keeps its interrupt flag and gets a denial with reason {@link Decision.Reason#INTERRUPTED}.
+   */
+  Decision acquire(String key, long permits, Duration maxWait);
+
+  /**
+   * {@link #acquire(String, long, Duration)} without blocking: the stage completes when the
+   * permits are due, on the limiter's {@link Sleeper} (no thread is parked per waiter).
+   */
+  CompletionStage<Decision> acquireAsync(String key, long permits, Duration maxWait);
+
+  /**
+   * Gives {@code permits} back to {@code key} under every limit (a call that was admitted but not
+   * made), never above what a limit holds when full; a key without state is left as it is.
+   * Returns the key's state afterwards, as a zero-permit check. Per algorithm: {@code
+   * docs/algorithms.md}.
+   */
+  Decision refund(String key, long permits);
+
+  /** Forgets {@code key}: its next request sees every limit full. */
+  void reset(String key);
+
   /** The limits applied to every key, in the order given. */
   List<Limit> limits();
 
+  /** This limiter's name, as reported to its {@link LimiterListener} ("default" unless named). */
+  String name();
+
   /** A limiter on its own bounded in-memory store, using the system clock. */
   static RateLimiter inMemory(List<Limit> limits) {
-    return create(MemoryBackend.create(), limits);
+    return builder(limits).build();
   }
 
   /** A limiter on its own bounded in-memory store, using the system clock. */
@@ -58,6 +96,76 @@ public interface RateLimiter {
 
   /** A limiter keeping its state in {@code backend} (memory, Redis, ...). */
   static RateLimiter create(Backend backend, List<Limit> limits) {
-    return new DefaultRateLimiter(backend, limits);
+    return builder(limits).backend(backend).build();
+  }
+
+  /** A limiter (or a {@link ResourceLimiter}) with every setting chosen. */
+  static Builder builder(List<Limit> limits) {
+    return new Builder(limits);
+  }
+
+  /** {@link #builder(List)} for {@code first} followed by {@code more}. */
+  static Builder builder(Limit first, Limit... more) {
+    return new Builder(DefaultRateLimiter.list(first, more));
+  }
+
+  /** Settings of a limiter; each is validated when set. */
+  final class Builder {
+    private final List<Limit> limits;
+    private @Nullable Backend backend;
+    private String name = "default";
+    private @Nullable LimiterListener listener;
+    private Sleeper sleeper = Sleeper.system();
+
+    private Builder(List<Limit> limits) {
+      this.limits = DefaultRateLimiter.validated(limits);
+    }
+
+    /** Where state lives (default: a new {@link MemoryBackend} on the system clock). */
+    public Builder backend(Backend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend must not be null");
+      return this;
+    }
+
+    /**
+     * The limiter's name, for metrics (default "default"). A {@link ResourceLimiter} also uses it
+     * as its key in a shared store: resource limiters with the same name and limits on one Redis
+     * share their state.
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name must not be null");
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("name must not be empty");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /** Hears every decision, wait, refund and reset (default: none, at no cost). */
+    public Builder listener(LimiterListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener must not be null");
+      return this;
+    }
+
+    /** How waits happen (default {@link Sleeper#system()}); tests pass a {@link ManualSleeper}. */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper must not be null");
+      return this;
+    }
+
+    /** A limiter of many keys. */
+    public RateLimiter build() {
+      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper);
+    }
+
+    /** A limiter of one resource, named (and keyed) by {@link #name(String)}. */
+    public ResourceLimiter buildForResource() {
+      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper)
+          .forResource(name);
+    }
+
+    private Backend backendOrDefault() {
+      return backend != null ? backend : MemoryBackend.create();
+    }
   }
 }

@@ -240,7 +240,7 @@ public final class EventualBackend implements Backend {
     }
   }
 
-  private boolean reserve() {
+  private boolean reserveKeySlot() {
     if (size.incrementAndGet() <= maxKeys) {
       return true;
     }
@@ -310,6 +310,24 @@ public final class EventualBackend implements Backend {
 
   /** The keys of one limiter, in front of that limiter's keyed limits in the global store. */
   private final class EventualLimits implements KeyedLimits {
+    // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
+    @Override
+    public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
+        String key, long permits, long maxWaitMicros) {
+      throw new UnsupportedOperationException("reserve: not yet implemented");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
+        long permits) {
+      throw new UnsupportedOperationException("refund: not yet implemented");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
+      throw new UnsupportedOperationException("reset: not yet implemented");
+    }
+
     final List<Limit> limits;
     final KeyedLimits store;
     /** The limit with the smallest capacity, and that capacity: the most a key ever holds. */
@@ -421,7 +439,7 @@ public final class EventualBackend implements Backend {
 
     /** A new entry assuming a fresh key, or the one another thread inserted first. */
     private @Nullable Entry insert(String key, long now) {
-      if (!reserve()) {
+      if (!reserveKeySlot()) {
         return null;
       }
       Entry fresh = new Entry(key, capacity, tightest, now);

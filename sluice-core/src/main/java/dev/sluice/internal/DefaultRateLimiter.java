@@ -2,21 +2,48 @@ package dev.sluice.internal;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
+import dev.sluice.ResourceLimiter;
+import dev.sluice.Sleeper;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
-/** Validates arguments once, here, for every backend, then delegates. */
+/**
+ * Validates arguments once, here, for every backend, then delegates; waits for reserved permits
+ * and tells the listener.
+ */
 public final class DefaultRateLimiter implements RateLimiter {
   private final List<Limit> limits;
   private final KeyedLimits keyed;
+  private final String name;
+  private final @Nullable LimiterListener listener;
+  private final Sleeper sleeper;
 
   public DefaultRateLimiter(Backend backend, List<Limit> limits) {
+    this(backend, validated(limits), "default", null, Sleeper.system());
+  }
+
+  public DefaultRateLimiter(Backend backend, List<Limit> limits, String name,
+      @Nullable LimiterListener listener, Sleeper sleeper) {
     Objects.requireNonNull(backend, "backend must not be null");
+    this.limits = validated(limits);
+    this.name = Objects.requireNonNull(name, "name must not be null");
+    this.listener = listener;
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper must not be null");
+    this.keyed = backend.open(this.limits);
+  }
+
+  /** An immutable copy of {@code limits}, rejecting null, empty and null elements. */
+  public static List<Limit> validated(List<Limit> limits) {
     Objects.requireNonNull(limits, "limits must not be null");
     if (limits.isEmpty()) {
       throw new IllegalArgumentException("limits must not be empty: give at least one Limit");
@@ -24,8 +51,7 @@ public final class DefaultRateLimiter implements RateLimiter {
     for (int i = 0; i < limits.size(); i++) {
       Objects.requireNonNull(limits.get(i), "limits[" + i + "] must not be null");
     }
-    this.limits = List.copyOf(limits);
-    this.keyed = backend.open(this.limits);
+    return List.copyOf(limits);
   }
 
   /** {@code first} followed by {@code more}, rejecting nulls with a message. */
@@ -40,16 +66,117 @@ public final class DefaultRateLimiter implements RateLimiter {
     return all;
   }
 
+  /** This limiter bound to the one key {@code resource}. */
+  public ResourceLimiter forResource(String resource) {
+    checkKey(resource);
+    return new Resource(resource);
+  }
+
   @Override
   public Decision tryAcquire(String key, long permits) {
     check(key, permits);
-    return keyed.acquire(key, permits);
+    Decision d = keyed.acquire(key, permits);
+    if (listener != null) {
+      listener.onDecision(name, permits, d);
+    }
+    return d;
   }
 
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long permits) {
     check(key, permits);
-    return keyed.acquireAsync(key, permits);
+    CompletionStage<Decision> d = keyed.acquireAsync(key, permits);
+    return listener == null ? d : d.thenApply(decision -> told(permits, decision));
+  }
+
+  @Override
+  public Decision acquire(String key, long permits, Duration maxWait) {
+    check(key, permits);
+    long budget = waitMicros(maxWait);
+    long waited = 0;
+    for (;;) {
+      Reservation r = keyed.reserve(key, permits, budget - waited);
+      Decision d = r.decision();
+      long wait = d.allowed() ? r.waitMicros() : retryWithin(d, budget - waited);
+      if (wait == 0 || wait < 0) { // admitted now, or refused for good
+        return finished(permits, d, waited, d.allowed());
+      }
+      try {
+        sleeper.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        Decision gaveUp = d.allowed()
+            ? Decision.interrupted(keyed.refund(key, permits), wait)
+            : Decision.interrupted(d, wait);
+        return finished(permits, gaveUp, waited, false);
+      }
+      waited += wait;
+      if (d.allowed()) {
+        return finished(permits, d, waited, true);
+      }
+    }
+  }
+
+  @Override
+  public CompletionStage<Decision> acquireAsync(String key, long permits, Duration maxWait) {
+    check(key, permits);
+    return acquireAsync(key, permits, waitMicros(maxWait), 0);
+  }
+
+  private CompletionStage<Decision> acquireAsync(String key, long permits, long budget,
+      long waited) {
+    return keyed.reserveAsync(key, permits, budget - waited).thenCompose(r -> {
+      Decision d = r.decision();
+      long wait = d.allowed() ? r.waitMicros() : retryWithin(d, budget - waited);
+      if (wait <= 0) {
+        return CompletableFuture.completedFuture(finished(permits, d, waited, d.allowed()));
+      }
+      CompletionStage<Void> due = sleeper.delay(wait);
+      return d.allowed()
+          ? due.thenApply(x -> finished(permits, d, waited + wait, true))
+          : due.thenCompose(x -> acquireAsync(key, permits, budget, waited + wait));
+    });
+  }
+
+  /** The wait before retrying a denial (window algorithms), or -1 when waiting cannot help. */
+  private static long retryWithin(Decision denied, long budget) {
+    long retry = denied.retryAfterMicros();
+    return denied.reason() == Decision.Reason.LIMIT_EXCEEDED && !denied.degraded()
+        && retry > 0 && retry <= budget ? retry : -1;
+  }
+
+  private Decision finished(long permits, Decision d, long waited, boolean granted) {
+    if (listener != null) {
+      if (waited > 0) {
+        listener.onWait(name, waited, granted);
+      }
+      listener.onDecision(name, permits, d);
+    }
+    return d;
+  }
+
+  private Decision told(long permits, Decision d) {
+    Objects.requireNonNull(listener).onDecision(name, permits, d);
+    return d;
+  }
+
+  @Override
+  public Decision refund(String key, long permits) {
+    check(key, permits);
+    Decision d = keyed.refund(key, permits);
+    if (listener != null && permits > 0) {
+      listener.onRefund(name, permits);
+    }
+    return d;
+  }
+
+  @Override
+  public void reset(String key) {
+    checkKey(key);
+    keyed.reset(key);
+    if (listener != null) {
+      listener.onReset(name);
+    }
   }
 
   @Override
@@ -57,20 +184,97 @@ public final class DefaultRateLimiter implements RateLimiter {
     return limits;
   }
 
+  @Override
+  public String name() {
+    return name;
+  }
+
   static void check(String key, long permits) {
+    checkKey(key);
+    checkPermits(permits);
+  }
+
+  private static void checkKey(String key) {
     if (key == null) {
       throw new NullPointerException("key must not be null");
     }
     if (key.isEmpty()) {
       throw new IllegalArgumentException("key must not be empty");
     }
+  }
+
+  private static void checkPermits(long permits) {
     if (permits < 0) {
       throw new IllegalArgumentException("permits must be >= 0, was " + permits);
     }
   }
 
+  /** {@code maxWait} in whole microseconds, saturating; negative or null is refused. */
+  private static long waitMicros(Duration maxWait) {
+    Objects.requireNonNull(maxWait, "maxWait must not be null");
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
+    }
+    return maxWait.compareTo(Duration.ofSeconds(Long.MAX_VALUE / 1_000_000)) >= 0
+        ? Long.MAX_VALUE : maxWait.toNanos() / 1_000;
+  }
+
   @Override
   public String toString() {
-    return "RateLimiter" + limits;
+    return "RateLimiter[" + name + ", " + limits + "]";
+  }
+
+  /** The limiter bound to one key. */
+  private final class Resource implements ResourceLimiter {
+    private final String key;
+
+    Resource(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public Decision tryAcquire(long permits) {
+      return DefaultRateLimiter.this.tryAcquire(key, permits);
+    }
+
+    @Override
+    public CompletionStage<Decision> tryAcquireAsync(long permits) {
+      return DefaultRateLimiter.this.tryAcquireAsync(key, permits);
+    }
+
+    @Override
+    public Decision acquire(long permits, Duration maxWait) {
+      return DefaultRateLimiter.this.acquire(key, permits, maxWait);
+    }
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(long permits, Duration maxWait) {
+      return DefaultRateLimiter.this.acquireAsync(key, permits, maxWait);
+    }
+
+    @Override
+    public Decision refund(long permits) {
+      return DefaultRateLimiter.this.refund(key, permits);
+    }
+
+    @Override
+    public void reset() {
+      DefaultRateLimiter.this.reset(key);
+    }
+
+    @Override
+    public List<Limit> limits() {
+      return limits;
+    }
+
+    @Override
+    public String name() {
+      return key;
+    }
+
+    @Override
+    public String toString() {
+      return "ResourceLimiter[" + key + ", " + limits + "]";
+    }
   }
 }

@@ -119,7 +119,7 @@ public final class MemoryBackend implements Backend {
     tables.clear();
   }
 
-  private boolean reserve(long now) {
+  private boolean reserveKeySlot(long now) {
     if (size.incrementAndGet() <= maxKeys) {
       return true;
     }
@@ -164,6 +164,24 @@ public final class MemoryBackend implements Backend {
    * limit 1, ...]} (plus logs, see {@link LogRow}), guarded by the value's monitor.
    */
   private final class Table implements KeyedLimits {
+    // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
+    @Override
+    public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
+        String key, long permits, long maxWaitMicros) {
+      throw new UnsupportedOperationException("reserve: not yet implemented");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
+        long permits) {
+      throw new UnsupportedOperationException("refund: not yet implemented");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
+      throw new UnsupportedOperationException("reset: not yet implemented");
+    }
+
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
@@ -233,7 +251,7 @@ public final class MemoryBackend implements Backend {
           if (k == 0 || !Decisions.allAllowed(outs)) {
             return Decisions.combine(transitions, outs);
           }
-          if (!reserve(now)) {
+          if (!reserveKeySlot(now)) {
             rejected.increment();
             return Decision.degraded(whenFull == WhenFull.ALLOW, Decision.Reason.STORE_FULL,
                 transitions[0].limit());

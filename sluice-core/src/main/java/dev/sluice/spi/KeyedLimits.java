@@ -7,7 +7,9 @@ import java.util.concurrent.CompletionStage;
  * One set of limits applied to many keys. Implementations evaluate every limit of a key in one
  * atomic step, all-or-nothing, and never over-admit.
  *
- * <p>Arguments arrive validated by the caller: a non-empty key and {@code permits >= 0}.
+ * <p>Arguments arrive validated by the caller: a non-empty key, {@code permits >= 0} and {@code
+ * maxWaitMicros >= 0}. The semantics of every operation, per algorithm, are in {@code
+ * docs/algorithms.md}; the contract suite in {@code sluice-testkit} checks them.
  */
 public interface KeyedLimits {
 
@@ -34,4 +36,51 @@ public interface KeyedLimits {
 
   /** {@link #acquireUpTo(String, long)} without blocking on I/O. */
   CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits);
+
+  /**
+   * Takes {@code permits} now for use after a wait of at most {@code maxWaitMicros}, in one atomic
+   * step (Guava's reservation model: callers are served in the order they reserve).
+   *
+   * <p>Token bucket and GCRA may go into debt: the request is admitted when the time until its
+   * permits are due, {@code max(0, debt + permits × T - burst × T)}, is at most {@code
+   * maxWaitMicros}; the permits are taken at once and later requests queue behind them. Window
+   * algorithms (fixed window, sliding window log, sliding window counter) cannot hold capacity of
+   * a window that has not started: they admit only what fits now (wait 0) and otherwise deny, with
+   * the usual {@code retryAfter}. With several limits, the request is admitted when every limit
+   * admits it, and the wait is the longest of theirs. A denial takes nothing.
+   *
+   * <p>{@code maxWaitMicros == 0} is exactly {@link #acquire}. Waits too long for exact arithmetic
+   * (beyond 2^52 µs of debt, or more permits in debt than {@code 2^53 / count}) are denied as if
+   * they exceeded {@code maxWaitMicros}.
+   */
+  default Reservation reserve(String key, long permits, long maxWaitMicros) {
+    return reserveAsync(key, permits, maxWaitMicros).toCompletableFuture().join();
+  }
+
+  /** {@link #reserve(String, long, long)} without blocking on I/O. */
+  CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWaitMicros);
+
+  /**
+   * Gives {@code permits} back to every limit of {@code key} (a call that was admitted but did not
+   * happen, or a waiter that gave up), never beyond what the limit holds when full. Per algorithm:
+   * token bucket and GCRA move the bucket forward by {@code permits} emission intervals, at most
+   * to full; fixed window and sliding window counter subtract from the current window's count, at
+   * least to zero (permits counted in an earlier window are not returned); the sliding window log
+   * drops the newest entries still in the window, up to {@code permits}. A key without state is
+   * left without state (a documented no-op). Returns the zero-permit check of the key afterwards.
+   */
+  default Decision refund(String key, long permits) {
+    return refundAsync(key, permits).toCompletableFuture().join();
+  }
+
+  /** {@link #refund(String, long)} without blocking on I/O. */
+  CompletionStage<Decision> refundAsync(String key, long permits);
+
+  /** Forgets {@code key}'s state under these limits: its next request sees full limits. */
+  default void reset(String key) {
+    resetAsync(key).toCompletableFuture().join();
+  }
+
+  /** {@link #reset(String)} without blocking on I/O. */
+  CompletionStage<Void> resetAsync(String key);
 }

@@ -37,6 +37,24 @@ import org.jspecify.annotations.Nullable;
  * instead of one per decision.
  */
 final class RedisLimits implements KeyedLimits {
+  // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
+  @Override
+  public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
+      String key, long permits, long maxWaitMicros) {
+    throw new UnsupportedOperationException("reserve: not yet implemented");
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
+      long permits) {
+    throw new UnsupportedOperationException("refund: not yet implemented");
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
+    throw new UnsupportedOperationException("reset: not yet implemented");
+  }
+
 
   private static final int ARGS_PER_LIMIT = 4;
   private static final int HEADER_ARGS = 2;
