@@ -37,19 +37,23 @@ final class SlidingWindowCounter extends Transition {
     long elapsed = Math.max(0, now - w);
     long weighted = prev == 0 ? 0 : MulDiv.ceil(prev, p - elapsed, p);
     if (k > c) {
-      out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now), Long.MAX_VALUE);
+      out.deny(Math.max(0, c - weighted - curr), reset(p, w, prev, curr, now), Long.MAX_VALUE);
     } else if (weighted + curr + k <= c || k == 0) {
       curr += k;
-      out.allow(Math.max(0, c - weighted - curr), reset(w, prev, curr, now));
+      out.allow(Math.max(0, c - weighted - curr), reset(p, w, prev, curr, now));
       out.propose(w, prev, curr);
     } else {
-      out.deny(Math.max(0, c - weighted - curr), reset(w, prev, curr, now),
-          retry(w, prev, curr, now, k));
+      out.deny(Math.max(0, c - weighted - curr), reset(p, w, prev, curr, now),
+          retry(c, p, w, prev, curr, now, k));
     }
   }
 
-  /** The first instant the request fits, if nothing else is admitted meanwhile. */
-  private long retry(long w, long prev, long curr, long now, long k) {
+  /**
+   * Microseconds until {@code k} permits fit, if nothing else is admitted meanwhile, for count
+   * {@code c} and period {@code p}, with the window starting at {@code w} holding {@code prev} and
+   * {@code curr}.
+   */
+  static long retry(long c, long p, long w, long prev, long curr, long now, long k) {
     long room = c - curr - k;
     if (room >= 0 && prev > 0) {
       // In this window: need ceil(prev × (w + p - t) / p) <= room.
@@ -64,7 +68,8 @@ final class SlidingWindowCounter extends Transition {
     return w + p + e - now;
   }
 
-  private long reset(long w, long prev, long curr, long now) {
+  /** Microseconds until the counts no longer matter (the state equals no state). */
+  static long reset(long p, long w, long prev, long curr, long now) {
     if (curr > 0) {
       return w + 2 * p - now;
     }

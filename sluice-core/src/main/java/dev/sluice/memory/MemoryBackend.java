@@ -5,18 +5,19 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.Outcome;
+import dev.sluice.internal.Packed;
 import dev.sluice.internal.Transition;
 import dev.sluice.internal.UpTo;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
-import java.util.Iterator;
+import dev.sluice.spi.Reservation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,8 +27,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * Limiter state in this process's memory: exact and thread-safe, bounded in keys, and self-cleaning.
  *
- * <p><b>Concurrency.</b> Each key's state sits in one row of longs, updated under its monitor:
- * threads on different keys never contend, and all limits of a key change together or not at all.
+ * <p><b>Concurrency.</b> A key with one limit whose state packs into one {@code long} (token
+ * bucket, GCRA, fixed window, sliding window counter; see {@link Packed}) decides with one
+ * compare-and-set on that word, lock-free, allocating only the returned {@link Decision}; a
+ * denial writes nothing. Keys with several limits (or a sliding window log) keep a row of longs
+ * updated under the key's monitor, so all limits of a key change together or not at all. Looking a
+ * key up takes no lock; inserting one locks a sixteenth of the limiter's keys.
  *
  * <p><b>Expiry.</b> Every state carries the time after which it equals "no state" (a full bucket,
  * an empty window). Such keys are removed by a little sweeping work done on each insertion, by a
@@ -38,6 +43,9 @@ import org.jspecify.annotations.Nullable;
  * would silently hand it a fresh allowance. When the store is full of live keys, a request for a new
  * key is answered per {@link WhenFull} (deny by default), flagged {@link Decision#degraded()} with
  * reason {@link Decision.Reason#STORE_FULL}, and counted in {@link #rejectedWhenFull()}.
+ *
+ * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
+ * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
  */
 public final class MemoryBackend implements Backend {
 
@@ -49,11 +57,13 @@ public final class MemoryBackend implements Backend {
     ALLOW
   }
 
-  private static final int SWEEP_PER_INSERT = 4;
+  /** Bins examined for expired keys at each insertion: keys leave at the pace new ones come. */
+  private static final int SWEEP_BINS_PER_INSERT = 4;
 
   private final Clock clock;
   private final long maxKeys;
   private final WhenFull whenFull;
+  private final boolean packed;
   private final AtomicLong size = new AtomicLong();
   private final LongAdder expired = new LongAdder();
   private final LongAdder rejected = new LongAdder();
@@ -65,6 +75,7 @@ public final class MemoryBackend implements Backend {
     this.clock = b.clock;
     this.maxKeys = b.maxKeys;
     this.whenFull = b.whenFull;
+    this.packed = b.packed;
   }
 
   /** A backend on the system clock with the default bounds. */
@@ -78,10 +89,9 @@ public final class MemoryBackend implements Backend {
 
   @Override
   public KeyedLimits open(List<Limit> limits) {
-    if (closed) {
-      throw new IllegalStateException("this MemoryBackend is closed");
-    }
-    Table t = new Table(limits);
+    checkOpen();
+    Packed word = packed && limits.size() == 1 ? Packed.of(limits.get(0)) : null;
+    Table t = word != null ? new PackedTable(word) : new RowTable(limits);
     tables.add(t);
     return t;
   }
@@ -89,6 +99,11 @@ public final class MemoryBackend implements Backend {
   /** Keys currently stored, over all limiters of this backend. */
   public long size() {
     return size.get();
+  }
+
+  /** The most keys stored at once, over all limiters ({@link Builder#maxKeys(long)}). */
+  public long maxKeys() {
+    return maxKeys;
   }
 
   /** Keys removed because their state had expired (equalled "no state"). */
@@ -113,12 +128,18 @@ public final class MemoryBackend implements Backend {
   public void close() {
     closed = true;
     for (Table t : tables) {
-      size.addAndGet(-t.map.size());
-      t.map.clear();
+      size.addAndGet(-t.clear());
     }
     tables.clear();
   }
 
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this MemoryBackend is closed");
+    }
+  }
+
+  /** Counts a new key in, sweeping everything once if the store is full; false if still full. */
   private boolean reserveKeySlot(long now) {
     if (size.incrementAndGet() <= maxKeys) {
       return true;
@@ -140,58 +161,255 @@ public final class MemoryBackend implements Backend {
     return false;
   }
 
+  /** The answer for a new key while the store is full. */
+  private Decision storeFull(Limit limit) {
+    rejected.increment();
+    return Decision.degraded(whenFull == WhenFull.ALLOW, Decision.Reason.STORE_FULL, limit);
+  }
+
+  /** The keys of one limiter. Every operation is synchronous; the async forms complete at once. */
+  private abstract static class Table implements KeyedLimits {
+
+    abstract void sweepAll(long now);
+
+    /** Drops every key; returns how many there were. */
+    abstract long clear();
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      return CompletableFuture.completedFuture(acquire(key, permits));
+    }
+
+    @Override
+    public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
+      return CompletableFuture.completedFuture(acquireUpTo(key, maxPermits));
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWait) {
+      return CompletableFuture.completedFuture(reserve(key, permits, maxWait));
+    }
+
+    @Override
+    public CompletionStage<Decision> refundAsync(String key, long permits) {
+      return CompletableFuture.completedFuture(refund(key, permits));
+    }
+
+    @Override
+    public CompletionStage<Void> resetAsync(String key) {
+      reset(key);
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+
+  /** A key whose one limit's state is one word, updated by compare-and-set. */
+  static final class WordNode extends KeyIndex.Node {
+    volatile long word;
+
+    WordNode(int hash, String key, long word) {
+      super(hash, key);
+      this.word = word;
+    }
+  }
+
+  private static final VarHandle WORD;
+
+  static {
+    try {
+      WORD = MethodHandles.lookup().findVarHandle(WordNode.class, "word", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** The keys of a limiter with one limit that packs into a word: lock-free decisions. */
+  private final class PackedTable extends Table {
+    private final Packed alg;
+    private final KeyIndex<WordNode> index = new KeyIndex<>();
+
+    PackedTable(Packed alg) {
+      this.alg = alg;
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      return decide(key, permits, 0, false, null);
+    }
+
+    @Override
+    public Grant acquireUpTo(String key, long maxPermits) {
+      long[] seen = new long[3];
+      Decision d = decide(key, maxPermits, 0, true, seen);
+      return new Grant(d.allowed() && !d.degraded() ? seen[1] : 0, d);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits, long maxWait) {
+      long[] seen = new long[3];
+      Decision d = decide(key, permits, maxWait, false, seen);
+      return d.allowed() && !d.degraded()
+          ? new Reservation(d, alg.waitMicros(seen[0], seen[2], seen[1]))
+          : Reservation.immediate(d);
+    }
+
+    /**
+     * Decides {@code permits} (with {@code upTo}: as many as fit, at most {@code permits}) for
+     * {@code key}. With {@code seen} non-null, stores the word decided from, the permits decided
+     * and the time in it.
+     */
+    private Decision decide(String key, long permits, long maxWait, boolean upTo,
+        long @Nullable [] seen) {
+      checkOpen();
+      long now = clock.nowMicros();
+      int hash = KeyIndex.hash(key);
+      WordNode node = index.find(key, hash);
+      for (;;) {
+        long word = node == null ? Packed.EMPTY : node.word;
+        if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
+          node = null;
+          word = Packed.EMPTY;
+        }
+        long k = upTo ? upToPermits(word, now, permits) : permits;
+        if (seen != null) {
+          seen[0] = word;
+          seen[1] = k;
+          seen[2] = now;
+        }
+        long next = alg.take(word, now, k, maxWait);
+        if (next == Packed.REFUSED) {
+          return alg.refused(word, now, k);
+        }
+        if (next == word) { // a check: nothing to write
+          return alg.admitted(word, now);
+        }
+        if (node == null) {
+          node = insert(key, hash, next, now);
+          if (node == null) {
+            return alg.admitted(next, now);
+          }
+          if (node == STORE_FULL) {
+            return storeFull(alg.limit());
+          }
+        } else if (WORD.compareAndSet(node, word, next)) {
+          return alg.admitted(next, now);
+        }
+      }
+    }
+
+    /** As {@link UpTo#permits}: what is available, at most {@code max}; 1 when nothing is. */
+    private long upToPermits(long word, long now, long max) {
+      long available = alg.available(word, now);
+      return available <= 0 ? 1 : Math.min(max, available);
+    }
+
+    /**
+     * Inserts {@code key} holding {@code word}: null when inserted, {@link #STORE_FULL} when the
+     * store has no room, else the node another thread inserted first (decide again on it).
+     */
+    private @Nullable WordNode insert(String key, int hash, long word, long now) {
+      if (!reserveKeySlot(now)) {
+        return STORE_FULL;
+      }
+      boolean[] created = new boolean[1];
+      WordNode node = index.findOrInsert(key, hash, k -> new WordNode(hash, k, word),
+          n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
+      if (created[0]) {
+        return null;
+      }
+      size.decrementAndGet();
+      return node;
+    }
+
+    /** Marks {@code node} dead if its state is no more than "no state" at {@code now}. */
+    private boolean expire(WordNode node, long now) {
+      long word = node.word;
+      if (word != Packed.DEAD && alg.expired(word, now)
+          && WORD.compareAndSet(node, word, Packed.DEAD)) {
+        size.decrementAndGet();
+        expired.increment();
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public Decision refund(String key, long permits) {
+      checkOpen();
+      long now = clock.nowMicros();
+      WordNode node = index.find(key, KeyIndex.hash(key));
+      for (;;) {
+        long word = node == null ? Packed.DEAD : node.word;
+        if (word == Packed.DEAD) { // nothing stored: nothing to give back, and nothing created
+          return alg.admitted(Packed.EMPTY, now);
+        }
+        long next = alg.refund(word, now, permits);
+        if (next == word || WORD.compareAndSet(node, word, next)) {
+          return alg.admitted(next, now);
+        }
+      }
+    }
+
+    @Override
+    public void reset(String key) {
+      checkOpen();
+      WordNode node = index.find(key, KeyIndex.hash(key));
+      if (node == null) {
+        return;
+      }
+      for (;;) { // the sweeper removes the emptied node
+        long word = node.word;
+        if (word == Packed.DEAD || word == Packed.EMPTY
+            || WORD.compareAndSet(node, word, Packed.EMPTY)) {
+          return;
+        }
+      }
+    }
+
+    @Override
+    void sweepAll(long now) {
+      index.sweepAll(n -> expire(n, now));
+    }
+
+    @Override
+    long clear() {
+      return index.clear();
+    }
+  }
+
+  /** Stands for "the store is full" among the nodes {@code insert} returns. */
+  private static final WordNode STORE_FULL = new WordNode(0, "", Packed.DEAD);
+
   /** {@code row[0]} of a key that was removed: whoever holds it must look the key up again. */
   private static final long DEAD = Long.MIN_VALUE;
   /** {@code row[0]} of a key inserted but not yet decided: it holds no state yet. */
   private static final long FRESH = Long.MAX_VALUE;
 
   /**
-   * A key's value when its limiter has sliding window logs, whose state grows: the fixed-size row
-   * plus one array per log. Otherwise the value is the row itself, a single {@code long[]}.
+   * A key with several limits (or a sliding window log): {@code row = [expiresAt, state of limit 0,
+   * state of limit 1, ...]} plus one growing array per log, guarded by the node's monitor.
    */
-  private static final class LogRow {
+  static final class RowNode extends KeyIndex.Node {
     final long[] row;
     final long[] @Nullable [] logs;
 
-    LogRow(long[] row, int logs) {
-      this.row = row;
-      this.logs = new long[logs][];
+    RowNode(int hash, String key, int rowLength, int logCount) {
+      super(hash, key);
+      this.row = new long[rowLength];
+      this.row[0] = FRESH;
+      this.logs = logCount == 0 ? null : new long[logCount][];
     }
   }
 
-  /**
-   * The keys of one limiter. Each key maps to one row {@code [expiresAt, state of limit 0, state of
-   * limit 1, ...]} (plus logs, see {@link LogRow}), guarded by the value's monitor.
-   */
-  private final class Table implements KeyedLimits {
-    // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
-        String key, long permits, long maxWaitMicros) {
-      throw new UnsupportedOperationException("reserve: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
-        long permits) {
-      throw new UnsupportedOperationException("refund: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
-      throw new UnsupportedOperationException("reset: not yet implemented");
-    }
-
+  /** The keys of a limiter with several limits (or one that does not pack): a row per key. */
+  private final class RowTable extends Table {
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
     final int rowLength;
     final int logCount;
-    final ConcurrentHashMap<String, Object> map = new ConcurrentHashMap<>();
-    final AtomicBoolean sweeping = new AtomicBoolean();
-    @Nullable Iterator<Map.Entry<String, Object>> cursor;
+    final KeyIndex<RowNode> index = new KeyIndex<>();
 
-    Table(List<Limit> limits) {
+    RowTable(List<Limit> limits) {
       this.transitions = new Transition[limits.size()];
       this.offsets = new int[limits.size()];
       int next = 1;
@@ -222,9 +440,20 @@ public final class MemoryBackend implements Backend {
       return new Grant(taken[0], d);
     }
 
+    // TODO(issue 12): reserve, refund and reset on rows, from the transitions' new operations.
     @Override
-    public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
-      return CompletableFuture.completedFuture(acquireUpTo(key, maxPermits));
+    public Reservation reserve(String key, long permits, long maxWait) {
+      throw new UnsupportedOperationException("reserve: not yet implemented");
+    }
+
+    @Override
+    public Decision refund(String key, long permits) {
+      throw new UnsupportedOperationException("refund: not yet implemented");
+    }
+
+    @Override
+    public void reset(String key) {
+      throw new UnsupportedOperationException("reset: not yet implemented");
     }
 
     /**
@@ -232,17 +461,16 @@ public final class MemoryBackend implements Backend {
      * permits} instead and stores the amount taken in {@code taken[0]}.
      */
     private Decision decide(String key, long permits, long @Nullable [] taken) {
-      if (closed) {
-        throw new IllegalStateException("this MemoryBackend is closed");
-      }
+      checkOpen();
       long now = clock.nowMicros();
       Outcome[] outs = new Outcome[transitions.length];
       for (int i = 0; i < outs.length; i++) {
         outs[i] = new Outcome();
       }
+      int hash = KeyIndex.hash(key);
       for (;;) {
-        Object value = map.get(key);
-        if (value == null) {
+        RowNode node = index.find(key, hash);
+        if (node == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
           long k = taken == null ? permits : UpTo.permitsFromNoState(transitions, now, permits, outs);
           for (int i = 0; i < transitions.length; i++) {
@@ -252,34 +480,40 @@ public final class MemoryBackend implements Backend {
             return Decisions.combine(transitions, outs);
           }
           if (!reserveKeySlot(now)) {
-            rejected.increment();
-            return Decision.degraded(whenFull == WhenFull.ALLOW, Decision.Reason.STORE_FULL,
-                transitions[0].limit());
+            return storeFull(transitions[0].limit());
           }
-          long[] row = new long[rowLength];
-          row[0] = FRESH;
-          Object fresh = logCount == 0 ? row : new LogRow(row, logCount);
-          value = map.putIfAbsent(key, fresh);
-          if (value != null) {
+          boolean[] created = new boolean[1];
+          node = index.findOrInsert(key, hash, kk -> new RowNode(hash, kk, rowLength, logCount),
+              n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
+          if (!created[0]) {
             size.decrementAndGet();
-          } else {
-            value = fresh;
-            sweepSome(now);
           }
         }
-        synchronized (value) {
-          long[] row = rowOf(value);
-          if (row[0] != DEAD) {
-            return apply(key, value, row, now, permits, outs, taken);
+        boolean drop;
+        Decision d;
+        synchronized (node) {
+          if (node.row[0] == DEAD) {
+            continue;
           }
+          d = apply(node, now, permits, outs, taken);
+          drop = node.row[0] == DEAD;
         }
+        if (drop) { // a fresh row that stored nothing: unlink it outside its monitor
+          index.remove(node, n -> {
+            size.decrementAndGet();
+            return true;
+          });
+        }
+        return d;
       }
     }
 
-    private Decision apply(String key, Object value, long[] row, long now, long max,
-        Outcome[] outs, long @Nullable [] taken) {
+    /** Decides on the row of {@code node}, under its monitor. */
+    private Decision apply(RowNode node, long now, long max, Outcome[] outs,
+        long @Nullable [] taken) {
+      long[] row = node.row;
       boolean fresh = row[0] == FRESH;
-      long[] @Nullable [] logs = value instanceof LogRow lr ? lr.logs : null;
+      long[] @Nullable [] logs = node.logs;
       long permits = max;
       if (taken != null) { // take up to max: first what every limit can give now
         evaluateAll(fresh ? null : row, logs, now, 0, outs);
@@ -290,11 +524,8 @@ public final class MemoryBackend implements Backend {
       if (taken != null) {
         taken[0] = commit ? permits : 0;
       }
-      if (fresh && !commit) { // nothing to store: drop the row (its inserter looks up again)
+      if (fresh && !commit) { // nothing to store: the caller drops the row
         row[0] = DEAD;
-        if (map.remove(key, value)) {
-          size.decrementAndGet();
-        }
         return Decisions.combine(transitions, outs);
       }
       if (commit) { // otherwise the state, and so its expiry, is unchanged
@@ -325,55 +556,34 @@ public final class MemoryBackend implements Backend {
       }
     }
 
+    /**
+     * For the sweep, under the segment's lock: removes a node that is dead (its owner is about to
+     * unlink it) or whose state has expired.
+     */
+    private boolean expire(RowNode node, long now) {
+      synchronized (node) {
+        long expiresAt = node.row[0];
+        if (expiresAt != DEAD && expiresAt > now) { // FRESH is MAX_VALUE: never due
+          return false;
+        }
+        if (expiresAt != DEAD) {
+          node.row[0] = DEAD;
+          expired.increment();
+        }
+      }
+      size.decrementAndGet();
+      return true;
+    }
+
     @Override
-    public CompletionStage<Decision> acquireAsync(String key, long permits) {
-      return CompletableFuture.completedFuture(acquire(key, permits));
-    }
-
-    /** Examines a few keys after each insertion, so expired ones leave at the pace new ones come. */
-    private void sweepSome(long now) {
-      if (!sweeping.compareAndSet(false, true)) {
-        return;
-      }
-      try {
-        Iterator<Map.Entry<String, Object>> it = cursor;
-        for (int i = 0; i < SWEEP_PER_INSERT; i++) {
-          if (it == null || !it.hasNext()) {
-            it = map.entrySet().iterator();
-            if (!it.hasNext()) {
-              break;
-            }
-          }
-          Map.Entry<String, Object> e = it.next();
-          expireIfDue(e.getKey(), e.getValue(), now);
-        }
-        cursor = it;
-      } finally {
-        sweeping.set(false);
-      }
-    }
-
     void sweepAll(long now) {
-      map.forEach((key, value) -> expireIfDue(key, value, now));
+      index.sweepAll(n -> expire(n, now));
     }
 
-    private void expireIfDue(String key, Object value, long now) {
-      synchronized (value) {
-        long[] row = rowOf(value);
-        if (row[0] == DEAD || row[0] > now) { // FRESH is MAX_VALUE: never due
-          return;
-        }
-        row[0] = DEAD;
-      }
-      if (map.remove(key, value)) {
-        size.decrementAndGet();
-        expired.increment();
-      }
+    @Override
+    long clear() {
+      return index.clear();
     }
-  }
-
-  private static long[] rowOf(Object value) {
-    return value instanceof long[] row ? row : ((LogRow) value).row;
   }
 
   /** Settings of a {@link MemoryBackend}; each is validated when set. */
@@ -381,6 +591,7 @@ public final class MemoryBackend implements Backend {
     private Clock clock = Clock.system();
     private long maxKeys = 1_000_000;
     private WhenFull whenFull = WhenFull.DENY;
+    private boolean packed = true;
 
     private Builder() {}
 
@@ -402,6 +613,15 @@ public final class MemoryBackend implements Backend {
     /** What new keys get while the store is full of live keys (default {@link WhenFull#DENY}). */
     public Builder whenFull(WhenFull whenFull) {
       this.whenFull = Objects.requireNonNull(whenFull, "whenFull must not be null");
+      return this;
+    }
+
+    /**
+     * Whether a limiter with one limit that fits a word decides lock-free on it (default true).
+     * False keeps every key in a row under a lock: same answers, slower; for comparisons.
+     */
+    public Builder packedState(boolean packed) {
+      this.packed = packed;
       return this;
     }
 
