@@ -3,6 +3,7 @@ package dev.sluice;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * How a limiter waits for reserved permits: blocking ({@link #sleep}) or without holding a thread
@@ -21,9 +22,11 @@ public interface Sleeper {
   CompletionStage<Void> delay(long micros);
 
   /**
-   * {@link java.util.concurrent.locks.LockSupport#parkNanos}-based sleeping, and delays on the
-   * JDK's shared delay scheduler ({@link CompletableFuture#delayedExecutor}), completing on the
-   * common pool.
+   * The JVM's timers: {@link #sleep} parks the thread until the deadline ({@link
+   * LockSupport#parkNanos}, precise to tens of microseconds, where {@code Thread.sleep} rounds to
+   * whole milliseconds on Java 17); {@link #delay} completes on the JDK's shared delay scheduler
+   * thread ({@link CompletableFuture#delayedExecutor}), as {@link CompletableFuture#orTimeout}
+   * does: attach {@code ...Async} stages to move heavy work off it.
    */
   static Sleeper system() {
     return SystemSleeper.INSTANCE;
@@ -36,12 +39,24 @@ enum SystemSleeper implements Sleeper {
 
   @Override
   public void sleep(long micros) throws InterruptedException {
-    TimeUnit.MICROSECONDS.sleep(micros);
+    long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(micros);
+    for (;;) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted while waiting for permits");
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      LockSupport.parkNanos(this, left);
+    }
   }
 
   @Override
   public CompletionStage<Void> delay(long micros) {
-    return CompletableFuture.runAsync(() -> {},
-        CompletableFuture.delayedExecutor(micros, TimeUnit.MICROSECONDS));
+    CompletableFuture<Void> due = new CompletableFuture<>();
+    CompletableFuture.delayedExecutor(micros, TimeUnit.MICROSECONDS, Runnable::run)
+        .execute(() -> due.complete(null));
+    return due;
   }
 }

@@ -16,7 +16,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * One in-process token bucket decision per call: Sluice's memory backend against Bucket4j,
+ * One in-process token bucket decision per call: Sluice's memory backend (token bucket and GCRA,
+ * which answer alike) against Bucket4j,
  * Resilience4j and Guava, on the same keys, visit order and {@link Mix}. Thread count comes from
  * the command line ({@code -t}); run.sh runs 1 and 2.
  *
@@ -30,6 +31,11 @@ public class RateLimiterComparison {
 
   @Benchmark
   public void sluice(SluiceTokenBucket s, KeyCursor keys, Admissions answers) {
+    answers.record(s.limiter.tryAcquire(keys.next()).allowed());
+  }
+
+  @Benchmark
+  public void sluiceGcra(SluiceGcra s, KeyCursor keys, Admissions answers) {
     answers.record(s.limiter.tryAcquire(keys.next()).allowed());
   }
 
@@ -55,6 +61,16 @@ public class RateLimiterComparison {
     @Setup(Level.Trial)
     public void build(Workload w) {
       limiter = Contenders.sluice(w.keyNames, w.mix, Algorithm.TOKEN_BUCKET);
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class SluiceGcra {
+    RateLimiter limiter;
+
+    @Setup(Level.Trial)
+    public void build(Workload w) {
+      limiter = Contenders.sluice(w.keyNames, w.mix, Algorithm.GCRA);
     }
   }
 

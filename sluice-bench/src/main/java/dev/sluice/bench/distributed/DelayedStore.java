@@ -6,6 +6,7 @@ import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,22 @@ final class DelayedStore implements Backend {
           events.at(events.now() + delayMicros, () -> reply.complete(g));
         });
         return reply;
+      }
+
+      // The simulation reserves, refunds and resets nothing: answered at once, uncounted.
+      @Override
+      public CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWait) {
+        return real.reserveAsync(key, permits, maxWait);
+      }
+
+      @Override
+      public CompletionStage<Decision> refundAsync(String key, long permits) {
+        return real.refundAsync(key, permits);
+      }
+
+      @Override
+      public CompletionStage<Void> resetAsync(String key) {
+        return real.resetAsync(key);
       }
     };
   }
