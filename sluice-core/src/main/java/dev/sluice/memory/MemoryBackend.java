@@ -91,6 +91,11 @@ public final class MemoryBackend implements Backend {
     return size.get();
   }
 
+  /** The most keys kept at once, as set by {@link Builder#maxKeys(long)}. */
+  public long maxKeys() {
+    return maxKeys;
+  }
+
   /** Keys removed because their state had expired (equalled "no state"). */
   public long expirations() {
     return expired.sum();
