@@ -167,7 +167,7 @@ public final class SluiceMetrics implements LimiterListener {
     try {
       return Counter.builder(name).description(description).tags(all).register(registry);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot register meter " + name + all, e);
+      LOG.log(System.Logger.Level.WARNING, "cannot register meter " + name + all + ": " + e);
       return new NoopCounter(new Meter.Id(name, all, null, description, Meter.Type.COUNTER));
     }
   }
@@ -177,7 +177,7 @@ public final class SluiceMetrics implements LimiterListener {
     try {
       return Timer.builder(name).description(description).tags(all).register(registry);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot register meter " + name + all, e);
+      LOG.log(System.Logger.Level.WARNING, "cannot register meter " + name + all + ": " + e);
       return new NoopTimer(new Meter.Id(name, all, null, description, Meter.Type.TIMER));
     }
   }
