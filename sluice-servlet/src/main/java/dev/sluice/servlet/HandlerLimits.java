@@ -2,7 +2,6 @@ package dev.sluice.servlet;
 
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
-import dev.sluice.spi.Backend;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletMapping;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,13 +27,14 @@ final class HandlerLimits {
   /** One annotated handler: its limiter, its key resolver (null = the filter's) and its cost. */
   record Handler(String id, RateLimiter limiter, @Nullable KeyResolver key, long cost) {}
 
-  private final Backend backend;
+  private final BiFunction<String, List<Limit>, RateLimiter> limiters;
   private final String apiKeyHeader;
   private final Map<String, Handler> byId = new ConcurrentHashMap<>();
   private final Map<String, Optional<Handler>> byServletMethod = new ConcurrentHashMap<>();
 
-  HandlerLimits(Backend backend, String apiKeyHeader) {
-    this.backend = backend;
+  /** {@code limiters} builds a handler's limiter from its id and limits. */
+  HandlerLimits(BiFunction<String, List<Limit>, RateLimiter> limiters, String apiKeyHeader) {
+    this.limiters = limiters;
     this.apiKeyHeader = apiKeyHeader;
   }
 
@@ -60,7 +61,7 @@ final class HandlerLimits {
       if (a.cost() < 0) {
         throw new IllegalArgumentException("cost must be >= 0, was " + a.cost());
       }
-      return new Handler(id, RateLimiter.create(backend, limits), key, a.cost());
+      return new Handler(id, limiters.apply(id, limits), key, a.cost());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("@RateLimited on " + id + ": " + e.getMessage(), e);
     }

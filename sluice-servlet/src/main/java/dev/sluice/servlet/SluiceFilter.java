@@ -2,6 +2,7 @@ package dev.sluice.servlet;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.Domain;
@@ -13,6 +14,7 @@ import dev.sluice.spi.Backend;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -58,6 +60,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Build one with {@link #builder()} and register the instance, or declare the class in {@code
  * web.xml} with init-params named as in {@link SluiceSettings}. Thread-safe.
+ *
+ * <p><b>Metrics.</b> The limiters the filter builds tell a {@link LimiterListener} ({@link
+ * Builder#listener}) what they decide, under these names: {@value #LIMITER_NAME} for the plain
+ * limits, the handler's id ({@code com.example.Orders#doPost}, {@code
+ * com.example.OrderController#create}) for {@link RateLimited} limits, and {@code rules:<domain>}
+ * for the rules. With {@code dev.sluice:sluice-micrometer} and Micrometer on the class path,
+ * {@link Builder#meterRegistry} counts them in a {@code MeterRegistry}; a filter declared in
+ * {@code web.xml} does so by itself (init-param {@code metrics}, default {@code true}), in the
+ * registry of the context attribute {@value #METER_REGISTRY_ATTRIBUTE}, else in Micrometer's
+ * global registry. Without Micrometer the filter works the same, and counts nothing.
  */
 public final class SluiceFilter implements Filter {
 
@@ -66,6 +78,15 @@ public final class SluiceFilter implements Filter {
    * TrustedProxies}), for applications and logs.
    */
   public static final String CLIENT_ADDRESS_ATTRIBUTE = "dev.sluice.servlet.clientAddress";
+
+  /**
+   * Servlet context attribute where a filter declared in {@code web.xml} looks for the Micrometer
+   * {@code MeterRegistry} to count its decisions in (the registry's own class name).
+   */
+  public static final String METER_REGISTRY_ATTRIBUTE = "io.micrometer.core.instrument.MeterRegistry";
+
+  /** The name of the limiter of the plain limits, as its {@link LimiterListener} hears it. */
+  public static final String LIMITER_NAME = "filter";
 
   private @Nullable Config config;
 
@@ -96,6 +117,11 @@ public final class SluiceFilter implements Filter {
       b.backend(backend);
       b.ownsBackend = true;
       SluiceSettings.configure(b, filterConfig::getInitParameter, "init-param ");
+      ServletContext context = filterConfig.getServletContext();
+      if (SluiceSettings.metrics(filterConfig::getInitParameter, "init-param ")
+          && context != null && MicrometerMetrics.available()) {
+        b.meterRegistry(MicrometerMetrics.registry(context));
+      }
       config = b.config();
     }
     config.handlers.validate(filterConfig.getServletContext());
@@ -196,7 +222,7 @@ public final class SluiceFilter implements Filter {
         continue;
       }
       RateLimiter limiter = c.ruleLimiters.computeIfAbsent(limits,
-          l -> RateLimiter.create(c.backend, l));
+          l -> c.newLimiter("rules:" + c.domain, l));
       Decision d = limiter.tryAcquire(m.counterKey(), cost);
       if (m.shadowMode()) {
         v.addShadow(d, limits);
@@ -296,12 +322,15 @@ public final class SluiceFilter implements Filter {
     final @Nullable ToLongFunction<HttpServletRequest> costFunction;
     final HandlerLimits handlers;
     final Map<List<Limit>, RateLimiter> ruleLimiters = new ConcurrentHashMap<>();
+    final @Nullable LimiterListener listener;
 
-    Config(Builder b, Backend backend, KeyResolver key, String domain) {
+    Config(Builder b, Backend backend, KeyResolver key, String domain,
+        @Nullable LimiterListener listener) {
       this.backend = backend;
       this.ownsBackend = b.ownsBackend || b.backend == null;
+      this.listener = listener;
       this.limiter = b.limiter != null ? b.limiter
-          : b.limits.isEmpty() ? null : RateLimiter.create(backend, b.limits);
+          : b.limits.isEmpty() ? null : newLimiter(LIMITER_NAME, b.limits);
       this.keyResolver = key;
       this.onMissingKey = b.onMissingKey;
       this.proxies = b.proxies;
@@ -313,7 +342,16 @@ public final class SluiceFilter implements Filter {
       this.denialContentType = b.denialContentType;
       this.costs = List.copyOf(b.costs);
       this.costFunction = b.costFunction;
-      this.handlers = new HandlerLimits(backend, b.apiKeyHeader);
+      this.handlers = new HandlerLimits(this::newLimiter, b.apiKeyHeader);
+    }
+
+    /** A limiter the filter builds: on its backend, named for its listener. */
+    RateLimiter newLimiter(String name, List<Limit> limits) {
+      RateLimiter.Builder b = RateLimiter.builder(limits).backend(backend).name(name);
+      if (listener != null) {
+        b.listener(listener);
+      }
+      return b.build();
     }
 
     long cost(HttpServletRequest req, String path) {
@@ -377,6 +415,8 @@ public final class SluiceFilter implements Filter {
     private String denialContentType = "application/problem+json";
     private final List<CostRule> costs = new ArrayList<>();
     private @Nullable ToLongFunction<HttpServletRequest> costFunction;
+    private @Nullable LimiterListener listener;
+    private @Nullable Object meterRegistry;
 
     private Builder() {}
 
@@ -518,6 +558,39 @@ public final class SluiceFilter implements Filter {
     }
 
     /**
+     * Hears every decision, wait, refund and reset of the limiters the filter builds (not of a
+     * {@link #limiter} given ready), named as the {@linkplain SluiceFilter class} says.
+     */
+    public Builder listener(LimiterListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener must not be null");
+      return this;
+    }
+
+    /**
+     * Counts the decisions of the limiters the filter builds in {@code registry}, a Micrometer
+     * {@code io.micrometer.core.instrument.MeterRegistry} (typed {@code Object} so that the filter
+     * loads without Micrometer), with {@code dev.sluice.micrometer.SluiceMetrics}, besides any
+     * {@link #listener}; binds the gauges of the store when it is in memory ({@code
+     * MemoryBackendMetrics}). Needs {@code dev.sluice:sluice-micrometer} on the class path.
+     *
+     * @throws IllegalStateException when sluice-micrometer or Micrometer is missing
+     * @throws IllegalArgumentException when {@code registry} is not a {@code MeterRegistry}
+     */
+    public Builder meterRegistry(Object registry) {
+      Objects.requireNonNull(registry, "registry must not be null");
+      if (!MicrometerMetrics.available()) {
+        throw new IllegalStateException("meterRegistry needs dev.sluice:sluice-micrometer and"
+            + " Micrometer on the class path");
+      }
+      if (!MicrometerMetrics.isRegistry(registry)) {
+        throw new IllegalArgumentException("meterRegistry: " + registry.getClass().getName()
+            + " is not an io.micrometer.core.instrument.MeterRegistry");
+      }
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
      * The filter.
      *
      * @throws IllegalArgumentException naming the setting that is wrong
@@ -548,7 +621,41 @@ public final class SluiceFilter implements Filter {
         }
       }
       Backend b = backend != null ? backend : MemoryBackend.create();
-      return new Config(this, b, key, d);
+      LimiterListener l = listener;
+      if (meterRegistry != null) {
+        LimiterListener counting = MicrometerMetrics.listener(meterRegistry);
+        l = l == null ? counting : both(l, counting);
+        MicrometerMetrics.bindStore(b, meterRegistry);
+      }
+      return new Config(this, b, key, d, l);
+    }
+
+    private static LimiterListener both(LimiterListener first, LimiterListener second) {
+      return new LimiterListener() {
+        @Override
+        public void onDecision(String limiter, long permits, Decision decision) {
+          first.onDecision(limiter, permits, decision);
+          second.onDecision(limiter, permits, decision);
+        }
+
+        @Override
+        public void onWait(String limiter, long waitedMicros, boolean granted) {
+          first.onWait(limiter, waitedMicros, granted);
+          second.onWait(limiter, waitedMicros, granted);
+        }
+
+        @Override
+        public void onRefund(String limiter, long permits) {
+          first.onRefund(limiter, permits);
+          second.onRefund(limiter, permits);
+        }
+
+        @Override
+        public void onReset(String limiter) {
+          first.onReset(limiter);
+          second.onReset(limiter);
+        }
+      };
     }
   }
 

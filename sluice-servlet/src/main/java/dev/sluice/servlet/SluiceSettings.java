@@ -49,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>denial-content-type</td><td>a media type</td><td>{@code application/json} with a
  *       body, else {@code application/problem+json}</td></tr>
  *   <tr><td>costs</td><td>{@code /search/**=5, /export=20}</td><td>every request costs 1</td></tr>
+ *   <tr><td>metrics</td><td>{@code true} or {@code false}: count decisions in Micrometer when
+ *       {@code sluice-micrometer} is on the class path (see {@link SluiceFilter})</td>
+ *       <td>{@code true}</td></tr>
  * </table>
  */
 public final class SluiceSettings {
@@ -56,13 +59,15 @@ public final class SluiceSettings {
   /** Every setting name, in the order documented. */
   public static final List<String> NAMES = List.of("limits", "algorithm", "key", "on-missing-key",
       "api-key-header", "headers", "headers-on-allowed", "trusted-proxies", "backend",
-      "failure-policy", "redis-timeout", "rules", "domain", "denial-body", "denial-content-type", "costs");
+      "failure-policy", "redis-timeout", "rules", "domain", "denial-body", "denial-content-type", "costs",
+      "metrics");
 
   private SluiceSettings() {}
 
   /**
-   * Applies every setting {@code lookup} has (all but {@code backend} and {@code failure-policy},
-   * see {@link #backend}) to {@code builder}.
+   * Applies every setting {@code lookup} has (all but {@code backend}, {@code failure-policy} and
+   * {@code redis-timeout}, see {@link #backend}, and {@code metrics}, see {@link #metrics}) to
+   * {@code builder}.
    *
    * @param lookup the value of a setting by its short name, or null when unset
    * @param prefix what to put before the name in messages: {@code "sluice."}, {@code "init-param "}
@@ -212,6 +217,18 @@ public final class SluiceSettings {
     Object p = policy == null || policy.isBlank() ? null
         : s.parse("failure-policy", policy, RedisBackends::policy);
     return s.parse("backend", uri, u -> RedisBackends.create(u, p, t));
+  }
+
+  /**
+   * The {@code metrics} setting: whether a filter declared in {@code web.xml} counts its
+   * decisions in Micrometer when it can (default true).
+   *
+   * @throws IllegalArgumentException {@code "<prefix>metrics: <problem>"}
+   */
+  public static boolean metrics(Function<String, @Nullable String> lookup, String prefix) {
+    Settings s = new Settings(lookup, prefix);
+    String value = s.get("metrics");
+    return value == null || value.isBlank() || s.parse("metrics", value, SluiceSettings::bool);
   }
 
   /** {@code 50ms}, {@code 2s}, {@code 1m} or an ISO-8601 duration; positive. */

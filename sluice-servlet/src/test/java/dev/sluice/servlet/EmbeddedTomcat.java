@@ -74,6 +74,21 @@ final class EmbeddedTomcat implements AutoCloseable {
     return addFilter(def);
   }
 
+  /** A filter instance configured by init-params, as a container does with web.xml. */
+  EmbeddedTomcat filter(Filter filter, Map<String, String> initParams) {
+    FilterDef def = new FilterDef();
+    def.setFilterName("sluice");
+    def.setFilter(filter);
+    initParams.forEach(def::addInitParameter);
+    return addFilter(def);
+  }
+
+  /** Sets a servlet context attribute when the context starts, before filters initialise. */
+  EmbeddedTomcat attribute(String name, Object value) {
+    context.addServletContainerInitializer((classes, ctx) -> ctx.setAttribute(name, value), null);
+    return this;
+  }
+
   /** The filter declared by class with init-params, as web.xml does. */
   EmbeddedTomcat filter(Class<? extends Filter> type, Map<String, String> initParams) {
     FilterDef def = new FilterDef();

@@ -134,4 +134,16 @@ class SluiceSettingsTest {
         .hasMessageStartingWith("unknown init-param 'header'; use one of limits, algorithm, key,");
     assertThat(SluiceSettings.NAMES).contains("headers");
   }
+
+  @Test
+  void metricsIsOnUnlessSetToFalse() {
+    assertThat(SluiceSettings.metrics(Map.<String, String>of()::get, "init-param ")).isTrue();
+    assertThat(SluiceSettings.metrics(Map.of("metrics", " TRUE ")::get, "init-param ")).isTrue();
+    assertThat(SluiceSettings.metrics(Map.of("metrics", "false")::get, "init-param ")).isFalse();
+    assertThatThrownBy(() -> SluiceSettings.metrics(Map.of("metrics", "maybe")::get,
+        "init-param "))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("init-param metrics: 'maybe' is not true or false");
+    assertThat(SluiceSettings.NAMES).contains("metrics");
+  }
 }

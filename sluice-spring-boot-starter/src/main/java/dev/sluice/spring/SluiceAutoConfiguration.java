@@ -1,6 +1,7 @@
 package dev.sluice.spring;
 
 import dev.sluice.Limit;
+import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
@@ -32,6 +33,10 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
  * </ul>
  *
+ * <p>The limiters it builds (that of {@code sluice.limits}, those of {@code @RateLimited} handlers
+ * and of rules) tell every {@link LimiterListener} bean what they decide: with Micrometer, {@link
+ * SluiceMetricsAutoConfiguration} declares one that counts decisions.
+ *
  * Every bean backs off when the application declares its own. {@code sluice.enabled=false}
  * turns it all off.
  */
@@ -56,22 +61,33 @@ public class SluiceAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "sluice", name = "limits")
-  public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend) {
+  public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend,
+      ObjectProvider<LimiterListener> listeners) {
     List<Limit> limits = SluiceSettings.limits(properties.settings()::get, PREFIX);
     if (limits.isEmpty()) {
       throw new InvalidSettingException(PREFIX + "limits", "must not be blank");
     }
-    return RateLimiter.create(backend, limits);
+    RateLimiter.Builder b = RateLimiter.builder(limits).backend(backend)
+        .name(SluiceFilter.LIMITER_NAME);
+    LimiterListener listener = LimiterListeners.of(listeners);
+    if (listener != null) {
+      b.listener(listener);
+    }
+    return b.build();
   }
 
   /** The filter, using the backend and limiter beans. */
   @Bean
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
-      ObjectProvider<RateLimiter> limiter) {
+      ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners) {
     Map<String, String> settings = properties.settings();
     SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
     limiter.ifAvailable(b::limiter);
+    LimiterListener listener = LimiterListeners.of(listeners);
+    if (listener != null) {
+      b.listener(listener);
+    }
     // limits, backend and failure policy went into the beans above
     SluiceSettings.configure(b,
         name -> name.equals("limits") || name.equals("algorithm") ? null : settings.get(name),

@@ -69,6 +69,12 @@ public class SluiceProperties {
   /** Costs by path pattern, e.g. {@code /search/**=5, /export=20}; others cost 1. */
   private @Nullable String costs;
 
+  /**
+   * Whether to count decisions in Micrometer when the application has a MeterRegistry (e.g. with
+   * spring-boot-starter-actuator).
+   */
+  private boolean metrics = true;
+
   /** URL patterns the filter is mapped to. */
   private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
 
@@ -237,6 +243,14 @@ public class SluiceProperties {
 
   public void setCosts(@Nullable String costs) {
     this.costs = costs;
+  }
+
+  public boolean isMetrics() {
+    return metrics;
+  }
+
+  public void setMetrics(boolean metrics) {
+    this.metrics = metrics;
   }
 
   public List<String> getUrlPatterns() {
