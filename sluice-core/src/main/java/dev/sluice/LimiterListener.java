@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import java.util.List;
+
 /**
  * Hears what a limiter decides, for metrics and logs ({@code sluice-micrometer} implements it).
  * Called on the deciding thread, after the decision: implementations must be fast and must not
@@ -25,4 +27,41 @@ public interface LimiterListener {
 
   /** A key was forgotten by {@code reset}. */
   default void onReset(String limiter) {}
+
+  /** One listener telling each of {@code listeners} in turn (itself when there is only one). */
+  static LimiterListener all(List<LimiterListener> listeners) {
+    List<LimiterListener> all = List.copyOf(listeners);
+    if (all.size() == 1) {
+      return all.get(0);
+    }
+    return new LimiterListener() {
+      @Override
+      public void onDecision(String limiter, long permits, Decision decision) {
+        for (LimiterListener l : all) {
+          l.onDecision(limiter, permits, decision);
+        }
+      }
+
+      @Override
+      public void onWait(String limiter, long waitedMicros, boolean granted) {
+        for (LimiterListener l : all) {
+          l.onWait(limiter, waitedMicros, granted);
+        }
+      }
+
+      @Override
+      public void onRefund(String limiter, long permits) {
+        for (LimiterListener l : all) {
+          l.onRefund(limiter, permits);
+        }
+      }
+
+      @Override
+      public void onReset(String limiter) {
+        for (LimiterListener l : all) {
+          l.onReset(limiter);
+        }
+      }
+    };
+  }
 }

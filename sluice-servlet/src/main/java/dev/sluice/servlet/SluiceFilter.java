@@ -624,38 +624,10 @@ public final class SluiceFilter implements Filter {
       LimiterListener l = listener;
       if (meterRegistry != null) {
         LimiterListener counting = MicrometerMetrics.listener(meterRegistry);
-        l = l == null ? counting : both(l, counting);
+        l = l == null ? counting : LimiterListener.all(List.of(l, counting));
         MicrometerMetrics.bindStore(b, meterRegistry);
       }
       return new Config(this, b, key, d, l);
-    }
-
-    private static LimiterListener both(LimiterListener first, LimiterListener second) {
-      return new LimiterListener() {
-        @Override
-        public void onDecision(String limiter, long permits, Decision decision) {
-          first.onDecision(limiter, permits, decision);
-          second.onDecision(limiter, permits, decision);
-        }
-
-        @Override
-        public void onWait(String limiter, long waitedMicros, boolean granted) {
-          first.onWait(limiter, waitedMicros, granted);
-          second.onWait(limiter, waitedMicros, granted);
-        }
-
-        @Override
-        public void onRefund(String limiter, long permits) {
-          first.onRefund(limiter, permits);
-          second.onRefund(limiter, permits);
-        }
-
-        @Override
-        public void onReset(String limiter) {
-          first.onReset(limiter);
-          second.onReset(limiter);
-        }
-      };
     }
   }
 
