@@ -157,7 +157,7 @@ public abstract class Packed {
       long debt = debt(word, nowTicks);
       long over = debt - (b - k) * t; // > 0: ticks until the permits are due
       if (over > 0 && (maxWaitMicros == 0
-          || ceilDiv(over, d) > Math.min(maxWaitMicros, maxSafeWait))) {
+          || micros(over) > Math.min(maxWaitMicros, maxSafeWait))) {
         return REFUSED;
       }
       return nowTicks + debt + k * t;
@@ -166,20 +166,25 @@ public abstract class Packed {
     @Override
     public long waitMicros(long word, long now, long k) {
       long over = debt(word, now * d) + k * t - tolerance;
-      return over > 0 ? ceilDiv(over, d) : 0;
+      return over > 0 ? micros(over) : 0;
     }
 
     @Override
     public Decision admitted(long word, long now) {
       long debt = debt(word, now * d);
-      return Decision.allowed(limit, remaining(debt), ceilDiv(debt, d));
+      return Decision.allowed(limit, remaining(debt), micros(debt));
     }
 
     @Override
     public Decision refused(long word, long now, long k) {
       long debt = debt(word, now * d);
-      long retry = k > b ? Long.MAX_VALUE : ceilDiv(debt - (b - k) * t, d);
-      return Decision.denied(limit, remaining(debt), ceilDiv(debt, d), retry);
+      long retry = k > b ? Long.MAX_VALUE : micros(debt - (b - k) * t);
+      return Decision.denied(limit, remaining(debt), micros(debt), retry);
+    }
+
+    /** Ticks rounded up to whole µs (no division in the common case of whole-µs ticks). */
+    private long micros(long ticks) {
+      return d == 1 ? ticks : ceilDiv(ticks, d);
     }
 
     @Override
