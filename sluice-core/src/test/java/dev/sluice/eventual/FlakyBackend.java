@@ -6,6 +6,7 @@ import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,24 @@ final class FlakyBackend implements Backend {
       public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
         return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
             : real.acquireUpToAsync(key, maxPermits);
+      }
+
+      @Override
+      public CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWait) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.reserveAsync(key, permits, maxWait);
+      }
+
+      @Override
+      public CompletionStage<Decision> refundAsync(String key, long permits) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.refundAsync(key, permits);
+      }
+
+      @Override
+      public CompletionStage<Void> resetAsync(String key) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.resetAsync(key);
       }
     };
   }
