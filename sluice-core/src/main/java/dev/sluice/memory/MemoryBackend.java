@@ -10,6 +10,7 @@ import dev.sluice.internal.UpTo;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -164,24 +165,6 @@ public final class MemoryBackend implements Backend {
    * limit 1, ...]} (plus logs, see {@link LogRow}), guarded by the value's monitor.
    */
   private final class Table implements KeyedLimits {
-    // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
-        String key, long permits, long maxWaitMicros) {
-      throw new UnsupportedOperationException("reserve: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
-        long permits) {
-      throw new UnsupportedOperationException("refund: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
-      throw new UnsupportedOperationException("reset: not yet implemented");
-    }
-
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
@@ -330,6 +313,213 @@ public final class MemoryBackend implements Backend {
       return CompletableFuture.completedFuture(acquire(key, permits));
     }
 
+    // ---- reserve, refund, reset: key lookup here, per-row logic in the *Row helpers below ----
+
+    @Override
+    public Reservation reserve(String key, long permits, long maxWaitMicros) {
+      checkOpen();
+      long now = clock.nowMicros();
+      Outcome[] outs = outcomes();
+      for (;;) {
+        Object value = map.get(key);
+        if (value == null) {
+          // No state: buckets are full and windows empty, so nothing waits and this is exactly
+          // acquire's answer; store only what must be remembered. (Under the monitor the FRESH
+          // row inserted below evaluates the same, so it is committed.)
+          for (int i = 0; i < transitions.length; i++) {
+            transitions[i].evaluate(null, 0, now, permits, outs[i]);
+          }
+          if (permits == 0 || !Decisions.allAllowed(outs)) {
+            return Reservation.immediate(Decisions.combine(transitions, outs));
+          }
+          value = insertFresh(key, now);
+          if (value == null) {
+            rejected.increment();
+            return Reservation.immediate(Decision.degraded(whenFull == WhenFull.ALLOW,
+                Decision.Reason.STORE_FULL, transitions[0].limit()));
+          }
+        }
+        synchronized (value) {
+          long[] row = rowOf(value);
+          if (row[0] != DEAD) {
+            // A FRESH row (ours, or one whose inserter has not decided yet) holds no state; if
+            // nothing is committed it stays FRESH and its inserter drops it.
+            return reserveRow(row[0] == FRESH ? null : row, row, logsOf(value), now, permits,
+                maxWaitMicros, outs);
+          }
+        }
+      }
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits,
+        long maxWaitMicros) {
+      return CompletableFuture.completedFuture(reserve(key, permits, maxWaitMicros));
+    }
+
+    @Override
+    public Decision refund(String key, long permits) {
+      checkOpen();
+      long now = clock.nowMicros();
+      Outcome[] outs = outcomes();
+      for (;;) {
+        Object value = map.get(key);
+        if (value == null) { // a key without state stays so: nothing is created
+          return checkOfNoState(now, outs);
+        }
+        Decision d = null;
+        boolean drop = false;
+        synchronized (value) {
+          long[] row = rowOf(value);
+          if (row[0] == DEAD) {
+            continue;
+          }
+          if (row[0] != FRESH) { // FRESH: no state yet, its inserter decides
+            d = refundRow(row, logsOf(value), now, permits, outs);
+            drop = permits > 0 && row[0] <= now;
+            if (drop) { // the refund left no state: forget the key now
+              row[0] = DEAD;
+            }
+          }
+        }
+        if (drop && map.remove(key, value)) {
+          size.decrementAndGet();
+        }
+        return d != null ? d : checkOfNoState(now, outs);
+      }
+    }
+
+    @Override
+    public CompletionStage<Decision> refundAsync(String key, long permits) {
+      return CompletableFuture.completedFuture(refund(key, permits));
+    }
+
+    @Override
+    public void reset(String key) {
+      checkOpen();
+      Object value = map.get(key);
+      if (value == null) {
+        return;
+      }
+      synchronized (value) {
+        rowOf(value)[0] = DEAD; // whoever holds it (even a FRESH row's inserter) looks up again
+      }
+      if (map.remove(key, value)) {
+        size.decrementAndGet();
+      }
+    }
+
+    @Override
+    public CompletionStage<Void> resetAsync(String key) {
+      reset(key);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Reserves {@code permits} on one key's row, under its monitor: every limit evaluates with
+     * {@code maxWait}; if all admit a positive number of permits (buckets possibly into debt) all
+     * commit and the row expires with its new state; otherwise nothing is written and a denial is
+     * acquire's. {@code state} is {@code row}, or null for a row without state yet (then {@code
+     * logs} holds nulls).
+     */
+    private Reservation reserveRow(long @Nullable [] state, long[] row,
+        long[] @Nullable [] logs, long now, long permits, long maxWait, Outcome[] outs) {
+      for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
+        t.evaluate(t.width() < 0 ? logs[offsets[i]] : state, t.width() < 0 ? 0 : offsets[i], now,
+            permits, maxWait, outs[i]);
+      }
+      boolean admitted = Decisions.allAllowed(outs);
+      if (permits > 0 && admitted) {
+        long ttl = 0;
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
+          if (t.width() < 0) {
+            logs[offsets[i]] = t.commit(logs[offsets[i]], 0, now, permits, outs[i]);
+          } else {
+            t.commit(row, offsets[i], now, permits, outs[i]);
+          }
+          ttl = Math.max(ttl, outs[i].resetAfter);
+        }
+        row[0] = now + ttl;
+        return new Reservation(Decisions.combine(transitions, outs), Decisions.wait(outs));
+      }
+      if (!admitted) { // some limit denied: the answer is acquire's denial
+        evaluateAll(state, logs, now, permits, outs);
+      }
+      return Reservation.immediate(Decisions.combine(transitions, outs));
+    }
+
+    /**
+     * Gives {@code permits} back to every limit of one key's row (which holds state), under its
+     * monitor, and sets its expiry from the new state; an expiry at or before now means the row
+     * holds no state any more. Returns the key's zero-permit check afterwards.
+     */
+    private Decision refundRow(long[] row, long[] @Nullable [] logs, long now, long permits,
+        Outcome[] outs) {
+      if (permits > 0) {
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
+          if (t.width() < 0) {
+            t.refund(logs[offsets[i]], 0, now, permits);
+          } else {
+            t.refund(row, offsets[i], now, permits);
+          }
+        }
+      }
+      evaluateAll(row, logs, now, 0, outs);
+      if (permits > 0) {
+        long ttl = 0;
+        for (Outcome o : outs) {
+          ttl = Math.max(ttl, o.resetAfter);
+        }
+        row[0] = now + ttl;
+      }
+      return Decisions.combine(transitions, outs);
+    }
+
+    /**
+     * Inserts a row without state (FRESH) for {@code key} and returns it, or returns the value
+     * another thread inserted first; null when the store is full of live keys.
+     */
+    private @Nullable Object insertFresh(String key, long now) {
+      if (!reserveKeySlot(now)) {
+        return null;
+      }
+      long[] row = new long[rowLength];
+      row[0] = FRESH;
+      Object fresh = logCount == 0 ? row : new LogRow(row, logCount);
+      Object value = map.putIfAbsent(key, fresh);
+      if (value != null) {
+        size.decrementAndGet();
+        return value;
+      }
+      sweepSome(now);
+      return fresh;
+    }
+
+    /** The zero-permit check of a key without state. */
+    private Decision checkOfNoState(long now, Outcome[] outs) {
+      for (int i = 0; i < transitions.length; i++) {
+        transitions[i].evaluate(null, 0, now, 0, outs[i]);
+      }
+      return Decisions.combine(transitions, outs);
+    }
+
+    private Outcome[] outcomes() {
+      Outcome[] outs = new Outcome[transitions.length];
+      for (int i = 0; i < outs.length; i++) {
+        outs[i] = new Outcome();
+      }
+      return outs;
+    }
+
+    private void checkOpen() {
+      if (closed) {
+        throw new IllegalStateException("this MemoryBackend is closed");
+      }
+    }
+
     /** Examines a few keys after each insertion, so expired ones leave at the pace new ones come. */
     private void sweepSome(long now) {
       if (!sweeping.compareAndSet(false, true)) {
@@ -374,6 +564,10 @@ public final class MemoryBackend implements Backend {
 
   private static long[] rowOf(Object value) {
     return value instanceof long[] row ? row : ((LogRow) value).row;
+  }
+
+  private static long[] @Nullable [] logsOf(Object value) {
+    return value instanceof LogRow lr ? lr.logs : null;
   }
 
   /** Settings of a {@link MemoryBackend}; each is validated when set. */
