@@ -215,8 +215,10 @@ public final class DefaultRateLimiter implements RateLimiter {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
     }
-    return maxWait.compareTo(Duration.ofSeconds(Long.MAX_VALUE / 1_000_000)) >= 0
-        ? Long.MAX_VALUE : maxWait.toNanos() / 1_000;
+    // Not toNanos(): it overflows beyond ~292 years, far below the saturation point.
+    long seconds = maxWait.getSeconds();
+    return seconds >= Long.MAX_VALUE / 1_000_000
+        ? Long.MAX_VALUE : seconds * 1_000_000 + maxWait.getNano() / 1_000;
   }
 
   @Override
