@@ -104,10 +104,16 @@ public final class DefaultRateLimiter implements RateLimiter {
       try {
         sleeper.sleep(wait);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        Decision gaveUp = d.allowed()
-            ? Decision.interrupted(keyed.refund(key, permits), wait)
-            : Decision.interrupted(d, wait);
+        // Give the reserved permits back before setting the flag again: a backend that waits
+        // interruptibly (a Redis client's sync call) would otherwise refuse the refund.
+        Decision gaveUp;
+        try {
+          gaveUp = d.allowed()
+              ? Decision.interrupted(keyed.refund(key, permits), wait)
+              : Decision.interrupted(d, wait);
+        } finally {
+          Thread.currentThread().interrupt();
+        }
         return finished(permits, gaveUp, waited, false);
       }
       waited += wait;
