@@ -16,6 +16,15 @@ public final class Decisions {
     return true;
   }
 
+  /** The wait of an admission: the longest of its limits' ({@link Outcome#wait}). */
+  public static long wait(Outcome[] outcomes) {
+    long wait = 0;
+    for (Outcome o : outcomes) {
+      wait = Math.max(wait, o.wait);
+    }
+    return wait;
+  }
+
   /**
    * The decision for all limits together. Allowed: reported by the limit with the fewest permits
    * left (ties: the later reset). Denied: by the denying limit with the longest retry, since the

@@ -104,10 +104,16 @@ public final class DefaultRateLimiter implements RateLimiter {
       try {
         sleeper.sleep(wait);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        Decision gaveUp = d.allowed()
-            ? Decision.interrupted(keyed.refund(key, permits), wait)
-            : Decision.interrupted(d, wait);
+        // Give the reserved permits back before setting the flag again: a backend that waits
+        // interruptibly (a Redis client's sync call) would otherwise refuse the refund.
+        Decision gaveUp;
+        try {
+          gaveUp = d.allowed()
+              ? Decision.interrupted(keyed.refund(key, permits), wait)
+              : Decision.interrupted(d, wait);
+        } finally {
+          Thread.currentThread().interrupt();
+        }
         return finished(permits, gaveUp, waited, false);
       }
       waited += wait;
@@ -215,8 +221,10 @@ public final class DefaultRateLimiter implements RateLimiter {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
     }
-    return maxWait.compareTo(Duration.ofSeconds(Long.MAX_VALUE / 1_000_000)) >= 0
-        ? Long.MAX_VALUE : maxWait.toNanos() / 1_000;
+    // Not toNanos(): it overflows beyond ~292 years, far below the saturation point.
+    long seconds = maxWait.getSeconds();
+    return seconds >= Long.MAX_VALUE / 1_000_000
+        ? Long.MAX_VALUE : seconds * 1_000_000 + maxWait.getNano() / 1_000;
   }
 
   @Override

@@ -37,4 +37,16 @@ final class FixedWindow extends Transition {
       out.deny(c - used, end, end);
     }
   }
+
+  /** Only the window holding now (or a later one a clock that went back left) gives back. */
+  @Override
+  public boolean refund(long @Nullable [] s, int o, long now, long k) {
+    if (s == null || s[o] < windowStart(now)) {
+      return false; // no state, or permits counted in a window that is over
+    }
+    if (k > 0) {
+      s[o + 1] = Math.max(0, s[o + 1] - k);
+    }
+    return s[o + 1] > 0;
+  }
 }

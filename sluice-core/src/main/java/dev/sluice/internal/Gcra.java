@@ -11,11 +11,18 @@ import org.jspecify.annotations.Nullable;
 final class Gcra extends Transition {
   private final long b;
   private final Rate t;
+  private final long maxWait;
 
   Gcra(Limit limit) {
     super(limit);
     this.b = limit.burst();
     this.t = new Rate(c, p);
+    this.maxWait = Rate.maxSafeWait(c, p, b);
+  }
+
+  @Override
+  public long maxWaitMicros() {
+    return maxWait;
   }
 
   @Override
@@ -25,6 +32,12 @@ final class Gcra extends Transition {
 
   @Override
   public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
+    evaluate(s, o, now, k, 0, out);
+  }
+
+  @Override
+  public void evaluate(long @Nullable [] s, int o, long now, long k, long maxWaitMicros,
+      Outcome out) {
     long dm = 0; // debt d = max(tat, now) - now >= 0, as (dm, df)
     long df = 0;
     if (s != null && Rate.compare(s[o], s[o + 1], now, 0) > 0) {
@@ -49,14 +62,44 @@ final class Gcra extends Transition {
       out.allow(remaining(nm, nf), Rate.ceil(nm, nf));
       out.propose(now + nm, nf, 0);
     } else {
-      long rm = dm - am;
+      long rm = dm - am; // wait = d - (b - k) × T > 0
       long rf = df - af;
       if (rf < 0) {
         rf += t.c;
         rm--;
       }
-      out.deny(remaining(dm, df), Rate.ceil(dm, df), Rate.ceil(rm, rf));
+      long wait = Rate.ceil(rm, rf);
+      if (wait <= Math.min(maxWaitMicros, maxWait)) { // into debt: tat' = tat + k×T
+        long nm = dm + t.micros(k);
+        long nf = df + t.fraction(k);
+        if (nf >= t.c) {
+          nf -= t.c;
+          nm++;
+        }
+        out.reserve(Rate.ceil(nm, nf), wait);
+        out.propose(now + nm, nf, 0);
+      } else {
+        out.deny(remaining(dm, df), Rate.ceil(dm, df), wait);
+      }
     }
+  }
+
+  /** {@code tat' = max(now, tat - k×T)}; a tat at or before now is no state, left as it is. */
+  @Override
+  public boolean refund(long @Nullable [] s, int o, long now, long k) {
+    if (s == null || Rate.compare(s[o], s[o + 1], now, 0) <= 0) {
+      return false;
+    }
+    if (k == 0) {
+      return true;
+    }
+    if (t.lessThan(k, s[o] - now, s[o + 1])) {
+      t.subtract(s, o, k);
+      return true;
+    }
+    s[o] = now;
+    s[o + 1] = 0;
+    return false;
   }
 
   /** floor((b×T - d) / T): whole permits a request could still take now. */

@@ -14,6 +14,11 @@ public final class Outcome {
   public long resetAfter;
   /** Microseconds until the same request would be admitted; 0 if allowed, MAX_VALUE if never. */
   public long retryAfter;
+  /**
+   * Microseconds until the permits of an admission are due: positive only for a reservation into
+   * debt ({@link Transition#evaluate(long[], int, long, long, long, Outcome)}), 0 otherwise.
+   */
+  public long wait;
   /** Proposed fixed-size state words, written by {@link Transition#commit}. */
   long s0;
   long s1;
@@ -24,6 +29,16 @@ public final class Outcome {
     this.remaining = remaining;
     this.resetAfter = resetAfter;
     this.retryAfter = 0;
+    this.wait = 0;
+  }
+
+  /** An admission into debt: nothing left now, the permits due after {@code wait} µs. */
+  void reserve(long resetAfter, long wait) {
+    this.allowed = true;
+    this.remaining = 0;
+    this.resetAfter = resetAfter;
+    this.retryAfter = 0;
+    this.wait = wait;
   }
 
   void deny(long remaining, long resetAfter, long retryAfter) {
@@ -31,6 +46,7 @@ public final class Outcome {
     this.remaining = remaining;
     this.resetAfter = resetAfter;
     this.retryAfter = retryAfter;
+    this.wait = 0;
   }
 
   void propose(long s0, long s1, long s2) {

@@ -49,6 +49,25 @@ final class SlidingWindowCounter extends Transition {
   }
 
   /**
+   * The current window's count gives back (at least to 0); the previous window's weighted count
+   * is untouched, and a stored window that is over gives back nothing.
+   */
+  @Override
+  public boolean refund(long @Nullable [] s, int o, long now, long k) {
+    if (s == null) {
+      return false;
+    }
+    long w = windowStart(now);
+    if (s[o] >= w) {
+      if (k > 0) {
+        s[o + 2] = Math.max(0, s[o + 2] - k);
+      }
+      return s[o + 1] > 0 || s[o + 2] > 0;
+    }
+    return s[o] == w - p && s[o + 2] > 0; // its count is now the previous window's
+  }
+
+  /**
    * Microseconds until {@code k} permits fit, if nothing else is admitted meanwhile, for count
    * {@code c} and period {@code p}, with the window starting at {@code w} holding {@code prev} and
    * {@code curr}.

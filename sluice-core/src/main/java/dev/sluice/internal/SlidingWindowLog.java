@@ -58,6 +58,32 @@ final class SlidingWindowLog extends Transition {
     }
   }
 
+  /**
+   * Takes the permits off the newest entries still in the window {@code (now - period, ...]}:
+   * each entry from the newest is dropped while it holds no more than what is left to give back,
+   * and the first that holds more is reduced. Entries out of the window are never touched.
+   */
+  @Override
+  public boolean refund(long @Nullable [] s, int o, long now, long k) {
+    if (s == null) {
+      return false;
+    }
+    int head = (int) s[0];
+    int tail = (int) s[1];
+    while (k > 0 && tail > head && s[tail - 2] > now - p) {
+      long n = s[tail - 1];
+      if (n <= k) {
+        k -= n;
+        tail -= 2;
+      } else {
+        s[tail - 1] = n - k;
+        k = 0;
+      }
+    }
+    s[1] = tail;
+    return firstLive(s, now) < tail;
+  }
+
   private int firstLive(long[] s, long now) {
     int i = (int) s[0];
     int tail = (int) s[1];

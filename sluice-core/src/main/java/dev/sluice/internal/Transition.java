@@ -11,8 +11,28 @@ import org.jspecify.annotations.Nullable;
  * of a key, then commits all of them only if all admitted: that is how several limits stay
  * all-or-nothing. Denials and zero-permit checks never write state.
  *
- * <p>The arithmetic is exact integers below 2^53 (guaranteed by {@link Limit}'s bounds), so a
- * Lua port running on doubles can agree bit for bit. See {@code docs/algorithms.md}.
+ * <p>Waiting, refund and reset ({@link dev.sluice.spi.KeyedLimits#reserve}, {@code refund},
+ * {@code reset}) use the same state: {@link #evaluate(long[], int, long, long, long, Outcome)}
+ * may admit a bucket request into debt, to be committed by the same {@link #commit}; {@link
+ * #refund} changes the state in place; a reset drops it. A backend drives a reservation as:
+ *
+ * <pre>{@code
+ * for each limit i: t[i].evaluate(state, off[i], now, k, maxWait, out[i]);
+ * if (k > 0 && Decisions.allAllowed(out)) {
+ *   for each limit i: state = t[i].commit(state, off[i], now, k, out[i]);  // TTL = max resetAfter
+ *   return new Reservation(Decisions.combine(t, out), Decisions.wait(out));
+ * }
+ * if (!allAllowed) re-evaluate every limit with evaluate(state, off[i], now, k, out[i]); // acquire's denial
+ * return Reservation.immediate(Decisions.combine(t, out));
+ * }</pre>
+ *
+ * and a refund as: {@code t[i].refund(state, off[i], now, k)} for every limit, then a zero-permit
+ * {@code evaluate} of every limit for the decision returned and the new TTL (the largest
+ * resetAfter; 0 means the key holds no state and may be dropped).
+ *
+ * <p>The arithmetic is exact integers below 2^53 (guaranteed by {@link Limit}'s bounds, and for
+ * debt by {@link #maxWaitMicros()}), so a Lua port running on doubles can agree bit for bit. See
+ * {@code docs/algorithms.md}.
  */
 public abstract class Transition {
 
@@ -61,6 +81,45 @@ public abstract class Transition {
   public final void evaluate(long @Nullable [] state, long now, long permits, Outcome out) {
     evaluate(state, 0, now, permits, out);
   }
+
+  /**
+   * {@link #evaluate(long[], int, long, long, Outcome)} for a caller willing to wait up to {@code
+   * maxWaitMicros} (>= 0) for its permits. TOKEN_BUCKET and GCRA admit a request that does not fit
+   * now into debt when {@code ceil(wait) <= min(maxWaitMicros, maxWaitMicros())}, where {@code wait
+   * = debt + k×T - b×T}: the outcome is allowed with remaining 0, {@link Outcome#wait} = {@code
+   * ceil(wait)} and the resetAfter of the state after taking the permits, which {@link #commit}
+   * writes. Otherwise, and always for the window algorithms (they cannot hold capacity of a window
+   * that has not started), exactly {@link #evaluate(long[], int, long, long, Outcome)} with wait 0.
+   * With {@code maxWaitMicros == 0} it is exactly that method. Changes nothing.
+   */
+  public void evaluate(long @Nullable [] state, int offset, long now, long permits,
+      long maxWaitMicros, Outcome out) {
+    evaluate(state, offset, now, permits, out);
+  }
+
+  /**
+   * The longest wait {@link #evaluate(long[], int, long, long, long, Outcome)} grants, whatever
+   * the caller accepts: for TOKEN_BUCKET and GCRA {@code min(2^52 - ceil(b×T), floor((floor(2^53 /
+   * c) - b) × T))} ({@code c = count / gcd(period, count)}), which keeps every value of the debt
+   * an exact integer below 2^53; 0 for the window algorithms, which never wait.
+   */
+  public long maxWaitMicros() {
+    return 0;
+  }
+
+  /**
+   * Gives {@code permits} (>= 0) back to the state at {@code state[offset...]}, in place (null:
+   * the key has no state, nothing to do). Per algorithm: TOKEN_BUCKET and GCRA move the
+   * theoretical arrival time back by {@code permits × T}, at most to now; FIXED_WINDOW and
+   * SLIDING_WINDOW_COUNTER subtract from the count of the window holding now (or a later one a
+   * clock that went back left), at least to 0, and leave a window that is over alone;
+   * SLIDING_WINDOW_LOG takes the permits off its newest entries still in the window. Never
+   * creates state and never grows the array.
+   *
+   * @return whether the state still differs from "no state" at {@code now} (its resetAfter is
+   *     positive); false when the key may be dropped as far as this limit is concerned
+   */
+  public abstract boolean refund(long @Nullable [] state, int offset, long now, long permits);
 
   /**
    * Writes the state proposed by the last {@link #evaluate} of {@code out} (which must have

@@ -440,20 +440,183 @@ public final class MemoryBackend implements Backend {
       return new Grant(taken[0], d);
     }
 
-    // TODO(issue 12): reserve, refund and reset on rows, from the transitions' new operations.
     @Override
     public Reservation reserve(String key, long permits, long maxWait) {
-      throw new UnsupportedOperationException("reserve: not yet implemented");
+      checkOpen();
+      long now = clock.nowMicros();
+      Outcome[] outs = outcomes();
+      int hash = KeyIndex.hash(key);
+      for (;;) {
+        RowNode node = index.find(key, hash);
+        if (node == null) {
+          // No state: buckets are full and windows empty, so nothing waits and this is exactly
+          // acquire's answer; store only what must be remembered.
+          evaluateAll(null, null, now, permits, outs);
+          if (permits == 0 || !Decisions.allAllowed(outs)) {
+            return Reservation.immediate(Decisions.combine(transitions, outs));
+          }
+          node = insertFresh(key, hash, now);
+          if (node == null) {
+            return Reservation.immediate(storeFull(transitions[0].limit()));
+          }
+        }
+        Reservation r;
+        boolean drop;
+        synchronized (node) {
+          long[] row = node.row;
+          if (row[0] == DEAD) {
+            continue;
+          }
+          boolean fresh = row[0] == FRESH;
+          r = reserveRow(fresh ? null : row, row, node.logs, now, permits, maxWait, outs);
+          drop = fresh && row[0] == FRESH; // a fresh row that stored nothing
+          if (drop) {
+            row[0] = DEAD;
+          }
+        }
+        if (drop) {
+          unlink(node);
+        }
+        return r;
+      }
     }
 
     @Override
     public Decision refund(String key, long permits) {
-      throw new UnsupportedOperationException("refund: not yet implemented");
+      checkOpen();
+      long now = clock.nowMicros();
+      Outcome[] outs = outcomes();
+      int hash = KeyIndex.hash(key);
+      for (;;) {
+        RowNode node = index.find(key, hash);
+        if (node == null) { // a key without state stays so: nothing is created
+          evaluateAll(null, null, now, 0, outs);
+          return Decisions.combine(transitions, outs);
+        }
+        Decision d = null;
+        boolean drop = false;
+        synchronized (node) {
+          long[] row = node.row;
+          if (row[0] == DEAD) {
+            continue;
+          }
+          if (row[0] != FRESH) { // FRESH: no state yet, its inserter decides
+            d = refundRow(row, node.logs, now, permits, outs);
+            drop = permits > 0 && row[0] <= now;
+            if (drop) { // the refund left no state: forget the key now
+              row[0] = DEAD;
+            }
+          }
+        }
+        if (drop) {
+          unlink(node);
+        }
+        if (d == null) {
+          evaluateAll(null, null, now, 0, outs);
+          d = Decisions.combine(transitions, outs);
+        }
+        return d;
+      }
     }
 
     @Override
     public void reset(String key) {
-      throw new UnsupportedOperationException("reset: not yet implemented");
+      checkOpen();
+      RowNode node = index.find(key, KeyIndex.hash(key));
+      if (node == null) {
+        return;
+      }
+      synchronized (node) {
+        node.row[0] = DEAD; // whoever holds it (even a FRESH row's inserter) looks up again
+      }
+      unlink(node);
+    }
+
+    /**
+     * Reserves {@code permits} on one key's row, under its monitor: every limit evaluates with
+     * {@code maxWait}; if all admit a positive number of permits (buckets possibly into debt) all
+     * commit and the row expires with its new state; otherwise nothing is written and a denial is
+     * acquire's. {@code state} is {@code row}, or null for a row without state yet (then {@code
+     * logs} holds nulls).
+     */
+    private Reservation reserveRow(long @Nullable [] state, long[] row,
+        long[] @Nullable [] logs, long now, long permits, long maxWait, Outcome[] outs) {
+      for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
+        t.evaluate(t.width() < 0 ? logs[offsets[i]] : state, t.width() < 0 ? 0 : offsets[i], now,
+            permits, maxWait, outs[i]);
+      }
+      boolean admitted = Decisions.allAllowed(outs);
+      if (permits > 0 && admitted) {
+        commitAll(row, logs, now, permits, outs);
+        return new Reservation(Decisions.combine(transitions, outs), Decisions.wait(outs));
+      }
+      if (!admitted) { // some limit denied: the answer is acquire's denial
+        evaluateAll(state, logs, now, permits, outs);
+      }
+      return Reservation.immediate(Decisions.combine(transitions, outs));
+    }
+
+    /**
+     * Gives {@code permits} back to every limit of one key's row (which holds state), under its
+     * monitor, and sets its expiry from the new state; an expiry at or before now means the row
+     * holds no state any more. Returns the key's zero-permit check afterwards.
+     */
+    private Decision refundRow(long[] row, long[] @Nullable [] logs, long now, long permits,
+        Outcome[] outs) {
+      if (permits > 0) {
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
+          if (t.width() < 0) {
+            t.refund(logs[offsets[i]], 0, now, permits);
+          } else {
+            t.refund(row, offsets[i], now, permits);
+          }
+        }
+      }
+      evaluateAll(row, logs, now, 0, outs);
+      if (permits > 0) {
+        long ttl = 0;
+        for (Outcome o : outs) {
+          ttl = Math.max(ttl, o.resetAfter);
+        }
+        row[0] = now + ttl;
+      }
+      return Decisions.combine(transitions, outs);
+    }
+
+    /**
+     * The node of {@code key}: a FRESH row (no state yet) inserted now, or the node another thread
+     * inserted first; null when the store is full of live keys.
+     */
+    private @Nullable RowNode insertFresh(String key, int hash, long now) {
+      if (!reserveKeySlot(now)) {
+        return null;
+      }
+      boolean[] created = new boolean[1];
+      RowNode node = index.findOrInsert(key, hash, k -> new RowNode(hash, k, rowLength, logCount),
+          n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
+      if (!created[0]) {
+        size.decrementAndGet();
+      }
+      return node;
+    }
+
+    /** Unlinks a node its owner marked dead, outside its monitor (the sweep locks in the other
+     * order); the sweep may have unlinked it first, and then counted it. */
+    private void unlink(RowNode node) {
+      index.remove(node, n -> {
+        size.decrementAndGet();
+        return true;
+      });
+    }
+
+    private Outcome[] outcomes() {
+      Outcome[] outs = new Outcome[transitions.length];
+      for (int i = 0; i < outs.length; i++) {
+        outs[i] = new Outcome();
+      }
+      return outs;
     }
 
     /**
@@ -463,10 +626,7 @@ public final class MemoryBackend implements Backend {
     private Decision decide(String key, long permits, long @Nullable [] taken) {
       checkOpen();
       long now = clock.nowMicros();
-      Outcome[] outs = new Outcome[transitions.length];
-      for (int i = 0; i < outs.length; i++) {
-        outs[i] = new Outcome();
-      }
+      Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
         RowNode node = index.find(key, hash);
@@ -479,14 +639,9 @@ public final class MemoryBackend implements Backend {
           if (k == 0 || !Decisions.allAllowed(outs)) {
             return Decisions.combine(transitions, outs);
           }
-          if (!reserveKeySlot(now)) {
+          node = insertFresh(key, hash, now);
+          if (node == null) {
             return storeFull(transitions[0].limit());
-          }
-          boolean[] created = new boolean[1];
-          node = index.findOrInsert(key, hash, kk -> new RowNode(hash, kk, rowLength, logCount),
-              n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
-          if (!created[0]) {
-            size.decrementAndGet();
           }
         }
         boolean drop;
@@ -498,11 +653,8 @@ public final class MemoryBackend implements Backend {
           d = apply(node, now, permits, outs, taken);
           drop = node.row[0] == DEAD;
         }
-        if (drop) { // a fresh row that stored nothing: unlink it outside its monitor
-          index.remove(node, n -> {
-            size.decrementAndGet();
-            return true;
-          });
+        if (drop) { // a fresh row that stored nothing
+          unlink(node);
         }
         return d;
       }
@@ -529,19 +681,25 @@ public final class MemoryBackend implements Backend {
         return Decisions.combine(transitions, outs);
       }
       if (commit) { // otherwise the state, and so its expiry, is unchanged
-        long ttl = 0;
-        for (int i = 0; i < transitions.length; i++) {
-          Transition t = transitions[i];
-          if (t.width() < 0) {
-            logs[offsets[i]] = t.commit(logs[offsets[i]], 0, now, permits, outs[i]);
-          } else {
-            t.commit(row, offsets[i], now, permits, outs[i]);
-          }
-          ttl = Math.max(ttl, outs[i].resetAfter);
-        }
-        row[0] = now + ttl;
+        commitAll(row, logs, now, permits, outs);
       }
       return Decisions.combine(transitions, outs);
+    }
+
+    /** Writes every limit's proposed state, and the row's expiry: the latest of their resets. */
+    private void commitAll(long[] row, long[] @Nullable [] logs, long now, long permits,
+        Outcome[] outs) {
+      long ttl = 0;
+      for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
+        if (t.width() < 0) {
+          logs[offsets[i]] = t.commit(logs[offsets[i]], 0, now, permits, outs[i]);
+        } else {
+          t.commit(row, offsets[i], now, permits, outs[i]);
+        }
+        ttl = Math.max(ttl, outs[i].resetAfter);
+      }
+      row[0] = now + ttl;
     }
 
     private void evaluateAll(long @Nullable [] row, long[] @Nullable [] logs, long now,
@@ -549,7 +707,7 @@ public final class MemoryBackend implements Backend {
       for (int i = 0; i < transitions.length; i++) {
         Transition t = transitions[i];
         if (t.width() < 0) {
-          t.evaluate(logs[offsets[i]], 0, now, permits, outs[i]);
+          t.evaluate(logs == null ? null : logs[offsets[i]], 0, now, permits, outs[i]);
         } else {
           t.evaluate(row, offsets[i], now, permits, outs[i]);
         }

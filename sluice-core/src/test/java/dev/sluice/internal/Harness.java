@@ -2,6 +2,7 @@ package dev.sluice.internal;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.spi.Reservation;
 import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -51,6 +52,48 @@ final class Harness {
       }
     }
     return Decisions.combine(transitions, outs);
+  }
+
+  /**
+   * Reserves: every limit evaluates with {@code maxWait}; when all admit a positive number of
+   * permits (buckets possibly into debt) all commit and the wait is the longest; otherwise
+   * nothing is written and a denial is acquire's.
+   */
+  Reservation reserve(long now, long permits, long maxWait) {
+    Outcome[] outs = new Outcome[transitions.length];
+    for (int i = 0; i < outs.length; i++) {
+      outs[i] = new Outcome();
+      transitions[i].evaluate(states[i], 0, now, permits, maxWait, outs[i]);
+    }
+    boolean all = Decisions.allAllowed(outs);
+    if (permits > 0 && all) {
+      for (int i = 0; i < outs.length; i++) {
+        states[i] = transitions[i].commit(states[i], now, permits, outs[i]);
+      }
+      return new Reservation(Decisions.combine(transitions, outs), Decisions.wait(outs));
+    }
+    return Reservation.immediate(
+        Decisions.combine(transitions, all ? outs : evaluate(now, permits)));
+  }
+
+  /** Gives {@code permits} back to every limit; returns the zero-permit check afterwards. */
+  Decision refund(long now, long permits) {
+    for (int i = 0; i < transitions.length; i++) {
+      transitions[i].refund(states[i], 0, now, permits);
+    }
+    return peek(now, 0);
+  }
+
+  /** Forgets every limit's state. */
+  void reset() {
+    Arrays.fill(states, null);
+  }
+
+  /** An independent copy, state included. */
+  Harness copy() {
+    Harness h = new Harness(Arrays.stream(transitions).map(Transition::limit).toList());
+    System.arraycopy(snapshot(), 0, h.states, 0, states.length);
+    return h;
   }
 
   /** A deep copy of every limit's state, to compare before and after. */

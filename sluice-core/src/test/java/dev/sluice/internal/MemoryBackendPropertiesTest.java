@@ -7,6 +7,8 @@ import dev.sluice.Decision;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
+import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitrary;
@@ -62,6 +64,74 @@ class MemoryBackendPropertiesTest {
       return d.retryAfterMicros();
     });
     backend.close();
+  }
+
+  @Provide
+  Arbitrary<OpScenario> twoKeysSeveralLimitsEveryOperation() {
+    return OpScenario.of(Scenario.limits(Algorithm.values()).list().ofMinSize(1).ofMaxSize(3), 2,
+        false);
+  }
+
+  /**
+   * Reserve, refund and reset mixed with acquire on two keys, with expired state swept at random
+   * moments: every answer (decision and wait) equals the harness's, and after a sweep the store
+   * holds exactly the keys whose state still matters: a refund that leaves no state drops its
+   * key, a reset drops it, and a refund of a key without state creates nothing.
+   */
+  @Property(tries = 500)
+  void reserveRefundAndResetAnswerExactlyAsTheTransitions(
+      @ForAll("twoKeysSeveralLimitsEveryOperation") OpScenario s) {
+    ManualClock clock = new ManualClock(s.start());
+    MemoryBackend backend = MemoryBackend.builder().clock(clock).build();
+    KeyedLimits limits = backend.open(s.limits());
+    Harness[] keys = {new Harness(s.limits()), new Harness(s.limits())};
+    s.run((now, step) -> {
+      clock.setMicros(now);
+      if (step.cleanUp()) {
+        backend.cleanUp();
+        assertThat(backend.size()).as("keys stored after cleanUp at %d µs", now)
+            .isEqualTo(live(keys, now));
+      }
+      String key = "key" + step.key();
+      Harness h = keys[step.key()];
+      String as = String.format("%s at %d µs: %s", key, now, step);
+      return switch (step.op()) {
+        case ACQUIRE -> {
+          Decision d = limits.acquire(key, step.permits());
+          assertThat(d).as(as).isEqualTo(h.acquire(now, step.permits()));
+          yield d.retryAfterMicros();
+        }
+        case RESERVE -> {
+          Reservation r = limits.reserve(key, step.permits(), step.maxWait());
+          assertThat(r).as(as).isEqualTo(h.reserve(now, step.permits(), step.maxWait()));
+          yield r.decision().allowed() ? r.waitMicros() : r.decision().retryAfterMicros();
+        }
+        case REFUND -> {
+          Decision d = limits.refund(key, step.permits());
+          assertThat(d).as(as).isEqualTo(h.refund(now, step.permits()));
+          yield d.retryAfterMicros();
+        }
+        case RESET -> {
+          limits.reset(key);
+          h.reset();
+          yield 0;
+        }
+      };
+    });
+    backend.close();
+  }
+
+  /** Keys whose state differs from "no state" at {@code now}: some limit has a resetAfter left. */
+  private static long live(Harness[] keys, long now) {
+    long live = 0;
+    for (Harness h : keys) {
+      long ttl = 0;
+      for (Outcome o : h.evaluate(now, 0)) {
+        ttl = Math.max(ttl, o.resetAfter);
+      }
+      live += ttl > 0 ? 1 : 0;
+    }
+    return live;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.sluice.Decision.Reason;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.Sleeper;
 import dev.sluice.spi.KeyedLimits;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -75,6 +76,11 @@ public abstract class AbstractContract {
   /** A limiter for {@code limits} on the backend under test. */
   protected final RateLimiter limiter(Limit... limits) {
     return fixture.limiter(List.of(limits));
+  }
+
+  /** A limiter for {@code limits} on the backend under test, waiting through {@code sleeper}. */
+  protected final RateLimiter limiter(Sleeper sleeper, Limit... limits) {
+    return fixture.limiter(List.of(limits), sleeper);
   }
 
   /** The backend's own evaluator for {@code limits}: the SPI, without argument checks. */

@@ -3,6 +3,7 @@ package dev.sluice.testkit.contract;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.Sleeper;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
 import java.util.List;
@@ -35,6 +36,15 @@ public interface BackendFixture extends AutoCloseable {
    */
   default RateLimiter limiter(List<Limit> limits) {
     return RateLimiter.create(backend(), limits);
+  }
+
+  /**
+   * {@link #limiter(List)} waiting through {@code sleeper} (the contracts of waiting pass a {@link
+   * dev.sluice.ManualSleeper} on {@link #clock()}, so a wait moves the clock instead of the test
+   * sleeping).
+   */
+  default RateLimiter limiter(List<Limit> limits, Sleeper sleeper) {
+    return RateLimiter.builder(limits).backend(backend()).sleeper(sleeper).build();
   }
 
   /**

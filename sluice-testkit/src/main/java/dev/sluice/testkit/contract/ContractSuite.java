@@ -102,4 +102,31 @@ public abstract class ContractSuite {
       return fixture();
     }
   }
+
+  /** {@link ReserveContract} on this suite's backend. */
+  @Nested
+  public class Reserve extends ReserveContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link RefundContract} on this suite's backend. */
+  @Nested
+  public class Refund extends RefundContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
+  /** {@link ResetContract} on this suite's backend. */
+  @Nested
+  public class Reset extends ResetContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
 }

@@ -10,6 +10,8 @@ import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.memory.MemoryBackend.WhenFull;
+import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -184,5 +186,88 @@ class MemoryBackendTest {
     at(6 * SECOND);
     backend.cleanUp();
     assertThat(backend.size()).as("keys stored at 6 s").isZero(); // is 1 until 12 s
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aRefundThatLeavesNoStateAndAResetDropTheKeyAndNoRefundCreatesOne(Algorithm algorithm) {
+    RateLimiter limiter = RateLimiter.create(backend,
+        List.of(Limit.perSecond(3).withAlgorithm(algorithm)));
+    at(0);
+    limiter.refund("unknown", 2);
+    assertThat(backend.size()).as("a refund of an unknown key").isZero();
+    limiter.tryAcquire("a", 2);
+    limiter.tryAcquire("b");
+    assertThat(backend.size()).isEqualTo(2);
+    limiter.refund("a", 1);
+    assertThat(backend.size()).as("one permit still taken").isEqualTo(2);
+    limiter.refund("a", 5);
+    assertThat(backend.size()).as("nothing left to remember of a").isEqualTo(1);
+    limiter.reset("b");
+    limiter.reset("b");
+    assertThat(backend.size()).isZero();
+    assertThat(backend.expirations()).isZero();
+    assertThat(limiter.tryAcquire("a", 3).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("b", 3).allowed()).isTrue();
+    assertThat(backend.size()).isEqualTo(2);
+  }
+
+  @Test
+  void aRefundOfAWindowThatIsOverKeepsTheStateThatStillWeighs() {
+    RateLimiter limiter = RateLimiter.create(backend,
+        List.of(Limit.perSecond(4).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER)));
+    at(0);
+    limiter.tryAcquire("k", 4);
+    at(1_500_000);
+    limiter.refund("k", 4); // counted in the previous window: nothing given back
+    assertThat(backend.size()).isEqualTo(1);
+    at(2 * SECOND - 1);
+    backend.cleanUp();
+    assertThat(backend.size()).isEqualTo(1);
+    at(2 * SECOND);
+    backend.cleanUp();
+    assertThat(backend.size()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
+  void aKeyInDebtExpiresExactlyWhenTheDebtIsPaid(Algorithm algorithm) {
+    KeyedLimits limits = backend.open(List.of(Limit.perSecond(1).withAlgorithm(algorithm)));
+    at(0);
+    limits.acquire("k", 1);
+    assertThat(limits.reserve("k", 1, 5 * SECOND).waitMicros()).isEqualTo(SECOND);
+    at(2 * SECOND - 1);
+    backend.cleanUp();
+    assertThat(backend.size()).isEqualTo(1);
+    at(2 * SECOND);
+    backend.cleanUp();
+    assertThat(backend.size()).isZero();
+    assertThat(backend.expirations()).isEqualTo(1);
+  }
+
+  @Test
+  void whenFullAReservationForANewKeyIsAnsweredAsAnAcquire() {
+    backend = MemoryBackend.builder().clock(clock).maxKeys(1).whenFull(WhenFull.DENY).build();
+    Limit limit = Limit.perSecond(1);
+    KeyedLimits limits = backend.open(List.of(limit));
+    at(0);
+    limits.acquire("a", 1);
+    Reservation r = limits.reserve("b", 1, 10 * SECOND);
+    assertThat(r.waitMicros()).isZero();
+    assertThat(r.decision().degraded()).isTrue();
+    assertThat(r.decision().reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    assertThat(backend.rejectedWhenFull()).isEqualTo(1);
+    // The live key still reserves into debt.
+    assertThat(limits.reserve("a", 1, 10 * SECOND).waitMicros()).isEqualTo(SECOND);
+    assertThat(backend.size()).isEqualTo(1);
+  }
+
+  @Test
+  void closeEndsReserveRefundAndReset() {
+    KeyedLimits limits = backend.open(List.of(Limit.perSecond(3)));
+    backend.close();
+    assertThatThrownBy(() -> limits.reserve("a", 1, 0)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limits.refund("a", 1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limits.reset("a")).isInstanceOf(IllegalStateException.class);
   }
 }
