@@ -165,6 +165,9 @@ public abstract class Packed {
 
     @Override
     public long waitMicros(long word, long now, long k) {
+      if (k == 0) { // a check waits for nothing
+        return 0;
+      }
       long over = debt(word, now * d) + k * t - tolerance;
       return over > 0 ? micros(over) : 0;
     }

@@ -344,6 +344,9 @@ public final class MemoryBackend implements Backend {
         }
         long next = alg.refund(word, now, permits);
         if (next == word || WORD.compareAndSet(node, word, next)) {
+          if (next == Packed.EMPTY && next != word) {
+            drop(node);
+          }
           return alg.admitted(next, now);
         }
       }
@@ -356,13 +359,27 @@ public final class MemoryBackend implements Backend {
       if (node == null) {
         return;
       }
-      for (;;) { // the sweeper removes the emptied node
+      for (;;) {
         long word = node.word;
-        if (word == Packed.DEAD || word == Packed.EMPTY
-            || WORD.compareAndSet(node, word, Packed.EMPTY)) {
+        if (word == Packed.DEAD) {
+          return;
+        }
+        if (word == Packed.EMPTY || WORD.compareAndSet(node, word, Packed.EMPTY)) {
+          drop(node);
           return;
         }
       }
+    }
+
+    /** Forgets a node left without state (refunded to full, or reset), unless it took state again. */
+    private void drop(WordNode node) {
+      index.remove(node, n -> {
+        if (WORD.compareAndSet(n, Packed.EMPTY, Packed.DEAD)) {
+          size.decrementAndGet();
+          return true;
+        }
+        return false;
+      });
     }
 
     @Override
