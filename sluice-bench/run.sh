@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds sluice-bench/target/benchmarks.jar and runs the whole benchmark suite in one go:
-#   1. token bucket: Sluice vs Bucket4j, Resilience4j, Guava; 1 and 2 threads; -prof gc
-#   2. every Sluice algorithm, 1 thread; -prof gc
-#   3. the pieces of one Sluice decision (clock, map lookup, monitor, Decision); -prof gc
-#   4. a stack profile of Sluice's token bucket (-prof stack)
-#   5. heap retained per idle key at 1,000,000 keys (plain main, fixed heap, ParallelGC)
+#   1. token bucket and GCRA: Sluice vs Bucket4j, Resilience4j, Guava; 1 and 2 threads; -prof gc
+#   2. one resource without keys: ResourceLimiter vs one instance of each rival; 1 and 2 threads
+#   3. cost as keys grow: 1,000 to 10,000,000 keys, 1 thread
+#   4. every Sluice algorithm, 1 thread; -prof gc
+#   5. the pieces of one Sluice decision (clock, map lookup, monitor, Decision); -prof gc
+#   6. a stack profile of Sluice's token bucket (-prof stack)
+#   7. heap retained per idle key at 1,000,000 keys (plain main, fixed heap, ParallelGC)
+#   8. waiting: 1,000 threads on one limiter of 1,000 permits/s (plain main)
 # then writes report.md (tables of docs/benchmarks.md) from the JSON results.
 #
 #   sluice-bench/run.sh           full run, ~15 minutes on 2 cores (the settings reported)
@@ -90,22 +93,35 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-# 2. Every algorithm.
+# 2. One resource, no keys.
+for t in 1 2; do
+  jmh "one-resource-t$t" 'OneResourceComparison' -t "$t" -p mix=ADMIT,DENY -prof gc
+done
+
+# 3. Cost as keys grow (the fork has an 8 GiB heap for 10 million keys).
+if [[ $mode == full ]]; then growth_keys=1000,100000,1000000,10000000; else growth_keys=1000,100000; fi
+jmh growth 'KeyCountGrowth' -t 1 -p keys="$growth_keys" -p mix=ADMIT
+
+# 4. Every algorithm.
 jmh algorithms 'SluiceAlgorithms' -t 1 -p keys=1,100000 -p mix=ADMIT,DENY -prof gc
 jmh algorithms-refilled 'SluiceAlgorithms' -t 1 -p keys=100000 -p mix=ADMIT_REFILLED -prof gc
 
-# 3. The pieces of a decision.
+# 5. The pieces of a decision.
 jmh parts 'SluiceHotPathParts' -t 1 -p keys=1,100000 -p mix=ADMIT -prof gc
 
-# 4. Where Sluice's time goes: hottest frames, 3 lines of stack each (text only, not in report.md).
+# 6. Where Sluice's time goes: hottest frames, 3 lines of stack each (text only, not in report.md).
 echo "== stack profile"
 java -jar "$jar" 'RateLimiterComparison.sluice' -t 1 -p keys=1,100000 -p mix=ADMIT,DENY,ADMIT_REFILLED \
   "${timing[@]}" -prof 'stack:lines=3;top=12' -o "$out/stack.txt"
 
-# 5. Heap retained per idle key.
+# 7. Heap retained per idle key.
 echo "== heap per idle key"
 java -Xms4g -Xmx4g -XX:+UseParallelGC -cp "$jar" dev.sluice.bench.RetainedHeapPerKey "$heap_keys" "$heap_repeats" \
   | tee "$out/heap.txt"
+
+# 8. Waiting for a permit.
+echo "== waiting"
+java -cp "$jar" dev.sluice.bench.WaitingFairness 1000 | tee "$out/waiting.txt"
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 java -cp "$jar" dev.sluice.bench.BenchReport "$out" > "$out/report.md"
