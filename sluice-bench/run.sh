@@ -111,7 +111,7 @@ jmh parts 'SluiceHotPathParts' -t 1 -p keys=1,100000 -p mix=ADMIT -prof gc
 
 # 6. Where Sluice's time goes: hottest frames, 3 lines of stack each (text only, not in report.md).
 echo "== stack profile"
-java -jar "$jar" 'RateLimiterComparison.sluice' -t 1 -p keys=1,100000 -p mix=ADMIT,DENY,ADMIT_REFILLED \
+java -jar "$jar" 'RateLimiterComparison.sluice$' -t 1 -p keys=1,100000 -p mix=ADMIT,DENY,ADMIT_REFILLED \
   "${timing[@]}" -prof 'stack:lines=3;top=12' -o "$out/stack.txt"
 
 # 7. Heap retained per idle key.
