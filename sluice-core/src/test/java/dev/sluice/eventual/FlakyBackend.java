@@ -6,6 +6,7 @@ import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The global store of the tests: a {@link MemoryBackend} shared as Redis is (limiters with equal
  * limits share state, so several instances enforce one limit), which can go down: while {@link
  * #down}, syncs fail and decisions are answered as a Redis backend's failure policy answers them
- * (degraded; allowed when {@code failOpen}).
+ * (degraded; allowed when {@code failOpen}; a reset fails).
  */
 final class FlakyBackend implements Backend {
   private final MemoryBackend store;
@@ -49,6 +50,26 @@ final class FlakyBackend implements Backend {
       public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
         return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
             : real.acquireUpToAsync(key, maxPermits);
+      }
+
+      @Override
+      public CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWait) {
+        return down ? CompletableFuture.completedFuture(Reservation.immediate(
+            Decision.degraded(failOpen, Decision.Reason.BACKEND_UNAVAILABLE, first)))
+            : real.reserveAsync(key, permits, maxWait);
+      }
+
+      @Override
+      public CompletionStage<Decision> refundAsync(String key, long permits) {
+        return down ? CompletableFuture.completedFuture(
+            Decision.degraded(failOpen, Decision.Reason.BACKEND_UNAVAILABLE, first))
+            : real.refundAsync(key, permits);
+      }
+
+      @Override
+      public CompletionStage<Void> resetAsync(String key) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.resetAsync(key);
       }
     };
   }
