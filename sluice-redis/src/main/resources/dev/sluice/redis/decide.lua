@@ -49,7 +49,8 @@ local first = 3 + nl * 4
 local cache, ttl, owner = {}, {}, {}
 local out, o = {}, 0
 
--- The states of request j's keys (false: no state), read once per key and call.
+-- The states of request j's keys (false: no state), read once per key and call. (The acquire
+-- path below does the same inline.)
 local function load_states(kbase)
   local states = {}
   for i = 1, nl do
@@ -179,11 +180,22 @@ for j = 1, (#ARGV - first + 1) / 2 do
       end
     end
   else
+    -- acquire / take up to: the hot path, kept inline (no function calls per request)
     local now = tonumber(ARGV[arg])
     if not now then now = server_time() end
-    local states = load_states(kbase)
     local res = {}
     local all = true
+    local states = {}
+    for i = 1, nl do
+      local key = KEYS[kbase + i]
+      local s = cache[key]
+      if s == nil then
+        local v = redis.call('GET', key)
+        if v then s = limits[i].alg.decode(v) else s = false end
+        cache[key] = s
+      end
+      states[i] = s
+    end
     local upto = k < 0
     if upto then
       -- a zero-permit evaluation's remaining is the largest request each limit admits now
@@ -200,12 +212,23 @@ for j = 1, (#ARGV - first + 1) / 2 do
       res[i] = {a, rem, reset, retry, p1, p2, p3}
       if a == 0 then all = false end
     end
-    if all and k > 0 then commit(kbase, now, k, res) end
+    if all and k > 0 then
+      for i = 1, nl do
+        local key, L, x = KEYS[kbase + i], limits[i], res[i]
+        cache[key] = L.alg.commit(cache[key], now, k, L, x[5], x[6], x[7])
+        ttl[key] = x[3]
+        owner[key] = L.alg
+      end
+    end
     if upto then
       if all and k > 0 then out[o + 1] = k else out[o + 1] = 0 end
       o = o + 1
     end
-    reply(res)
+    for i = 1, nl do
+      local x = res[i]
+      out[o + 1], out[o + 2], out[o + 3], out[o + 4] = x[1], x[2], x[3], x[4]
+      o = o + 4
+    end
   end
 end
 for key, t in pairs(ttl) do
