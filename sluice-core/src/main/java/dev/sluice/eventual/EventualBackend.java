@@ -71,6 +71,12 @@ import org.jspecify.annotations.Nullable;
  * answers at once), and the hits its policy admits are kept pending too. An instance that dies
  * loses at most its pending hits.
  *
+ * <p><b>Reserve, refund, reset.</b> A reservation is decided locally like a decision; when every
+ * limit is a bucket it may take permits into local debt (owed permits, sent at the next sync with
+ * a reservation so that the global store carries the debt for every instance). A refund takes back
+ * unreported permits locally and refunds the rest in the store at once; a reset forgets the local
+ * view and resets the store. See {@code docs/distributed.md}.
+ *
  * <p><b>Memory.</b> At most {@link Builder#maxKeys(long) maxKeys} keys are tracked. A key idle
  * past its global reset, with nothing pending, is dropped at a sync (its next request is a first
  * sight again). When the map is full of live keys, new keys are decided by the global store
