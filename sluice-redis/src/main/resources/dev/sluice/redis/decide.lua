@@ -124,31 +124,41 @@ local function reserve(kbase, now, k, w)
   reply(res)
 end
 
--- Refund: every limit gives k back; a changed key's TTL is recomputed from its new state (a key
--- whose state now equals "no state" is deleted). Answers the zero-permit check afterwards.
+-- Refund: every limit gives k back. When every limit's state then equals "no state" (its
+-- zero-permit resetAfter is 0) the key's state is deleted, changed or not (as the memory backend
+-- forgets the key); otherwise each changed limit is rewritten, its TTL recomputed from its new
+-- state (the key's longest when its own is 0). Answers the zero-permit check afterwards.
 local function refund(kbase, now, k)
   local states = load_states(kbase)
-  local res = {}
+  local res, changed, longest = {}, {}, 0
   for i = 1, nl do
-    local L, key = limits[i], KEYS[kbase + i]
-    local changed = false
+    local L = limits[i]
     if k > 0 then
       local s = L.alg.refund(states[i], now, k, L)
       if s ~= nil then
         states[i] = s
-        changed = true
+        changed[i] = true
       end
     end
     local a, rem, reset, retry = L.alg.eval(states[i], now, 0, L)
     res[i] = {a, rem, reset, retry}
-    if changed then
-      if reset > 0 then
+    if reset > longest then longest = reset end
+  end
+  if k > 0 then
+    for i = 1, nl do
+      local key = KEYS[kbase + i]
+      if longest == 0 then
+        if states[i] then
+          cache[key] = false
+          ttl[key] = 0
+        end
+      elseif changed[i] then
         cache[key] = states[i]
-        owner[key] = L.alg
-      else
-        cache[key] = false
+        owner[key] = limits[i].alg
+        local t = res[i][3]
+        if t == 0 then t = longest end
+        ttl[key] = t
       end
-      ttl[key] = reset
     end
   end
   reply(res)

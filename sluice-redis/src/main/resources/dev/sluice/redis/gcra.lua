@@ -63,15 +63,14 @@ ALG[2] = {
     end
     return ceilt(nm - now, nf), nm, nf, 0
   end,
-  -- Gives k > 0 back: tat' = max(now, tat - k x T). Nil: unchanged (no state); false: no state
-  -- left; else the new state.
+  -- Gives k > 0 back: tat' = max(now, tat - k x T). Nil: unchanged (no state); else the new
+  -- state.
   refund = function(s, now, k, L)
     if not s or cmp(s[1], s[2], now, 0) <= 0 then return nil end
     local c, q, r = L.c, L.q, L.r
-    if floor_div_t(s[1] - now, s[2], k, c, q, r) < k then return false end -- k x T > debt
+    if floor_div_t(s[1] - now, s[2], k, c, q, r) < k then return {now, 0, 0} end -- k x T > debt
     local km, kf = times(k, c, q, r)
     local xm, xf = tsub(s[1], s[2], km, kf, c)
-    if cmp(xm, xf, now, 0) <= 0 then return false end
     return {xm, xf, 0}
   end,
 }

@@ -77,8 +77,8 @@ ALG[1] = {
     tok = tok - k
     return tb_time_to_full(L, tok, bm, bf, now), tok, bm, bf
   end,
-  -- Gives k > 0 back: TAT' = max(now, TAT - k x T), as GCRA. Nil: unchanged (no state);
-  -- false: no state left; else the new state.
+  -- Gives k > 0 back: TAT' = max(now, TAT - k x T), as GCRA (and as TokenBucket.refund). Nil:
+  -- unchanged (no state); else the new state.
   refund = function(s, now, k, L)
     local b, c, q, r = L.b, L.c, L.q, L.r
     if not s or s[1] >= b then return nil end
@@ -88,14 +88,17 @@ ALG[1] = {
       -- TAT' = base + (b - tok - k) x T >= base + T > now (base > now - T after the refill)
       return {tok + k, bm, bf}
     end
-    -- Full again, unless the clock is behind the base: then TAT' = base - (tok + k - b) x T may
-    -- still be after now, held as one token short of full accruing from TAT' - T.
-    if cmp(now, 0, bm, bf) >= 0 then return false end
-    local j = tok + k - b
-    if floor_div_t(bm - now, bf, j, c, q, r) < j then return false end -- j x T > base - now
-    local jm, jf = times(j, c, q, r)
-    local xm, xf = tsub(bm, bf, jm, jf, c)
-    if cmp(xm, xf, now, 0) <= 0 then return false end
+    -- TAT - k x T = base - j x T is at most the base: TAT' is now, unless the clock is behind
+    -- the base (it went back) and base - j x T is still after now. Either way TAT' is held as
+    -- one token short of full accruing from TAT' - T (tokens = b could not say TAT' > now).
+    local xm, xf = now, 0
+    if cmp(now, 0, bm, bf) < 0 then
+      local j = tok + k - b
+      if floor_div_t(bm - now, bf, j, c, q, r) >= j then -- j x T <= base - now
+        local jm, jf = times(j, c, q, r)
+        xm, xf = tsub(bm, bf, jm, jf, c)
+      end
+    end
     xm, xf = tsub(xm, xf, q, r, c)
     return {b - 1, xm, xf}
   end,

@@ -197,9 +197,36 @@ abstract class OperationsContract {
     assertThat(l.refund(key, 5)).isEqualTo(Decision.allowed(limit, 3, 0));
     assertThat(exists(stateKey)).isFalse();
     assertThat(l.acquire(key, 2).allowed()).isTrue();
-    clock.advanceMicros(1_000_000); // the permits were counted in a window that is over
-    assertThat(l.refund(key, 2)).isEqualTo(Decision.allowed(limit, 3, 0));
-    assertThat(pttl(stateKey)).isPositive(); // untouched
+    clock.advanceMicros(1_000_000); // the 2 were counted in a window that is over
+    assertThat(l.acquire(key, 1).allowed()).isTrue();
+    assertThat(l.refund(key, 5)).isEqualTo(Decision.allowed(limit, 3, 0)); // only this one's 1
+    assertThat(exists(stateKey)).isFalse();
+    assertThat(l.acquire(key, 2).allowed()).isTrue();
+    clock.advanceMicros(1_000_000);
+    // nothing to give back, and nothing left: the key is forgotten (as the memory backend does)
+    assertThat(l.refund(key, 1)).isEqualTo(Decision.allowed(limit, 3, 0));
+    assertThat(exists(stateKey)).isFalse();
+  }
+
+  @Test
+  void aRefundForgetsTheKeyOnlyWhenEveryLimitIsEmpty() {
+    Limit bucket = Limit.ofMicros(2, 1_000_000).withAlgorithm(Algorithm.GCRA);
+    Limit window = Limit.ofMicros(5, 10_000_000).withAlgorithm(Algorithm.FIXED_WINDOW);
+    List<Limit> limits = List.of(bucket, window);
+    KeyedLimits l = redis.open(limits);
+    String key = key();
+    String[] keys = stateKeys(limits, key);
+    assertThat(l.acquire(key, 1).allowed()).isTrue();
+    clock.advanceMicros(900_000);
+    assertThat(l.acquire(key, 1).allowed()).isTrue(); // tat = 1.4 s, the window counts 2
+    // the bucket is full again (tat = now), the window still counts 1: both keys stay, the
+    // bucket's with the window's TTL
+    assertThat(l.refund(key, 1)).isEqualTo(Decision.allowed(bucket, 2, 0));
+    assertThat(pttl(keys[0])).isBetween(9_100L + MARGIN_MS - 100, 9_100L + MARGIN_MS);
+    assertThat(pttl(keys[1])).isBetween(9_100L + MARGIN_MS - 100, 9_100L + MARGIN_MS);
+    assertThat(l.refund(key, 1)).isEqualTo(Decision.allowed(bucket, 2, 0));
+    assertThat(exists(keys[0])).isFalse();
+    assertThat(exists(keys[1])).isFalse();
   }
 
   @Test

@@ -30,8 +30,8 @@ import java.util.concurrent.CompletionStage;
  *       they also check the Lua token bucket against GCRA's answers after debts and refunds.
  *   <li>Window limits use the core transitions ({@link Transition#evaluate}, {@link
  *       Transition#commit}) on their documented state layouts, and the spec's refund rules.
- *   <li>A limit whose state equals "no state" after a refund (its zero-permit check has {@code
- *       resetAfter == 0}) forgets it, as Redis deletes such a key.
+ *   <li>A refund after which every limit's state equals "no state" (every zero-permit check has
+ *       {@code resetAfter == 0}) forgets the key, as the memory backend and Redis do.
  * </ul>
  */
 final class ReferenceLimits implements KeyedLimits {
@@ -146,14 +146,13 @@ final class ReferenceLimits implements KeyedLimits {
       return BigInteger.valueOf(now).multiply(c).add(after);
     }
 
-    /** tat' = max(now, tat - k×T), or null (no state) when it is now; tat itself if no state. */
+    /** tat' = max(now, tat - k×T); tat itself when it holds no state (tat <= now). */
     BigInteger refund(BigInteger tat, long now, long k) {
       BigInteger nowC = BigInteger.valueOf(now).multiply(c);
       if (tat == null || tat.compareTo(nowC) <= 0) {
         return tat;
       }
-      BigInteger after = tat.subtract(times(k)).max(nowC);
-      return after.equals(nowC) ? null : after;
+      return tat.subtract(times(k)).max(nowC);
     }
   }
 
@@ -292,18 +291,17 @@ final class ReferenceLimits implements KeyedLimits {
       evaluate(new Object[transitions.length], now, 0, outs);
       return Decisions.combine(transitions, outs);
     }
-    boolean[] changed = new boolean[transitions.length];
     for (int i = 0; i < transitions.length && permits > 0; i++) {
-      Object before = s[i];
       s[i] = refund(i, s[i], now, permits);
-      changed[i] = s[i] != before;
     }
     Outcome[] outs = outcomes();
     evaluate(s, now, 0, outs);
-    for (int i = 0; i < transitions.length; i++) {
-      if (changed[i] && outs[i].resetAfter == 0) {
-        s[i] = null; // its state equals "no state": Redis deletes the key
-      }
+    long longest = 0;
+    for (Outcome o : outs) {
+      longest = Math.max(longest, o.resetAfter);
+    }
+    if (permits > 0 && longest == 0) {
+      keys.remove(key); // every limit is at "no state": the key is forgotten
     }
     return Decisions.combine(transitions, outs);
   }
