@@ -271,9 +271,10 @@ public final class EventualBackend implements Backend {
    *
    * @param syncs sync rounds run (periodic, batch-full and manual)
    * @param keysSent keys reported to the global store (one take-up-to call each)
-   * @param hitsSent locally admitted hits reported to the global store
+   * @param hitsSent locally admitted hits reported to the global store (with the permits of local
+   *     reservations, owed ones included)
    * @param hitsRefused reported hits the global store had no room for: the fleet's overshoot as
-   *     seen by this instance
+   *     seen by this instance (owed permits it refused to carry in debt count too)
    * @param hitsDropped pending hits discarded because a key's pending count reached its cap
    *     during a global store outage
    * @param storeFailures sync calls that failed or were answered degraded
