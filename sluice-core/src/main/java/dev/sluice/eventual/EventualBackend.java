@@ -1,11 +1,14 @@
 package dev.sluice.eventual;
 
+import dev.sluice.Algorithm;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,6 +70,12 @@ import org.jspecify.annotations.Nullable;
  * backend itself, which answers by its failure policy (a Redis backend with an open circuit
  * answers at once), and the hits its policy admits are kept pending too. An instance that dies
  * loses at most its pending hits.
+ *
+ * <p><b>Reserve, refund, reset.</b> A reservation is decided locally like a decision; when every
+ * limit is a bucket it may take permits into local debt (owed permits, sent at the next sync with
+ * a reservation so that the global store carries the debt for every instance). A refund takes back
+ * unreported permits locally and refunds the rest in the store at once; a reset forgets the local
+ * view and resets the store. See {@code docs/distributed.md}.
  *
  * <p><b>Memory.</b> At most {@link Builder#maxKeys(long) maxKeys} keys are tracked. A key idle
  * past its global reset, with nothing pending, is dropped at a sync (its next request is a first
@@ -261,9 +271,10 @@ public final class EventualBackend implements Backend {
    *
    * @param syncs sync rounds run (periodic, batch-full and manual)
    * @param keysSent keys reported to the global store (one take-up-to call each)
-   * @param hitsSent locally admitted hits reported to the global store
+   * @param hitsSent locally admitted hits reported to the global store (with the permits of local
+   *     reservations, owed ones included)
    * @param hitsRefused reported hits the global store had no room for: the fleet's overshoot as
-   *     seen by this instance
+   *     seen by this instance (owed permits it refused to carry in debt count too)
    * @param hitsDropped pending hits discarded because a key's pending count reached its cap
    *     during a global store outage
    * @param storeFailures sync calls that failed or were answered degraded
@@ -286,6 +297,13 @@ public final class EventualBackend implements Backend {
     long deniedUntil = Long.MIN_VALUE;
     /** Hits admitted here and not yet sent. */
     long pending;
+    /**
+     * Permits reserved here beyond the local {@code remaining} (local debt), not yet sent; they
+     * are reported with a reservation, which the store carries as its own debt.
+     */
+    long owed;
+    /** Owed permits sent and not yet acknowledged. */
+    long owedInFlight;
     /** A sync call for this key is in flight. */
     boolean inFlight;
     /** The key waits in its limiter's sync queue. */
@@ -310,29 +328,15 @@ public final class EventualBackend implements Backend {
 
   /** The keys of one limiter, in front of that limiter's keyed limits in the global store. */
   private final class EventualLimits implements KeyedLimits {
-    // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
-        String key, long permits, long maxWaitMicros) {
-      throw new UnsupportedOperationException("reserve: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
-        long permits) {
-      throw new UnsupportedOperationException("refund: not yet implemented");
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
-      throw new UnsupportedOperationException("reset: not yet implemented");
-    }
-
     final List<Limit> limits;
     final KeyedLimits store;
     /** The limit with the smallest capacity, and that capacity: the most a key ever holds. */
     final Limit tightest;
     final long capacity;
+    /** Every limit is a bucket (token bucket, GCRA): only then can a reservation go into debt. */
+    final boolean buckets;
+    /** The longest emission interval of the limits, period / count, as [period, count]. */
+    final long[] slowest;
     final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     /** Where the incremental sweep goes on; used by one sweeping sync at a time. */
@@ -350,21 +354,175 @@ public final class EventualBackend implements Backend {
       }
       this.tightest = t;
       this.capacity = t.capacity();
+      boolean allBuckets = true;
+      long[] slow = {limits.get(0).periodMicros(), limits.get(0).count()};
+      for (Limit l : limits) {
+        allBuckets &= l.algorithm() == Algorithm.TOKEN_BUCKET || l.algorithm() == Algorithm.GCRA;
+        if (BigInteger.valueOf(l.periodMicros()).multiply(BigInteger.valueOf(slow[1])).compareTo(
+            BigInteger.valueOf(slow[0]).multiply(BigInteger.valueOf(l.count()))) > 0) {
+          slow = new long[] {l.periodMicros(), l.count()};
+        }
+      }
+      this.buckets = allBuckets;
+      this.slowest = slow;
     }
 
     @Override
     public Decision acquire(String key, long permits) {
       long now = clock.nowMicros();
-      Decision local = local(key, permits, now);
+      Decision local = local(key, permits, now, e -> decideLocally(e, permits, now));
       return local != null ? local : fromStore(key, permits, now, store.acquire(key, permits));
     }
 
     @Override
     public CompletionStage<Decision> acquireAsync(String key, long permits) {
       long now = clock.nowMicros();
-      Decision local = local(key, permits, now);
+      Decision local = local(key, permits, now, e -> decideLocally(e, permits, now));
       return local != null ? CompletableFuture.completedFuture(local)
           : store.acquireAsync(key, permits).thenApply(d -> fromStore(key, permits, now, d));
+    }
+
+    /**
+     * Decided locally when acquire would be: what fits in the local view is taken at once (wait
+     * 0, pending hits as for acquire). When every limit is a bucket, more may be taken into local
+     * debt: {@code remaining} goes below zero, the wait is the time the slowest limit needs to
+     * refill what is missing (counted from when the store said the key frees, if it is denied),
+     * and the owed permits are reported at the next sync with a reservation, so the store carries
+     * the debt for every instance. At most the tightest capacity is owed locally. Otherwise (window
+     * limits, too long a wait) the answer is acquire's, wait 0. Keys the store must decide (first
+     * sight with {@link FirstSight#SYNC}, a stale view, an outage, a full map) are reserved in the
+     * store, exactly.
+     */
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits,
+        long maxWaitMicros) {
+      long now = clock.nowMicros();
+      Reservation local = local(key, permits, now,
+          e -> reserveLocally(e, permits, maxWaitMicros, now));
+      if (local != null) {
+        return CompletableFuture.completedFuture(local);
+      }
+      return store.reserveAsync(key, permits, maxWaitMicros).thenApply(r -> {
+        Decision d = fromStore(key, permits, now, r.decision());
+        if (d.allowed() && !d.degraded() && r.waitMicros() > 0) {
+          Entry e = map.get(key);
+          if (e != null) {
+            synchronized (e) { // the store holds the debt: nothing frees before it is due
+              e.deniedUntil = now + r.waitMicros();
+            }
+          }
+        }
+        return r;
+      });
+    }
+
+    /** Under e's monitor: {@link #reserveAsync}'s local answer. */
+    private Reservation reserveLocally(Entry e, long permits, long maxWait, long now) {
+      long r = e.remaining;
+      boolean denied = now < e.deniedUntil;
+      if (maxWait == 0 || !buckets || permits == 0 || permits > capacity
+          || (!denied && permits <= r) || r - permits < -capacity) {
+        return Reservation.immediate(decideLocally(e, permits, now));
+      }
+      long need = permits - (denied ? Math.min(r, 0) : r); // >= 1: permits still to accrue
+      long wait = denied ? e.deniedUntil - now + timeOf(need - 1) : timeOf(need);
+      if (wait > maxWait) {
+        return Reservation.immediate(decideLocally(e, permits, now));
+      }
+      localDecisions.increment();
+      long hits = denied ? 0 : Math.min(permits, Math.max(0, r));
+      e.pending += hits;
+      e.owed += permits - hits;
+      e.remaining = r - permits;
+      long reset = Math.max(resetAfter(e, now), wait + timeOf(capacity));
+      return new Reservation(Decision.allowed(e.limit, 0, reset), wait);
+    }
+
+    /** ceil(n × period / count) of the slowest limit, µs (saturated). */
+    private long timeOf(long n) {
+      BigInteger[] qr = BigInteger.valueOf(n).multiply(BigInteger.valueOf(slowest[0]))
+          .divideAndRemainder(BigInteger.valueOf(slowest[1]));
+      BigInteger t = qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+      return t.bitLength() < 63 ? t.longValueExact() : Long.MAX_VALUE;
+    }
+
+    /**
+     * Unreported permits of the key are given back here first (owed, then pending hits: they
+     * never reach the store); the rest is refunded in the store at once (one call), whose
+     * zero-permit check updates the local view. Returns the zero-permit check after the refund:
+     * the local one when nothing had to reach the store.
+     */
+    @Override
+    public CompletionStage<Decision> refundAsync(String key, long permits) {
+      if (closed) {
+        throw new IllegalStateException("this EventualBackend is closed");
+      }
+      long now = clock.nowMicros();
+      Entry e = map.get(key);
+      long rest = permits;
+      if (e != null) {
+        synchronized (e) {
+          if (!e.removed) {
+            long owed = Math.min(rest, e.owed);
+            e.owed -= owed;
+            long hits = Math.min(rest - owed, e.pending);
+            e.pending -= hits;
+            rest -= owed + hits;
+            e.remaining = Math.min(capacity, e.remaining + owed + hits);
+            if (rest == 0) {
+              return CompletableFuture.completedFuture(decideLocally(e, 0, now));
+            }
+          }
+        }
+      }
+      return store.refundAsync(key, rest).thenApply(d -> learn(key, d, now));
+    }
+
+    /** The store's zero-permit check after a refund, applied to the key's view if there is one. */
+    private Decision learn(String key, Decision d, long now) {
+      storeDecisions.increment();
+      if (d.degraded()) {
+        healthy = false;
+        return d;
+      }
+      healthy = true;
+      Entry e = map.get(key);
+      if (e != null) {
+        synchronized (e) {
+          if (!e.removed) {
+            e.limit = d.limit();
+            e.resetAt = now + d.resetAfterMicros();
+            e.viewAt = now;
+            e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed - e.owedInFlight;
+            if (d.remaining() > 0) {
+              e.deniedUntil = Long.MIN_VALUE;
+            }
+          }
+        }
+      }
+      return d;
+    }
+
+    /**
+     * Forgets the key here (its unreported hits and debt belong to the state being reset; its
+     * next request is a first sight) and resets it in the store (one call). Completes when the
+     * store has; exceptionally when the store could not (the local view is gone all the same).
+     */
+    @Override
+    public CompletionStage<Void> resetAsync(String key) {
+      if (closed) {
+        throw new IllegalStateException("this EventualBackend is closed");
+      }
+      Entry e = map.get(key);
+      if (e != null) {
+        synchronized (e) {
+          e.removed = true;
+        }
+        if (map.remove(key, e)) {
+          size.decrementAndGet();
+        }
+      }
+      return store.resetAsync(key);
     }
 
     @Override
@@ -398,8 +556,11 @@ public final class EventualBackend implements Backend {
       }
     }
 
-    /** The local decision, or null when the global store must answer. */
-    private @Nullable Decision local(String key, long permits, long now) {
+    /**
+     * {@code decide}'s answer from the key's entry (under its monitor), or null when the global
+     * store must answer.
+     */
+    private <T> @Nullable T local(String key, long permits, long now, Function<Entry, T> decide) {
       if (closed) {
         throw new IllegalStateException("this EventualBackend is closed");
       }
@@ -417,7 +578,7 @@ public final class EventualBackend implements Backend {
             return null; // full of live keys: the store decides, exactly
           }
         }
-        Decision d;
+        T d;
         boolean full;
         synchronized (e) {
           if (e.removed) {
@@ -427,7 +588,7 @@ public final class EventualBackend implements Backend {
               && e.viewAt < now - 2 * intervalMicros) {
             return null; // a stale view: ask the store, as on a first sight
           }
-          d = decideLocally(e, permits, now);
+          d = decide.apply(e);
           full = touch(e, now);
         }
         if (full) {
@@ -537,7 +698,7 @@ public final class EventualBackend implements Backend {
             e.limit = d.limit();
             e.resetAt = now + d.resetAfterMicros();
             e.viewAt = now;
-            e.remaining = Math.max(0, d.remaining() - e.pending);
+            e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed - e.owedInFlight;
             e.deniedUntil = !d.allowed() && d.remaining() == 0 && permits == 1
                 ? now + d.retryAfterMicros() : Long.MIN_VALUE;
           }
@@ -563,25 +724,29 @@ public final class EventualBackend implements Backend {
       Entry e;
       for (int i = 0; i < n && (e = queue.poll()) != null; i++) {
         long send;
+        long owed;
         synchronized (e) {
           e.queued = false;
           waiting.decrementAndGet();
           if (e.removed) {
             continue;
           }
-          if (e.inFlight) {
+          if (e.inFlight || e.owedInFlight > 0) {
             busy.add(e);
             continue;
           }
-          if (e.pending == 0 && now < e.deniedUntil) {
+          if (e.pending == 0 && e.owed == 0 && now < e.deniedUntil) {
             continue; // known to be denied until then: nothing to learn yet
           }
           send = e.pending;
           e.pending = 0;
           e.inFlight = true;
+          owed = e.owed;
+          e.owed = 0;
+          e.owedInFlight = owed;
         }
         keysSent.increment();
-        hitsSent.add(send);
+        hitsSent.add(send + owed);
         Entry sent = e;
         CompletableFuture<Grant> call;
         try {
@@ -593,6 +758,18 @@ public final class EventualBackend implements Backend {
           onReply(sent, send, g, error);
           return null;
         }));
+        if (owed > 0) { // after the hits, in the store's order too: its debt
+          CompletableFuture<Reservation> debt;
+          try {
+            debt = store.reserveAsync(e.key, owed, Long.MAX_VALUE).toCompletableFuture();
+          } catch (RuntimeException ex) {
+            debt = CompletableFuture.failedFuture(ex);
+          }
+          replies.add(debt.handle((r, error) -> {
+            onDebtReply(sent, owed, r, error);
+            return null;
+          }));
+        }
       }
       for (Entry b : busy) {
         synchronized (b) {
@@ -626,12 +803,52 @@ public final class EventualBackend implements Backend {
         e.resetAt = now + d.resetAfterMicros();
         e.viewAt = now;
         if (d.allowed()) {
-          e.remaining = Math.max(0, d.remaining() - e.pending);
+          e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed - e.owedInFlight;
           e.deniedUntil = Long.MIN_VALUE;
         } else {
-          e.remaining = 0;
+          e.remaining = -e.owed - e.owedInFlight;
           e.deniedUntil = d.retryAfterMicros() == Long.MAX_VALUE ? Long.MAX_VALUE
               : now + d.retryAfterMicros();
+        }
+      }
+    }
+
+    /**
+     * The store's answer to owed permits: admitted (in debt) its view is the latest; a failure
+     * keeps them owed for the next sync; a denial (more than the store can ever carry) refuses
+     * them, as the store refuses hits that do not fit.
+     */
+    private void onDebtReply(Entry e, long owed, @Nullable Reservation r,
+        @Nullable Throwable error) {
+      long now = clock.nowMicros();
+      boolean failed = error != null || r == null || r.decision().degraded();
+      if (failed) {
+        storeFailures.increment();
+        healthy = false;
+      } else if (!r.decision().allowed()) {
+        hitsRefused.add(owed);
+      }
+      synchronized (e) {
+        e.owedInFlight = 0;
+        if (failed) {
+          long total = e.owed + owed;
+          if (total > capacity) {
+            hitsDropped.add(total - capacity);
+            total = capacity;
+          }
+          e.owed = total;
+          if (!e.removed) {
+            touch(e, e.touchedAt);
+          }
+          return;
+        }
+        Decision d = r.decision();
+        if (d.allowed()) {
+          e.limit = d.limit();
+          e.resetAt = now + d.resetAfterMicros();
+          e.viewAt = now;
+          e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed;
+          e.deniedUntil = r.waitMicros() > 0 ? now + r.waitMicros() : Long.MIN_VALUE;
         }
       }
     }
@@ -670,7 +887,8 @@ public final class EventualBackend implements Backend {
         }
         Entry e = it.next().getValue();
         synchronized (e) {
-          if (e.removed || e.queued || e.inFlight || e.pending > 0 || now < e.resetAt
+          if (e.removed || e.queued || e.inFlight || e.pending > 0 || e.owed > 0
+              || e.owedInFlight > 0 || now < e.resetAt
               || now < e.deniedUntil || now - e.touchedAt < intervalMicros) {
             continue;
           }

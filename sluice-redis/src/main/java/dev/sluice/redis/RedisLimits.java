@@ -8,6 +8,7 @@ import dev.sluice.internal.Outcome;
 import dev.sluice.internal.Transition;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -35,35 +36,27 @@ import org.jspecify.annotations.Nullable;
  * them in arrival order, each exactly as if alone. No timer: a request finding its lane idle is
  * sent at once. Under load, each call carries many decisions, so Redis runs one script per batch
  * instead of one per decision.
+ *
+ * <p><b>Operations.</b> Acquire, take-up-to, reserve, refund and reset are all requests of the same
+ * script ({@code decide.lua}), told apart by their operation argument, and all go through the
+ * lanes: a key's requests reach Redis in the order they were made. When Redis cannot answer,
+ * acquire, take-up-to, reserve and refund are answered by the failure policy (flagged degraded); a
+ * reset completes exceptionally with {@link RedisUnavailableException} (see {@code docs/redis.md}).
  */
 final class RedisLimits implements KeyedLimits {
-  // TODO(issue 12): reserve, refund and reset are being implemented for this backend.
-  @Override
-  public java.util.concurrent.CompletionStage<dev.sluice.spi.Reservation> reserveAsync(
-      String key, long permits, long maxWaitMicros) {
-    throw new UnsupportedOperationException("reserve: not yet implemented");
-  }
-
-  @Override
-  public java.util.concurrent.CompletionStage<dev.sluice.Decision> refundAsync(String key,
-      long permits) {
-    throw new UnsupportedOperationException("refund: not yet implemented");
-  }
-
-  @Override
-  public java.util.concurrent.CompletionStage<Void> resetAsync(String key) {
-    throw new UnsupportedOperationException("reset: not yet implemented");
-  }
-
 
   private static final int ARGS_PER_LIMIT = 4;
   private static final int HEADER_ARGS = 2;
   private static final int MAX_BATCH = 64;
+  /** Waits beyond this are beyond every limit's exact bound (2^52 µs): sent capped, exact in Lua. */
+  private static final long MAX_WAIT_ARG = 1L << 53;
 
   private final RedisBackend backend;
   private final Transition[] transitions;
   /** The smallest capacity of the limits: the most one request can ever take. */
   private final long capacity;
+  /** Whether some limit is a bucket (token bucket, GCRA), the only kind that reserves in debt. */
+  private final boolean debtPossible;
   private final KeyLayout layout;
   private final Script script;
   /** ARGV before the per-request (time, permits) pairs. */
@@ -94,6 +87,8 @@ final class RedisLimits implements KeyedLimits {
     }
     this.header = args;
     this.capacity = limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
+    this.debtPossible = limits.stream().anyMatch(l -> l.algorithm() == Algorithm.TOKEN_BUCKET
+        || l.algorithm() == Algorithm.GCRA);
     this.layout = new KeyLayout(backend.keyPrefix, limits);
     this.script = Script.forAlgorithms(algorithms);
   }
@@ -105,37 +100,76 @@ final class RedisLimits implements KeyedLimits {
 
   @Override
   public CompletionStage<Decision> acquireAsync(String key, long permits) {
-    return submit(key, permits, false).thenApply(Grant::decision);
+    return submit(key, Op.ACQUIRE, permits, 0).thenApply(Answer::decision);
   }
 
   @Override
   public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
     // More than the smallest capacity can never be taken; the cap keeps the argument exact in Lua.
-    return submit(key, Math.min(maxPermits, capacity), true);
+    return submit(key, Op.UP_TO, Math.min(maxPermits, capacity), 0)
+        .thenApply(a -> new Grant(a.value, a.decision));
   }
 
-  /** One request: {@code permits}, or with {@code upTo} as many as fit up to {@code permits}. */
-  private CompletionStage<Grant> submit(String key, long permits, boolean upTo) {
+  @Override
+  public CompletionStage<Reservation> reserveAsync(String key, long permits,
+      long maxWaitMicros) {
+    if (maxWaitMicros == 0 || !debtPossible) { // exactly acquire (docs/algorithms.md)
+      return acquireAsync(key, permits).thenApply(Reservation::immediate);
+    }
+    return submit(key, Op.RESERVE, permits, Math.min(maxWaitMicros, MAX_WAIT_ARG))
+        .thenApply(a -> new Reservation(a.decision, a.decision.allowed() ? a.value : 0));
+  }
+
+  @Override
+  public CompletionStage<Decision> refundAsync(String key, long permits) {
+    return submit(key, Op.REFUND, permits, 0).thenApply(Answer::decision);
+  }
+
+  @Override
+  public CompletionStage<Void> resetAsync(String key) {
+    return submit(key, Op.RESET, 0, 0).thenApply(a -> null);
+  }
+
+  /** Throws {@link RedisUnavailableException} itself, not wrapped in a CompletionException. */
+  @Override
+  public void reset(String key) {
+    try {
+      resetAsync(key).toCompletableFuture().join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  /** One request of {@code op}; {@code arg} is the most a reservation waits. */
+  private CompletionStage<Answer> submit(String key, Op op, long permits, long arg) {
     if (backend.isClosed()) {
       throw new IllegalStateException("this RedisBackend is closed");
     }
     if (!backend.breaker.allowCall()) {
-      return CompletableFuture.completedFuture(degrade(key, permits, upTo));
+      return op == Op.RESET ? CompletableFuture.failedFuture(unavailable(key, null))
+          : CompletableFuture.completedFuture(degrade(key, op, permits, arg));
     }
-    String now = backend.clock == null ? "" : Long.toString(backend.clock.nowMicros());
-    Pending p = new Pending(layout.keys(key), now, permits, upTo);
+    String now = op == Op.RESET || backend.clock == null ? ""
+        : Long.toString(backend.clock.nowMicros());
+    Pending p = new Pending(layout.keys(key), now, op, permits, arg);
     if (backend.coalesce) {
       lane(key).submit(p);
     } else {
       send(List.of(p), null);
     }
     return p.result.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS)
-        .handle((g, error) -> {
+        .handle((a, error) -> {
           if (error == null) {
-            return g;
+            return a;
           }
           backend.onFailure(error);
-          return degrade(key, permits, upTo);
+          if (op == Op.RESET) {
+            throw new CompletionException(unavailable(key, error));
+          }
+          return degrade(key, op, permits, arg);
         });
   }
 
@@ -148,20 +182,53 @@ final class RedisLimits implements KeyedLimits {
     return lane != null ? lane : slots.computeIfAbsent(slot, s -> new Lane());
   }
 
+  /** What a request asks of the script (its operation argument, see {@code decide.lua}). */
+  private enum Op {
+    ACQUIRE, UP_TO, RESERVE, REFUND, RESET
+  }
+
+  /**
+   * A request's answer: its decision (null for a reset) and {@code value}, the permits taken by a
+   * take-up-to or the wait of a reservation (otherwise the permits asked).
+   */
+  private record Answer(long value, @Nullable Decision decision) {}
+
   /** One request waiting for its script call. */
   private static final class Pending {
     final String[] keys;
     final String now;
+    final Op op;
     final long permits;
-    /** Take up to {@code permits}: the script gets {@code -(permits + 1)} and answers the take. */
-    final boolean upTo;
-    final CompletableFuture<Grant> result = new CompletableFuture<>();
+    /** The most a reservation waits, µs. */
+    final long maxWait;
+    final CompletableFuture<Answer> result = new CompletableFuture<>();
 
-    Pending(String[] keys, String now, long permits, boolean upTo) {
+    Pending(String[] keys, String now, Op op, long permits, long maxWait) {
       this.keys = keys;
       this.now = now;
+      this.op = op;
       this.permits = permits;
-      this.upTo = upTo;
+      this.maxWait = maxWait;
+    }
+
+    /** The operation argument of the script. */
+    String arg() {
+      return switch (op) {
+        case ACQUIRE -> Long.toString(permits);
+        case UP_TO -> Long.toString(-(permits + 1));
+        case RESERVE -> "r" + permits + ":" + maxWait;
+        case REFUND -> "f" + permits;
+        case RESET -> "x";
+      };
+    }
+
+    /** Values of the reply for this request, given the number of limits. */
+    int replySize(int limits) {
+      return switch (op) {
+        case ACQUIRE, REFUND -> ARGS_PER_LIMIT * limits;
+        case UP_TO, RESERVE -> 1 + ARGS_PER_LIMIT * limits;
+        case RESET -> 0;
+      };
     }
   }
 
@@ -208,7 +275,7 @@ final class RedisLimits implements KeyedLimits {
       Pending p = batch.get(j);
       System.arraycopy(p.keys, 0, keys, j * nl, nl);
       args[header.length + 2 * j] = p.now;
-      args[header.length + 2 * j + 1] = Long.toString(p.upTo ? -(p.permits + 1) : p.permits);
+      args[header.length + 2 * j + 1] = p.arg();
     }
     CompletableFuture<List<Object>> call;
     try {
@@ -225,19 +292,25 @@ final class RedisLimits implements KeyedLimits {
       if (failure == null) {
         try {
           checkReply(reply, batch);
-          Grant[] grants = new Grant[batch.size()];
+          Answer[] answers = new Answer[batch.size()];
           int offset = 0;
-          for (int j = 0; j < grants.length; j++) {
+          for (int j = 0; j < answers.length; j++) {
             Pending p = batch.get(j);
-            long taken = p.upTo ? (Long) reply.get(offset++) : p.permits;
-            Decision d = decide(reply, offset);
-            offset += ARGS_PER_LIMIT * nl;
-            grants[j] = new Grant(d.allowed() ? taken : 0, d);
+            answers[j] = switch (p.op) {
+              case RESET -> new Answer(0, null);
+              case ACQUIRE, REFUND -> new Answer(p.permits, decide(reply, offset));
+              case UP_TO, RESERVE -> {
+                long value = (Long) reply.get(offset);
+                Decision d = decide(reply, offset + 1);
+                yield new Answer(d.allowed() ? value : 0, d);
+              }
+            };
+            offset += p.replySize(nl);
           }
           // Health first: a caller seeing its decision also sees the circuit closed again.
           backend.onSuccess();
-          for (int j = 0; j < grants.length; j++) {
-            batch.get(j).result.complete(grants[j]);
+          for (int j = 0; j < answers.length; j++) {
+            batch.get(j).result.complete(answers[j]);
           }
         } catch (RuntimeException e) {
           failure = e;
@@ -272,11 +345,9 @@ final class RedisLimits implements KeyedLimits {
   }
 
   private void checkReply(List<Object> reply, List<Pending> batch) {
-    int expected = batch.size() * transitions.length * ARGS_PER_LIMIT;
+    int expected = 0;
     for (Pending p : batch) {
-      if (p.upTo) {
-        expected++;
-      }
+      expected += p.replySize(transitions.length);
     }
     if (reply.size() != expected) {
       throw new IllegalStateException("script answered " + reply.size() + " values, expected "
@@ -285,8 +356,8 @@ final class RedisLimits implements KeyedLimits {
   }
 
   /**
-   * One request's part of the reply (after the permits taken, for a take-up-to): per limit (allowed, remaining, resetAfter, retryAfter or -1
-   * for never), combined as the in-memory backend does.
+   * One request's decision in the reply from {@code offset}: per limit (allowed, remaining,
+   * resetAfter, retryAfter or -1 for never), combined as the in-memory backend does.
    */
   private Decision decide(List<Object> reply, int offset) {
     int n = transitions.length;
@@ -304,22 +375,62 @@ final class RedisLimits implements KeyedLimits {
     return Decisions.combine(transitions, outcomes);
   }
 
-  /** The failure policy's answer; a take-up-to gets all it asked for when the answer is yes. */
-  private Grant degrade(String key, long permits, boolean upTo) {
+  /**
+   * A reset that Redis did not apply ({@code error}, or null when the circuit is open). It has no
+   * decision to flag degraded, and its caller must know it did not happen, so it completes
+   * exceptionally; the local fallback forgets the key first, for the decisions it answers.
+   */
+  private RedisUnavailableException unavailable(String key, @Nullable Throwable error) {
+    RedisUnavailableException e = new RedisUnavailableException("reset not applied: Redis "
+        + backend.target + " is unavailable ("
+        + (error == null ? "circuit open" : RedisBackend.describe(error)) + ")", error);
+    if (fallback != null) {
+      try {
+        fallback.reset(key);
+      } catch (RuntimeException local) {
+        e.addSuppressed(local);
+      }
+    }
+    return e;
+  }
+
+  /**
+   * The failure policy's answer when Redis could not answer. A take-up-to gets all it asked for
+   * when the answer is yes; a reservation is admitted without a wait (or by the local fallback,
+   * with its wait); a refund gets the zero-permit check the policy gives (the local fallback
+   * applies the refund to its own state; Redis never sees it).
+   */
+  private Answer degrade(String key, Op op, long permits, long maxWait) {
     backend.onDegraded();
     Limit first = transitions[0].limit();
     return switch (backend.policy) {
-      case FAIL_OPEN -> new Grant(permits,
+      // a take-up-to gets all it asked for; a reservation has nothing to wait for
+      case FAIL_OPEN -> new Answer(op == Op.RESERVE ? 0 : permits,
           Decision.degraded(true, Decision.Reason.BACKEND_UNAVAILABLE, first));
-      case FAIL_CLOSED -> new Grant(0,
+      case FAIL_CLOSED -> new Answer(0,
           Decision.degraded(false, Decision.Reason.BACKEND_UNAVAILABLE, first));
-      case LOCAL_FALLBACK -> {
-        KeyedLimits local = Objects.requireNonNull(fallback);
-        Grant g = upTo ? local.acquireUpTo(key, permits)
-            : new Grant(permits, local.acquire(key, permits));
-        Decision d = g.decision().asDegraded(Decision.Reason.BACKEND_UNAVAILABLE);
-        yield new Grant(d.allowed() ? g.taken() : 0, d);
-      }
+      case LOCAL_FALLBACK -> local(key, op, permits, maxWait);
     };
+  }
+
+  /** The local fallback's answer, flagged degraded. */
+  private Answer local(String key, Op op, long permits, long maxWait) {
+    KeyedLimits local = Objects.requireNonNull(fallback);
+    Answer a = switch (op) {
+      case ACQUIRE -> new Answer(permits, local.acquire(key, permits));
+      case UP_TO -> {
+        Grant g = local.acquireUpTo(key, permits);
+        yield new Answer(g.taken(), g.decision());
+      }
+      case RESERVE -> {
+        Reservation r = local.reserve(key, permits, maxWait);
+        yield new Answer(r.waitMicros(), r.decision());
+      }
+      case REFUND -> new Answer(permits, local.refund(key, permits));
+      case RESET -> throw new IllegalStateException("a reset is never answered locally");
+    };
+    Decision d = Objects.requireNonNull(a.decision)
+        .asDegraded(Decision.Reason.BACKEND_UNAVAILABLE);
+    return new Answer(d.allowed() ? a.value : 0, d);
   }
 }

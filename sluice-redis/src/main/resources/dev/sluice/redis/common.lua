@@ -75,6 +75,7 @@ local function floor_div_t(xm, xf, max, c, q, r)
 end
 
 local TWO53 = 9007199254740992
+local TWO52 = 4503599627370496
 
 -- ceil((xm + xf/c) / T) for a non-negative time, capped at max (Rate.ceilDivT).
 local function ceil_div_t(xm, xf, max, c, q, r)
@@ -140,6 +141,33 @@ local function muldiv_ceil(a, b, d)
   local q, rem = muldiv(a, b, d)
   if rem > 0 then return q + 1 end
   return q
+end
+
+-- The longest wait a bucket limit (token bucket, GCRA) may reserve into debt while its arithmetic
+-- stays exact: min(2^52 - ceil(b x T), floor((floor(2^53 / c) - b) x T)) (docs: SEMANTICS of
+-- reserve). The first bound keeps every time below 2^53 µs, the second every count of emission
+-- intervals times c. Computed once per script call and limit. (n x q may exceed 2^53 when the
+-- true bound is far above 2^52; rounding is monotone, so the minimum is still the first term.)
+local function bucket_max_wait(L)
+  local w = L.max_wait
+  if not w then
+    local bm, bf = times(L.b, L.c, L.q, L.r)
+    local n = idiv(TWO53 - L.c, L.c) + 1 - L.b -- floor(2^53 / c) - b, exactly
+    local m = times(n, L.c, L.q, L.r)
+    w = math.min(TWO52 - ceilt(bm, bf), m)
+    L.max_wait = w
+  end
+  return w
+end
+
+-- (m, f) - (m2, f2) for fractions in [0, c).
+local function tsub(m, f, m2, f2, c)
+  m, f = m - m2, f - f2
+  if f < 0 then
+    f = f + c
+    m = m - 1
+  end
+  return m, f
 end
 
 -- State codecs: fixed-size states are three doubles, exact for integers below 2^53.

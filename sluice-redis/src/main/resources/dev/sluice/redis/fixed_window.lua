@@ -23,4 +23,10 @@ ALG[3] = {
     end
     return 0, c - used, e, e
   end,
+  -- Gives k > 0 back to the stored window when it is the current one (or a later one the clock
+  -- went back from); permits counted in a window that is over are not returned. Nil: unchanged.
+  refund = function(s, now, k, L)
+    if not s or s[1] < now - fmod(now, L.p) or s[2] <= 0 then return nil end
+    return {s[1], math.max(0, s[2] - k), 0}
+  end,
 }

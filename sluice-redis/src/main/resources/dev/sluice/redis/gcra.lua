@@ -1,5 +1,6 @@
 -- GCRA (code 2), a port of dev.sluice.internal.Gcra. State {tat, tatFraction, 0}: the theoretical
 -- arrival time tat + tatFraction / count. Admits k when max(tat, now) + k x T - now <= burst x T.
+-- A reservation in debt moves tat beyond now + burst x T.
 
 -- floor((b x T - d) / T): whole permits a request could still take now.
 local function gcra_remaining(L, dm, df)
@@ -46,5 +47,30 @@ ALG[2] = {
       rm = rm - 1
     end
     return 0, gcra_remaining(L, dm, df), ceilt(dm, df), ceilt(rm, rf)
+  end,
+  -- Takes k (0 < k <= b) in debt (the caller checked the wait): tat = max(tat, now) + k x T.
+  -- Returns resetAfter and the state to commit.
+  debt = function(s, now, k, L)
+    local xm, xf = now, 0
+    if s and cmp(s[1], s[2], now, 0) > 0 then
+      xm, xf = s[1], s[2]
+    end
+    local tm, tf = times(k, L.c, L.q, L.r)
+    local nm, nf = xm + tm, xf + tf
+    if nf >= L.c then
+      nf = nf - L.c
+      nm = nm + 1
+    end
+    return ceilt(nm - now, nf), nm, nf, 0
+  end,
+  -- Gives k > 0 back: tat' = max(now, tat - k x T). Nil: unchanged (no state); else the new
+  -- state.
+  refund = function(s, now, k, L)
+    if not s or cmp(s[1], s[2], now, 0) <= 0 then return nil end
+    local c, q, r = L.c, L.q, L.r
+    if floor_div_t(s[1] - now, s[2], k, c, q, r) < k then return {now, 0, 0} end -- k x T > debt
+    local km, kf = times(k, c, q, r)
+    local xm, xf = tsub(s[1], s[2], km, kf, c)
+    return {xm, xf, 0}
   end,
 }

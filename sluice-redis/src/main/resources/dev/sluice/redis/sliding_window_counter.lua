@@ -57,4 +57,10 @@ ALG[5] = {
     return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p),
         swc_retry(ws, prev, curr, k, c, p)
   end,
+  -- Gives k > 0 back to the current window's count when the stored window is the current one
+  -- (or a later one); the previous count is untouched. Nil: unchanged.
+  refund = function(s, now, k, L)
+    if not s or s[1] < now - fmod(now, L.p) or s[3] <= 0 then return nil end
+    return {s[1], s[2], math.max(0, s[3] - k)}
+  end,
 }

@@ -70,4 +70,26 @@ ALG[4] = {
     end
     return 0, math.max(0, c - used), reset, retry
   end,
+  -- Gives k > 0 back from the newest entries still in the window (time > now - p): an entry
+  -- with at most the permits left to give is dropped, else reduced. Older entries are not
+  -- touched. Nil: unchanged.
+  refund = function(s, now, k, L)
+    if not s then return nil end
+    local n = #s
+    if n == 0 or s[n - 1] <= now - L.p then return nil end
+    local out = {}
+    for i = 1, n do out[i] = s[i] end
+    while n > 0 and k > 0 and out[n - 1] > now - L.p do
+      local permits = out[n]
+      if permits <= k then
+        k = k - permits
+        out[n], out[n - 1] = nil, nil
+        n = n - 2
+      else
+        out[n] = permits - k
+        k = 0
+      end
+    end
+    return out
+  end,
 }

@@ -1,20 +1,26 @@
 package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
+import dev.sluice.memory.MemoryBackend;
+import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Reservation;
 import dev.sluice.testkit.redis.RedisNode;
 import dev.sluice.testkit.redis.RedisStandalone;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,10 +166,104 @@ class FailurePolicyTest {
     }
   }
 
-  /** Runs a decision and checks that it came within the timeout (plus scheduling slack). */
-  private static Decision timed(Supplier<Decision> call) {
+  @Test
+  void failOpenReservesAndRefundsDegradedAndAResetFails() throws Exception {
+    try (RedisBackend redis = backend(FailurePolicy.FAIL_OPEN)) {
+      KeyedLimits l = redis.open(List.of(Limit.perHour(1)));
+      assertThat(l.reserve("u", 1, 0).decision().degraded()).isFalse();
+      server.node().kill();
+      for (int i = 0; i < 6; i++) { // through the breaker's opening (3 failures)
+        Reservation r = timed(() -> l.reserve("u", 1, 3_600_000_000L));
+        assertThat(r.waitMicros()).isZero();
+        assertDegraded(r.decision(), true);
+        assertDegraded(timed(() -> l.refund("u", 1)), true);
+        assertResetFails(l);
+      }
+      assertThat(redis.circuitOpen()).isTrue();
+      assertThat(redis.degradedDecisions()).isEqualTo(12); // resets are not decisions
+      RateLimiter limiter = RateLimiter.create(redis, List.of(Limit.perHour(1)));
+      assertDegraded(timed(() -> limiter.acquire("u", 1, Duration.ofHours(1))), true);
+
+      server.node().restart();
+      assertThat(awaitRecovery(limiter, "v")).isLessThan(1_000);
+      assertThat(l.acquire("u", 1).allowed()).isTrue(); // a new, empty server
+      l.reset("u");
+      assertThat(l.acquire("u", 1).allowed()).isTrue();
+      assertThat(l.refund("u", 1)).isEqualTo(Decision.allowed(Limit.perHour(1), 1, 0));
+    }
+  }
+
+  @Test
+  void failClosedDeniesReservationsAndRefundChecks() throws Exception {
+    try (RedisBackend redis = backend(FailurePolicy.FAIL_CLOSED)) {
+      KeyedLimits l = redis.open(List.of(Limit.perSecond(10)));
+      RateLimiter limiter = RateLimiter.create(redis, List.of(Limit.perSecond(10)));
+      server.node().kill();
+      for (int i = 0; i < 6; i++) {
+        Reservation r = timed(() -> l.reserve("u", 1, 1_000_000));
+        assertThat(r.waitMicros()).isZero();
+        assertDegraded(r.decision(), false);
+        assertDegraded(timed(() -> l.refund("u", 1)), false);
+        assertResetFails(l);
+        // a degraded denial is final: the facade does not wait for its retryAfter
+        assertDegraded(timed(() -> limiter.acquire("u", 1, Duration.ofSeconds(5))), false);
+      }
+      server.node().restart();
+      assertThat(awaitRecovery(limiter, "u")).isLessThan(1_000);
+    }
+  }
+
+  @Test
+  void localFallbackReservesRefundsAndResetsInProcess() throws Exception {
+    try (RedisBackend redis = backend(FailurePolicy.LOCAL_FALLBACK)) {
+      Limit limit = Limit.perHour(2);
+      KeyedLimits l = redis.open(List.of(limit));
+      try (MemoryBackend memory = MemoryBackend.create()) {
+        memory.open(List.of(limit)).reserve("probe", 1, 1);
+      } catch (UnsupportedOperationException e) {
+        Assumptions.abort("the memory backend's reserve/refund/reset come with branch sem");
+      }
+      server.node().kill();
+      Reservation first = timed(() -> l.reserve("u", 2, 0));
+      assertDegraded(first.decision(), true);
+      Reservation debt = timed(() -> l.reserve("u", 1, 3_600_000_000L));
+      assertDegraded(debt.decision(), true);
+      // the local bucket's wait: half an hour, less the (real) time since the first reservation
+      assertThat(debt.waitMicros()).isBetween(1_800_000_000L - 5_000_000, 1_800_000_000L);
+      Decision back = timed(() -> l.refund("u", 1));
+      assertDegraded(back, true);
+      assertThat(back.remaining()).isZero();
+      assertResetFails(l); // ... after the local state forgot the key
+      Decision fresh = timed(() -> l.acquire("u", 2));
+      assertDegraded(fresh, true);
+      server.node().restart();
+    }
+  }
+
+  private static void assertDegraded(Decision d, boolean allowed) {
+    assertThat(d.allowed()).isEqualTo(allowed);
+    assertThat(d.degraded()).isTrue();
+    if (!allowed) {
+      assertThat(d.reason()).isEqualTo(Decision.Reason.BACKEND_UNAVAILABLE);
+    }
+  }
+
+  /** A reset cannot be degraded: it fails, at once or within the timeout, sync and async. */
+  private static void assertResetFails(KeyedLimits l) {
     long start = System.nanoTime();
-    Decision d = call.get();
+    assertThatThrownBy(() -> l.reset("u")).isInstanceOf(RedisUnavailableException.class)
+        .hasMessageStartingWith("reset not applied: Redis");
+    assertThat(l.resetAsync("u").toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(2)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .isLessThan(2 * TIMEOUT.toMillis() + 400);
+  }
+
+  /** Runs a call and checks that it came within the timeout (plus scheduling slack). */
+  private static <T> T timed(Supplier<T> call) {
+    long start = System.nanoTime();
+    T d = call.get();
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(ms).as("decision time in ms").isLessThan(TIMEOUT.toMillis() + 400);
     return d;
