@@ -175,7 +175,7 @@ class SluiceMetricsTest {
     };
     jobs[0] = RateLimiter.builder(Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW))
         .name("jobs").listener(metrics).sleeper(sleeper)
-        .backend(windowReservations(MemoryBackend.builder().clock(clock).build())).build();
+        .backend(MemoryBackend.builder().clock(clock).build()).build();
     RateLimiter limiter = jobs[0];
 
     assertThat(limiter.acquire("k", 1, Duration.ofSeconds(2)).allowed()).isTrue();  // no wait
@@ -215,11 +215,9 @@ class SluiceMetricsTest {
         .isEqualTo(3);
   }
 
-  /** Runs once the memory backend reserves in debt, refunds and resets (issue 12). */
   @Test
   void tokenBucketWaitersInDebtInterruptionsRefundsAndResetsOnTheMemoryStore() {
     MemoryBackend store = MemoryBackend.builder().clock(clock).build();
-    assumeTrue(reserves(store), "the memory backend does not reserve yet");
     ManualSleeper sleeper = new ManualSleeper(clock);
     RateLimiter limiter = RateLimiter.builder(Limit.perSecond(1)).name("tb").listener(metrics)
         .sleeper(sleeper).backend(store).build();
@@ -307,66 +305,6 @@ class SluiceMetricsTest {
     assertThat(decisions("api", "daily", "denied")).isEqualTo(30_000);
     assertThat(decisions("api", "10/second", "degraded_denied")).isEqualTo(30_000);
     assertThat(waits("api", true).count()).isEqualTo(45_000);
-  }
-
-  private static boolean reserves(MemoryBackend store) {
-    try {
-      store.open(List.of(Limit.perSecond(1))).reserve("probe", 0, 0);
-      return true;
-    } catch (UnsupportedOperationException e) {
-      return false;
-    }
-  }
-
-  /**
-   * {@code backend} with reserve as the algorithms spec it for window limits: exactly acquire,
-   * with no wait ({@code KeyedLimits#reserve}); used while the memory backend's own reserve is
-   * being written.
-   */
-  private static Backend windowReservations(Backend backend) {
-    return new Backend() {
-      @Override
-      public KeyedLimits open(List<Limit> limits) {
-        KeyedLimits k = backend.open(limits);
-        return new KeyedLimits() {
-          @Override
-          public Decision acquire(String key, long permits) {
-            return k.acquire(key, permits);
-          }
-
-          @Override
-          public CompletionStage<Decision> acquireAsync(String key, long permits) {
-            return k.acquireAsync(key, permits);
-          }
-
-          @Override
-          public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
-            return k.acquireUpToAsync(key, maxPermits);
-          }
-
-          @Override
-          public CompletionStage<Reservation> reserveAsync(String key, long permits,
-              long maxWaitMicros) {
-            return CompletableFuture.completedFuture(Reservation.immediate(acquire(key, permits)));
-          }
-
-          @Override
-          public CompletionStage<Decision> refundAsync(String key, long permits) {
-            return k.refundAsync(key, permits);
-          }
-
-          @Override
-          public CompletionStage<Void> resetAsync(String key) {
-            return k.resetAsync(key);
-          }
-        };
-      }
-
-      @Override
-      public void close() {
-        backend.close();
-      }
-    };
   }
 
   /** Admits everything; refund and reset do nothing. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -129,7 +128,6 @@ abstract class ParityContract {
   void everyOperationMatchesMemory(List<Limit> limits) {
     MemoryBackend memory = MemoryBackend.builder().clock(CLOCK).build();
     KeyedLimits mem = memory.open(limits);
-    assumeMemoryHasTheNewOperations(mem);
     long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
     long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
     operations(limits, mem, new Random(31L * limits.hashCode() + 2), 500, period, capacity);
@@ -231,14 +229,6 @@ abstract class ParityContract {
               .isEqualTo(want);
         }
       }
-    }
-  }
-
-  private static void assumeMemoryHasTheNewOperations(KeyedLimits memory) {
-    try {
-      memory.reserve("probe", 0, 0);
-    } catch (UnsupportedOperationException e) {
-      Assumptions.abort("the memory backend's reserve/refund/reset come with branch sem");
     }
   }
 
