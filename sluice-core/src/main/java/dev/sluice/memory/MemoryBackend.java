@@ -343,6 +343,9 @@ public final class MemoryBackend implements Backend {
           return alg.admitted(Packed.EMPTY, now);
         }
         long next = alg.refund(word, now, permits);
+        if (permits > 0 && alg.expired(next, now)) {
+          next = Packed.EMPTY; // nothing left to remember: forget the key, as the rows do
+        }
         if (next == word || WORD.compareAndSet(node, word, next)) {
           if (next == Packed.EMPTY && next != word) {
             drop(node);
