@@ -75,6 +75,11 @@ public final class DefaultRateLimiter implements RateLimiter {
   @Override
   public Decision tryAcquire(String key, long permits) {
     check(key, permits);
+    return decide(key, permits);
+  }
+
+  /** A decision for a valid key and permits. */
+  private Decision decide(String key, long permits) {
     Decision d = keyed.acquire(key, permits);
     if (listener != null) {
       listener.onDecision(name, permits, d);
@@ -242,7 +247,8 @@ public final class DefaultRateLimiter implements RateLimiter {
 
     @Override
     public Decision tryAcquire(long permits) {
-      return DefaultRateLimiter.this.tryAcquire(key, permits);
+      checkPermits(permits); // the key was checked once, when bound
+      return decide(key, permits);
     }
 
     @Override
