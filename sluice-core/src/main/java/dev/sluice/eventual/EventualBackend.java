@@ -317,6 +317,18 @@ public final class EventualBackend implements Backend {
     long touchedAt;
     Limit limit;
 
+    /**
+     * Takes the store's answer {@code d}, given directly (not through a sync), as this entry's
+     * view at {@code now}: what is still pending or owed here comes off its remaining. Guarded by
+     * this entry.
+     */
+    void viewFrom(Decision d, long now) {
+      limit = d.limit();
+      resetAt = now + d.resetAfterMicros();
+      viewAt = now;
+      remaining = Math.max(0, d.remaining() - pending) - owed - owedInFlight;
+    }
+
     Entry(String key, long remaining, Limit limit, long now) {
       this.key = key;
       this.remaining = remaining;
@@ -490,10 +502,7 @@ public final class EventualBackend implements Backend {
       if (e != null) {
         synchronized (e) {
           if (!e.removed) {
-            e.limit = d.limit();
-            e.resetAt = now + d.resetAfterMicros();
-            e.viewAt = now;
-            e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed - e.owedInFlight;
+            e.viewFrom(d, now);
             if (d.remaining() > 0) {
               e.deniedUntil = Long.MIN_VALUE;
             }
@@ -695,10 +704,7 @@ public final class EventualBackend implements Backend {
       if (e != null) {
         synchronized (e) {
           if (!e.removed) {
-            e.limit = d.limit();
-            e.resetAt = now + d.resetAfterMicros();
-            e.viewAt = now;
-            e.remaining = Math.max(0, d.remaining() - e.pending) - e.owed - e.owedInFlight;
+            e.viewFrom(d, now);
             e.deniedUntil = !d.allowed() && d.remaining() == 0 && permits == 1
                 ? now + d.retryAfterMicros() : Long.MIN_VALUE;
           }

@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -67,8 +66,10 @@ public final class MemoryBackend implements Backend {
   private final AtomicLong size = new AtomicLong();
   private final LongAdder expired = new LongAdder();
   private final LongAdder rejected = new LongAdder();
-  private final AtomicBoolean fullSweep = new AtomicBoolean();
-  private final List<Table> tables = new CopyOnWriteArrayList<>();
+  private final Object fullSweepLock = new Object();
+  /** Full sweeps done because the store was full; written under {@link #fullSweepLock}. */
+  private volatile long fullSweeps;
+  private final List<Table<?>> tables = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private MemoryBackend(Builder b) {
@@ -91,7 +92,7 @@ public final class MemoryBackend implements Backend {
   public KeyedLimits open(List<Limit> limits) {
     checkOpen();
     Packed word = packed && limits.size() == 1 ? Packed.of(limits.get(0)) : null;
-    Table t = word != null ? new PackedTable(word) : new RowTable(limits);
+    Table<?> t = word != null ? new PackedTable(word) : new RowTable(limits);
     tables.add(t);
     return t;
   }
@@ -119,7 +120,7 @@ public final class MemoryBackend implements Backend {
   /** Removes every expired key now. Never needed for correctness; frees memory early. */
   public void cleanUp() {
     long now = clock.nowMicros();
-    for (Table t : tables) {
+    for (Table<?> t : tables) {
       t.sweepAll(now);
     }
   }
@@ -127,7 +128,7 @@ public final class MemoryBackend implements Backend {
   @Override
   public void close() {
     closed = true;
-    for (Table t : tables) {
+    for (Table<?> t : tables) {
       size.addAndGet(-t.clear());
     }
     tables.clear();
@@ -139,26 +140,35 @@ public final class MemoryBackend implements Backend {
     }
   }
 
-  /** Counts a new key in, sweeping everything once if the store is full; false if still full. */
+  /**
+   * Counts a new key in; when the store is full, sweeps every expired key first. Threads that
+   * find the store full while a sweep runs wait for it and take what it freed rather than
+   * sweeping again; false when there is still no room.
+   */
   private boolean reserveKeySlot(long now) {
     if (size.incrementAndGet() <= maxKeys) {
       return true;
     }
     size.decrementAndGet();
-    if (fullSweep.compareAndSet(false, true)) {
-      try {
-        for (Table t : tables) {
-          t.sweepAll(now);
-        }
-      } finally {
-        fullSweep.set(false);
-      }
+    long sweepsSeen = fullSweeps;
+    synchronized (fullSweepLock) {
       if (size.incrementAndGet() <= maxKeys) {
         return true;
       }
       size.decrementAndGet();
+      if (fullSweeps != sweepsSeen) { // swept while this thread waited: nothing more to free
+        return false;
+      }
+      for (Table<?> t : tables) {
+        t.sweepAll(now);
+      }
+      fullSweeps++;
+      if (size.incrementAndGet() <= maxKeys) {
+        return true;
+      }
+      size.decrementAndGet();
+      return false;
     }
-    return false;
   }
 
   /** The answer for a new key while the store is full. */
@@ -167,13 +177,28 @@ public final class MemoryBackend implements Backend {
     return Decision.degraded(whenFull == WhenFull.ALLOW, Decision.Reason.STORE_FULL, limit);
   }
 
-  /** The keys of one limiter. Every operation is synchronous; the async forms complete at once. */
-  private abstract static class Table implements KeyedLimits {
+  /**
+   * The keys of one limiter, as nodes of type {@code N}. Every operation is synchronous; the async
+   * forms complete at once.
+   */
+  private abstract static class Table<N extends KeyIndex.Node> implements KeyedLimits {
+    final KeyIndex<N> index = new KeyIndex<>();
 
-    abstract void sweepAll(long now);
+    /**
+     * For the sweep, under the node's segment lock: whether {@code node} leaves the table (its
+     * state expired, or its owner marked it dead); counts it out of the store if so.
+     */
+    abstract boolean expire(N node, long now);
+
+    /** Removes every key whose state has expired. */
+    final void sweepAll(long now) {
+      index.sweepAll(n -> expire(n, now));
+    }
 
     /** Drops every key; returns how many there were. */
-    abstract long clear();
+    final long clear() {
+      return index.clear();
+    }
 
     @Override
     public CompletionStage<Decision> acquireAsync(String key, long permits) {
@@ -223,9 +248,8 @@ public final class MemoryBackend implements Backend {
   }
 
   /** The keys of a limiter with one limit that packs into a word: lock-free decisions. */
-  private final class PackedTable extends Table {
+  private final class PackedTable extends Table<WordNode> {
     private final Packed alg;
-    private final KeyIndex<WordNode> index = new KeyIndex<>();
 
     PackedTable(Packed alg) {
       this.alg = alg;
@@ -321,7 +345,8 @@ public final class MemoryBackend implements Backend {
     }
 
     /** Marks {@code node} dead if its state is no more than "no state" at {@code now}. */
-    private boolean expire(WordNode node, long now) {
+    @Override
+    boolean expire(WordNode node, long now) {
       long word = node.word;
       if (word != Packed.DEAD && alg.expired(word, now)
           && WORD.compareAndSet(node, word, Packed.DEAD)) {
@@ -384,16 +409,6 @@ public final class MemoryBackend implements Backend {
         return false;
       });
     }
-
-    @Override
-    void sweepAll(long now) {
-      index.sweepAll(n -> expire(n, now));
-    }
-
-    @Override
-    long clear() {
-      return index.clear();
-    }
   }
 
   /** Stands for "the store is full" among the nodes {@code insert} returns. */
@@ -421,13 +436,12 @@ public final class MemoryBackend implements Backend {
   }
 
   /** The keys of a limiter with several limits (or one that does not pack): a row per key. */
-  private final class RowTable extends Table {
+  private final class RowTable extends Table<RowNode> {
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
     final int rowLength;
     final int logCount;
-    final KeyIndex<RowNode> index = new KeyIndex<>();
 
     RowTable(List<Limit> limits) {
       this.transitions = new Transition[limits.size()];
@@ -734,11 +748,9 @@ public final class MemoryBackend implements Backend {
       }
     }
 
-    /**
-     * For the sweep, under the segment's lock: removes a node that is dead (its owner is about to
-     * unlink it) or whose state has expired.
-     */
-    private boolean expire(RowNode node, long now) {
+    /** Removes a node that is dead (its owner is about to unlink it) or whose state expired. */
+    @Override
+    boolean expire(RowNode node, long now) {
       synchronized (node) {
         long expiresAt = node.row[0];
         if (expiresAt != DEAD && expiresAt > now) { // FRESH is MAX_VALUE: never due
@@ -751,16 +763,6 @@ public final class MemoryBackend implements Backend {
       }
       size.decrementAndGet();
       return true;
-    }
-
-    @Override
-    void sweepAll(long now) {
-      index.sweepAll(n -> expire(n, now));
-    }
-
-    @Override
-    long clear() {
-      return index.clear();
     }
   }
 

@@ -53,33 +53,19 @@ record OpScenario(List<Limit> limits, long start, List<OpScenario.Step> steps) {
   }
 
   static Arbitrary<OpScenario> of(Arbitrary<List<Limit>> limits, int keys, boolean skewed) {
-    Arbitrary<Long> starts = Arbitraries.frequencyOf(
-        Tuple.of(1, Arbitraries.just(0L)),
-        Tuple.of(2, Arbitraries.longs().between(0, 1L << 40)),
-        Tuple.of(4, Arbitraries.longs().between(1_600_000_000_000_000L, 1_800_000_000_000_000L)));
-    return limits.flatMap(ls -> Combinators.combine(starts, steps(ls, keys, skewed).list()
+    return limits.flatMap(ls -> Combinators.combine(Scenario.starts(), steps(ls, keys, skewed).list()
             .ofMinSize(1)
             .ofMaxSize(50))
         .as((start, steps) -> new OpScenario(ls, start, steps)));
   }
 
   private static Arbitrary<Step> steps(List<Limit> limits, int keys, boolean skewed) {
-    Limit first = limits.get(0);
-    long interval = Math.max(1, first.periodMicros() / first.count());
-    long p = first.periodMicros();
-    long refillAll = 0;
-    long capacity = 0;
-    for (Limit l : limits) {
-      refillAll = Math.max(refillAll,
-          MulDiv.floor(l.periodMicros(), l.capacity(), l.count()) + l.periodMicros());
-      capacity = Math.max(capacity, l.capacity());
-    }
-    Arbitrary<Long> by = Arbitraries.frequencyOf(
-        Tuple.of(30, Arbitraries.just(0L)),
-        Tuple.of(10, Arbitraries.longs().between(1, 2)),
-        Tuple.of(25, Arbitraries.longs().between(0, 2 * interval)),
-        Tuple.of(20, Arbitraries.longs().between(0, p)),
-        Tuple.of(5, Arbitraries.longs().between(0, 3 * refillAll)));
+    Scenario.Pace pace = Scenario.Pace.of(limits);
+    long interval = pace.interval();
+    long p = pace.period();
+    long refillAll = pace.refillAll();
+    long capacity = pace.capacity();
+    Arbitrary<Long> by = pace.forward();
     Arbitrary<Long> permits = Arbitraries.frequencyOf(
         Tuple.of(40, Arbitraries.just(1L)),
         Tuple.of(10, Arbitraries.just(0L)),

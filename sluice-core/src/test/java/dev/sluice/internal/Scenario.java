@@ -101,33 +101,55 @@ record Scenario(List<Limit> limits, long start, List<Scenario.Step> steps) {
 
   /** Scenarios whose clock may also move back ({@code skewed}). */
   static Arbitrary<Scenario> of(Arbitrary<List<Limit>> limits, int keys, boolean skewed) {
-    Arbitrary<Long> starts = Arbitraries.frequencyOf(
-        Tuple.of(1, Arbitraries.just(0L)),
-        Tuple.of(2, Arbitraries.longs().between(0, 1L << 40)),
-        Tuple.of(4, Arbitraries.longs().between(1_600_000_000_000_000L, 1_800_000_000_000_000L)));
-    return limits.flatMap(ls -> Combinators.combine(starts, steps(ls, keys, skewed).list()
+    return limits.flatMap(ls -> Combinators.combine(starts(), steps(ls, keys, skewed).list()
             .ofMinSize(1)
             .ofMaxSize(40))
         .as((start, steps) -> new Scenario(ls, start, steps)));
   }
 
-  private static Arbitrary<Step> steps(List<Limit> limits, int keys, boolean skewed) {
-    Limit first = limits.get(0);
-    long interval = Math.max(1, first.periodMicros() / first.count());
-    long p = first.periodMicros();
-    long refillAll = 0;
-    long capacity = 0;
-    for (Limit l : limits) {
-      refillAll = Math.max(refillAll,
-          MulDiv.floor(l.periodMicros(), l.capacity(), l.count()) + l.periodMicros());
-      capacity = Math.max(capacity, l.capacity());
+  /** Start times: the epoch, anywhere below 2^40 µs, or around today. */
+  static Arbitrary<Long> starts() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(1, Arbitraries.just(0L)),
+        Tuple.of(2, Arbitraries.longs().between(0, 1L << 40)),
+        Tuple.of(4, Arbitraries.longs().between(1_600_000_000_000_000L, 1_800_000_000_000_000L)));
+  }
+
+  /**
+   * The time scales of some limits: the first one's emission interval and period, the longest
+   * time to refill them all, and the largest capacity.
+   */
+  record Pace(long interval, long period, long refillAll, long capacity) {
+
+    static Pace of(List<Limit> limits) {
+      Limit first = limits.get(0);
+      long refillAll = 0;
+      long capacity = 0;
+      for (Limit l : limits) {
+        refillAll = Math.max(refillAll,
+            MulDiv.floor(l.periodMicros(), l.capacity(), l.count()) + l.periodMicros());
+        capacity = Math.max(capacity, l.capacity());
+      }
+      return new Pace(Math.max(1, first.periodMicros() / first.count()), first.periodMicros(),
+          refillAll, capacity);
     }
-    Arbitrary<Long> by = Arbitraries.frequencyOf(
-        Tuple.of(30, Arbitraries.just(0L)),
-        Tuple.of(10, Arbitraries.longs().between(1, 2)),
-        Tuple.of(25, Arbitraries.longs().between(0, 2 * interval)),
-        Tuple.of(20, Arbitraries.longs().between(0, p)),
-        Tuple.of(5, Arbitraries.longs().between(0, 3 * refillAll)));
+
+    /** How far a step moves the clock forward: not at all, a little, about an interval, about a
+     * period, or enough to refill everything. */
+    Arbitrary<Long> forward() {
+      return Arbitraries.frequencyOf(
+          Tuple.of(30, Arbitraries.just(0L)),
+          Tuple.of(10, Arbitraries.longs().between(1, 2)),
+          Tuple.of(25, Arbitraries.longs().between(0, 2 * interval)),
+          Tuple.of(20, Arbitraries.longs().between(0, period)),
+          Tuple.of(5, Arbitraries.longs().between(0, 3 * refillAll)));
+    }
+  }
+
+  private static Arbitrary<Step> steps(List<Limit> limits, int keys, boolean skewed) {
+    Pace pace = Pace.of(limits);
+    long capacity = pace.capacity();
+    Arbitrary<Long> by = pace.forward();
     Arbitrary<Long> permits = Arbitraries.frequencyOf(
         Tuple.of(45, Arbitraries.just(1L)),
         Tuple.of(10, Arbitraries.just(0L)),
