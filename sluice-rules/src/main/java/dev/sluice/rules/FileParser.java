@@ -384,10 +384,10 @@ final class FileParser {
     } else {
       try {
         long periodMicros = Math.multiplyExact(unit.micros(), times);
-        limit = Limit.ofMicros(requests, periodMicros).withAlgorithm(algorithm);
-        if (burst != null) {
-          limit = limit.withBurst(burst);
-        }
+        // Every field at once: a limit validated as a token bucket first would refuse counts a
+        // window accepts (burst × count is bounded only for buckets).
+        limit = Limit.ofMicros(requests, periodMicros, burst != null ? burst : requests,
+            algorithm);
         if (b.name != null) {
           limit = limit.named(b.name);
         }

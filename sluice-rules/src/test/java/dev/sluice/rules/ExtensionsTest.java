@@ -168,4 +168,32 @@ class ExtensionsTest {
     assertThat(set.render()).contains("[consistency: eventual]")
         .contains("[consistency: consistent]");
   }
+
+  /**
+   * envoy accepts any uint32 count; a fixed window has no bound on it beyond 2^53. The limit is
+   * built once with every field, never validated first as the token bucket it is not.
+   */
+  @Test
+  void aLargeEnvoyCountLoadsAsTheFixedWindowItIs() {
+    RuleSet set = RuleLoader.create().parse(Map.of("big.yaml", """
+        domain: big
+        descriptors:
+          - key: k
+            rate_limit: {unit: second, requests_per_unit: 999999937}
+        """));
+    assertThat(set.match("big", Descriptor.of("k", "v")).orElseThrow().coreLimits())
+        .singleElement().satisfies(l -> {
+          assertThat(l.count()).isEqualTo(999_999_937L);
+          assertThat(l.algorithm()).isEqualTo(Algorithm.FIXED_WINDOW);
+        });
+    InvalidRulesException e = catchThrowableOfType(InvalidRulesException.class,
+        () -> RuleLoader.create().parse(Map.of("bucket.yaml", """
+            domain: bucket
+            descriptors:
+              - key: k
+                rate_limit: {unit: second, requests_per_unit: 999999937, algorithm: token_bucket}
+            """)));
+    assertThat(e).as("as a token bucket the same count is out of exact range").isNotNull();
+    assertThat(e.errors().toString()).contains("2^53");
+  }
 }
