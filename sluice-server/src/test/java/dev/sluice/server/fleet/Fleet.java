@@ -269,13 +269,15 @@ final class Fleet implements AutoCloseable {
 
   /**
    * A private copy of the shaded jar, made once per test JVM: every instance of a run, restarts
-   * included, runs the same bytes even if the build rewrites target/ meanwhile.
+   * included, runs the same bytes even if the build rewrites target/ meanwhile. The property
+   * {@code sluice.fleet.jar} (e.g. {@code -DargLine=-Dsluice.fleet.jar=/path/to/other.jar}) runs
+   * the fleet from another build instead, to compare.
    */
   static synchronized Path shadedJar() {
     if (jarCopy != null) {
       return jarCopy;
     }
-    String jar = System.getProperty("sluice.jar");
+    String jar = System.getProperty("sluice.fleet.jar", System.getProperty("sluice.jar"));
     if (jar == null) {
       throw new IllegalStateException("run through failsafe: the sluice.jar property is not set");
     }

@@ -1,0 +1,148 @@
+package dev.sluice.server.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testkit.redis.RedisStandalone;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Cold start (issue 14): freshly started {@code sluice serve} processes with the default settings
+ * ({@code redis-timeout} 50 ms, {@code fail-open}) on one healthy Redis, fired at with 200
+ * concurrent {@code /json} requests on a key of 50 per minute the moment every one of them
+ * answers {@code /readyz} with 200: the fleet admits exactly 50 and no decision is degraded, for
+ * 2 and for 3 instances, three times each with new processes. Before the warm-up, the same
+ * admitted 51–58, the extra ones answered by {@code fail-open} while the JVMs warmed up.
+ */
+class ColdStartFleetIT {
+
+  static final int LIMIT = 50;
+  static final int REQUESTS = 200;
+  static final int REPETITIONS = 3;
+  static final String RULES = """
+      domain: cold
+      descriptors:
+        - key: user
+          rate_limit: {unit: minute, requests_per_unit: 50}
+      """;
+
+  @TempDir static Path dir;
+  static RedisStandalone redis;
+  static Path rules;
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    rules = Files.createDirectories(dir.resolve("rules"));
+    Files.writeString(rules.resolve("cold.yaml"), RULES);
+    redis = RedisStandalone.start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0} fresh instances")
+  @ValueSource(ints = {2, 3})
+  void freshInstancesAdmitExactlyTheLimitFromTheFirstRequest(int n) throws Exception {
+    Load client = new Load(1);
+    for (int rep = 0; rep < REPETITIONS; rep++) {
+      long start = System.nanoTime();
+      try (Fleet fleet = Fleet.start(n, dir, rules, Map.of("backend", redis.uri()))) {
+        long listening = System.nanoTime();
+        for (Fleet.Instance i : fleet.instances()) {
+          Poll.until(i + " ready", Duration.ofSeconds(60),
+              () -> client.get(i, "/readyz").statusCode() == 200);
+        }
+        long ready = System.nanoTime();
+        String user = "fresh-" + n + "-" + rep + "-" + System.nanoTime();
+        int[] statuses = burst(fleet, client, user);
+        int admitted = count(statuses, 200);
+        int denied = count(statuses, 429);
+        long degraded = Metric.fleetSum(fleet, "sluice_backend_degraded_total");
+        String what = String.format("%d instances, repetition %d: admitted %d, denied %d, other"
+                + " %d, degraded %d; started in %d ms, ready after %d ms more; warm-up: %s", n,
+            rep, admitted, denied, REQUESTS - admitted - denied, degraded,
+            TimeUnit.NANOSECONDS.toMillis(listening - start),
+            TimeUnit.NANOSECONDS.toMillis(ready - listening), warmUpLines(fleet));
+        System.out.println("ColdStartFleetIT " + what);
+        assertThat(degraded).as("degraded decisions; " + what).isZero();
+        assertThat(admitted).as(what).isEqualTo(LIMIT);
+        assertThat(denied).as(what).isEqualTo(REQUESTS - LIMIT);
+      }
+    }
+  }
+
+  /**
+   * {@link #REQUESTS} {@code /json} requests for {@code user}, request j to instance j mod n, each
+   * from its own thread, all released at once; their HTTP statuses (0: no answer).
+   */
+  static int[] burst(Fleet fleet, Load client, String user) throws Exception {
+    AtomicIntegerArray status = new AtomicIntegerArray(REQUESTS);
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    String body = new String(Load.body("cold", user), StandardCharsets.UTF_8);
+    for (int j = 0; j < REQUESTS; j++) {
+      int k = j;
+      Fleet.Instance target = fleet.get(j % fleet.size());
+      Thread t = new Thread(() -> {
+        try {
+          gate.await();
+          HttpResponse<String> r = client.post(target, "/json", body);
+          status.set(k, r.statusCode());
+        } catch (Exception e) {
+          status.set(k, 0);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    gate.countDown();
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+    int[] out = new int[REQUESTS];
+    for (int j = 0; j < REQUESTS; j++) {
+      out[j] = status.get(j);
+    }
+    return out;
+  }
+
+  private static int count(int[] statuses, int code) {
+    int n = 0;
+    for (int s : statuses) {
+      n += s == code ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The instances' warm-up log lines, shortened, for the report. */
+  private static List<String> warmUpLines(Fleet fleet) {
+    List<String> out = new ArrayList<>();
+    for (Fleet.Instance i : fleet.instances()) {
+      for (String line : i.logText().split("\n")) {
+        int at = line.indexOf("warmed up");
+        if (at >= 0) {
+          out.add("#" + i.index + " " + line.substring(at));
+        }
+      }
+    }
+    return out;
+  }
+}
