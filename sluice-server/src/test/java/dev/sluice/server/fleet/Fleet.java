@@ -140,7 +140,13 @@ final class Fleet implements AutoCloseable {
   private Launch launch(int index) {
     Path log = dir.resolve("sluice-" + index + "-" + System.nanoTime() + ".log");
     List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx192m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", shadedJar().toString(), "serve"));
+        "-XX:TieredStopAtLevel=1"));
+    // extra JVM options for every instance, e.g. -Dsluice.server.warmUpRequests=0 to measure
+    String extra = System.getProperty("sluice.fleet.jvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
+    }
+    cmd.addAll(List.of("-jar", shadedJar().toString(), "serve"));
     settings.forEach((k, v) -> {
       cmd.add("--" + k);
       cmd.add(v);
