@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,10 @@ class ColdStartFleetIT {
         - key: user
           rate_limit: {unit: minute, requests_per_unit: 50}
       """;
+
+  /** The slowest backend decision an instance made, in seconds (Micrometer's timer max). */
+  static final Pattern MAX_LATENCY =
+      Pattern.compile("^sluice_backend_latency_seconds_max\\S*\\s+(\\S+)", Pattern.MULTILINE);
 
   @TempDir static Path dir;
   static RedisStandalone redis;
@@ -76,9 +82,16 @@ class ColdStartFleetIT {
         int admitted = count(statuses, 200);
         int denied = count(statuses, 429);
         long degraded = Metric.fleetSum(fleet, "sluice_backend_degraded_total");
+        List<String> slowest = new ArrayList<>();
+        for (Fleet.Instance i : fleet.instances()) {
+          Matcher m = MAX_LATENCY.matcher(client.get(i, "/metrics").body());
+          slowest.add(m.find() ? String.format("%.1f", Double.parseDouble(m.group(1)) * 1e3)
+              : "?");
+        }
         String what = String.format("%d instances, repetition %d: admitted %d, denied %d, other"
-                + " %d, degraded %d; started in %d ms, ready after %d ms more; warm-up: %s", n,
-            rep, admitted, denied, REQUESTS - admitted - denied, degraded,
+                + " %d, degraded %d; slowest decision per instance %s ms; started in %d ms,"
+                + " ready after %d ms more; warm-up: %s", n, rep, admitted, denied,
+            REQUESTS - admitted - denied, degraded, slowest,
             TimeUnit.NANOSECONDS.toMillis(listening - start),
             TimeUnit.NANOSECONDS.toMillis(ready - listening), warmUpLines(fleet));
         System.out.println("ColdStartFleetIT " + what);
