@@ -34,7 +34,7 @@ class ColdStartTest {
   static final int LIMIT = 50;
   static final int JVMS = 2;
   static final int BURST = 100;
-  static final int REPETITIONS = 3;
+  static final int REPETITIONS = Integer.getInteger("sluice.coldStart.repetitions", 3);
   /**
    * {@code -DargLine=-Dsluice.coldStart.warmUp=false} builds the workers' backends without the
    * warm-up, to see this test fail as the library did before it had one.
@@ -47,6 +47,8 @@ class ColdStartTest {
   @Test
   void freshJvmsAdmitExactlyTheLimitFromTheFirstDecision(RedisStandalone server)
       throws Exception {
+    List<String> runs = new ArrayList<>();
+    List<String> wrong = new ArrayList<>();
     for (int rep = 0; rep < REPETITIONS; rep++) {
       String key = "cold:" + rep + ":" + System.nanoTime();
       List<Worker> workers = new ArrayList<>();
@@ -73,14 +75,19 @@ class ColdStartTest {
         String what = "repetition " + rep + ": " + ready + " (build ms), results " + results
             + " (admitted, degraded, slowest ms)";
         System.out.println("ColdStartTest " + what);
-        assertThat(degraded).as("degraded decisions, " + what).isZero();
-        assertThat(admitted).as("admitted, " + what).isEqualTo(LIMIT);
+        runs.add(what);
+        if (degraded != 0 || admitted != LIMIT) {
+          wrong.add(what);
+        }
       } finally {
         for (Worker w : workers) {
           w.close();
         }
       }
     }
+    // every repetition runs (and is printed) before the verdict
+    assertThat(wrong).as("repetitions with a degraded decision or not exactly %d admitted, of %s",
+        LIMIT, runs).isEmpty();
   }
 
   /** One {@link ColdStartWorker} process. */
@@ -90,11 +97,16 @@ class ColdStartTest {
     static Worker start(Path dir, String uri, String key, boolean warmUp) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       Path log = Files.createTempFile(dir, "worker-", ".log");
-      Process p = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC",
-          "-cp", System.getProperty("java.class.path"), ColdStartWorker.class.getName(),
-          uri, key, Integer.toString(LIMIT), Integer.toString(BURST), "8",
-          Boolean.toString(warmUp))
-          .redirectError(log.toFile()).start();
+      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC"));
+      // extra JVM options, e.g. -Dsluice.redis.warmUpDecisions=1000 to measure what is enough
+      String extra = System.getProperty("sluice.coldStart.jvmArgs", "").trim();
+      if (!extra.isEmpty()) {
+        cmd.addAll(List.of(extra.split("\\s+")));
+      }
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          ColdStartWorker.class.getName(), uri, key, Integer.toString(LIMIT),
+          Integer.toString(BURST), "8", Boolean.toString(warmUp)));
+      Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
       return new Worker(p, new BufferedReader(new InputStreamReader(p.getInputStream(),
           StandardCharsets.UTF_8)), new OutputStreamWriter(p.getOutputStream(),
           StandardCharsets.UTF_8), log);

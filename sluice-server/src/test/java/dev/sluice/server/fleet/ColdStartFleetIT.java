@@ -34,7 +34,7 @@ class ColdStartFleetIT {
 
   static final int LIMIT = 50;
   static final int REQUESTS = 200;
-  static final int REPETITIONS = 3;
+  static final int REPETITIONS = Integer.getInteger("sluice.coldStart.repetitions", 3);
   static final String RULES = """
       domain: cold
       descriptors:
@@ -68,6 +68,8 @@ class ColdStartFleetIT {
   @ValueSource(ints = {2, 3})
   void freshInstancesAdmitExactlyTheLimitFromTheFirstRequest(int n) throws Exception {
     Load client = new Load(1);
+    List<String> runs = new ArrayList<>();
+    List<String> wrong = new ArrayList<>();
     for (int rep = 0; rep < REPETITIONS; rep++) {
       long start = System.nanoTime();
       try (Fleet fleet = Fleet.start(n, dir, rules, Map.of("backend", redis.uri()))) {
@@ -95,11 +97,15 @@ class ColdStartFleetIT {
             TimeUnit.NANOSECONDS.toMillis(listening - start),
             TimeUnit.NANOSECONDS.toMillis(ready - listening), warmUpLines(fleet));
         System.out.println("ColdStartFleetIT " + what);
-        assertThat(degraded).as("degraded decisions; " + what).isZero();
-        assertThat(admitted).as(what).isEqualTo(LIMIT);
-        assertThat(denied).as(what).isEqualTo(REQUESTS - LIMIT);
+        runs.add(what);
+        if (degraded != 0 || admitted != LIMIT || denied != REQUESTS - LIMIT) {
+          wrong.add(what);
+        }
       }
     }
+    // every repetition runs (and is printed) before the verdict
+    assertThat(wrong).as("repetitions with a degraded decision or not exactly %d admitted and %d"
+        + " denied, of %s", LIMIT, REQUESTS - LIMIT, runs).isEmpty();
   }
 
   /**
