@@ -72,8 +72,12 @@ class ColdStartTest {
           admitted += Integer.parseInt(r[0]);
           degraded += Integer.parseInt(r[1]);
         }
+        List<String> warmUps = new ArrayList<>();
+        for (Worker w : workers) {
+          warmUps.add(w.warmUpLine());
+        }
         String what = "repetition " + rep + ": " + ready + " (build ms), results " + results
-            + " (admitted, degraded, slowest ms)";
+            + " (admitted, degraded, slowest ms), " + warmUps;
         System.out.println("ColdStartTest " + what);
         runs.add(what);
         if (degraded != 0 || admitted != LIMIT) {
@@ -125,6 +129,17 @@ class ColdStartTest {
         throw new AssertionError("worker ended; its log:\n" + Files.readString(log));
       }
       return line.startsWith("READY ") ? line.substring(6) : line;
+    }
+
+    /** What its warm-up log line says, or "no warm-up". */
+    String warmUpLine() throws IOException {
+      for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        int at = l.indexOf("warmed up in ");
+        if (at >= 0) {
+          return l.substring(at + "warmed up in ".length());
+        }
+      }
+      return "no warm-up";
     }
 
     void send(String line) throws IOException {

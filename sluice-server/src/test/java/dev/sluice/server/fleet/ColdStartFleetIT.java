@@ -2,9 +2,13 @@ package dev.sluice.server.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.sluice.testkit.redis.RedisStandalone;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,8 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -50,11 +56,34 @@ class ColdStartFleetIT {
   static RedisStandalone redis;
   static Path rules;
 
+  /** The test's own client (the subject is the service's cold start, not the client's). */
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
   @BeforeAll
   static void startRedis() throws Exception {
     rules = Files.createDirectories(dir.resolve("rules"));
     Files.writeString(rules.resolve("cold.yaml"), RULES);
     redis = RedisStandalone.start();
+    // Warm this JVM's client and threads on a trivial local server first: a cold client would
+    // take CPU from the instances in the first burst only.
+    HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+    stub.createContext("/json", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    stub.setExecutor(Executors.newFixedThreadPool(4));
+    stub.start();
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/json");
+      for (int i = 0; i < 3; i++) {
+        burst(j -> uri, "warm-up");
+      }
+    } finally {
+      stub.stop(0);
+      ((java.util.concurrent.ExecutorService) stub.getExecutor()).shutdownNow();
+    }
   }
 
   @AfterAll
@@ -80,7 +109,7 @@ class ColdStartFleetIT {
         }
         long ready = System.nanoTime();
         String user = "fresh-" + n + "-" + rep + "-" + System.nanoTime();
-        int[] statuses = burst(fleet, client, user);
+        int[] statuses = burst(j -> URI.create(fleet.get(j % n).base() + "/json"), user);
         int admitted = count(statuses, 200);
         int denied = count(statuses, 429);
         long degraded = Metric.fleetSum(fleet, "sluice_backend_degraded_total");
@@ -109,22 +138,23 @@ class ColdStartFleetIT {
   }
 
   /**
-   * {@link #REQUESTS} {@code /json} requests for {@code user}, request j to instance j mod n, each
-   * from its own thread, all released at once; their HTTP statuses (0: no answer).
+   * {@link #REQUESTS} {@code /json} requests for {@code user}, request j to {@code target.apply(j)},
+   * each from its own thread, all released at once; their HTTP statuses (0: no answer).
    */
-  static int[] burst(Fleet fleet, Load client, String user) throws Exception {
+  static int[] burst(IntFunction<URI> target, String user) throws Exception {
     AtomicIntegerArray status = new AtomicIntegerArray(REQUESTS);
     CountDownLatch gate = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
-    String body = new String(Load.body("cold", user), StandardCharsets.UTF_8);
+    byte[] body = Load.body("cold", user);
     for (int j = 0; j < REQUESTS; j++) {
       int k = j;
-      Fleet.Instance target = fleet.get(j % fleet.size());
+      HttpRequest request = HttpRequest.newBuilder(target.apply(j))
+          .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
       Thread t = new Thread(() -> {
         try {
           gate.await();
-          HttpResponse<String> r = client.post(target, "/json", body);
-          status.set(k, r.statusCode());
+          status.set(k, HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
         } catch (Exception e) {
           status.set(k, 0);
         }
