@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * connection to the same Redis, fail-closed with a long timeout (so warm-up decisions are never
  * degraded and never touch the service's counters); real clients send {@code POST /json} (HTTP/1.1
  * and HTTP/2), {@code POST /v1/check} and gRPC {@code ShouldRateLimit}: first one at a time, then
- * in concurrent bursts, until {@link #TARGET} requests are answered. Everything is closed after.
+ * in concurrent bursts, until {@link #TARGET} requests are answered. Everything is closed after,
+ * in the background.
  */
 final class WarmUp {
 
@@ -49,7 +50,7 @@ final class WarmUp {
    * Requests answered by the warm-up (system property {@code sluice.server.warmUpRequests}, for
    * measuring what is enough: docs/server.md, "Start").
    */
-  static final int TARGET = Integer.getInteger("sluice.server.warmUpRequests", 2_000);
+  static final int TARGET = Integer.getInteger("sluice.server.warmUpRequests", 1_000);
   /** Concurrent requests per burst. */
   private static final int BURST = 64;
   /** Requests of each kind sent one at a time first (class loading, without queueing). */
@@ -142,15 +143,22 @@ final class WarmUp {
       }
       return new Result(requests, System.nanoTime() - start);
     } finally {
-      if (server != null) {
-        server.stop().join();
-      }
-      clients.close();
-      if (enforcement != null) {
-        enforcement.close(); // its eventual backend, if any, then the connection
-      } else {
-        redis.close();
-      }
+      // Closing takes seconds (Lettuce's and Armeria's shutdowns): off the readiness path.
+      Server started = server;
+      AutoCloseable backend = enforcement != null ? enforcement : redis;
+      Thread closer = new Thread(() -> {
+        if (started != null) {
+          started.stop().join();
+        }
+        clients.close();
+        try {
+          backend.close(); // the eventual backend, if any, then the connection
+        } catch (Exception e) {
+          // nothing left to do with it
+        }
+      }, "sluice-warm-up-close");
+      closer.setDaemon(true);
+      closer.start();
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -22,11 +23,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Cold start (issue 14): freshly started {@code sluice serve} processes with the default settings
@@ -93,8 +95,14 @@ class ColdStartFleetIT {
     }
   }
 
+  /** Fleet sizes: 2 and 3 (property {@code sluice.coldStart.instances}, e.g. "2", to measure). */
+  static IntStream sizes() {
+    return Arrays.stream(System.getProperty("sluice.coldStart.instances", "2,3").split(","))
+        .mapToInt(v -> Integer.parseInt(v.trim()));
+  }
+
   @ParameterizedTest(name = "{0} fresh instances")
-  @ValueSource(ints = {2, 3})
+  @MethodSource("sizes")
   void freshInstancesAdmitExactlyTheLimitFromTheFirstRequest(int n) throws Exception {
     Load client = new Load(1);
     List<String> runs = new ArrayList<>();
