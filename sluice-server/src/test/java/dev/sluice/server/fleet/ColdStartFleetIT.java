@@ -138,6 +138,9 @@ class ColdStartFleetIT {
         if (degraded != 0 || admitted != LIMIT || denied != REQUESTS - LIMIT) {
           wrong.add(what);
         }
+        for (int i = 0; i < n; i++) {
+          fleet.kill(i); // done with them: no need to wait for graceful shutdowns
+        }
       }
     }
     // every repetition runs (and is printed) before the verdict
