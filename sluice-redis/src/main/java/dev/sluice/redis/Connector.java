@@ -12,13 +12,18 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -134,6 +139,50 @@ final class Connector implements AutoCloseable {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * {@code SCRIPT LOAD}s every script on every node this connection can reach: the server (or the
+   * Sentinel's master), or in a Cluster every master and every replica in the slot map, each over
+   * the connection that key routing then uses, so those connections are open too. A replica that
+   * refuses does not fail the load (it only costs one NOSCRIPT after a failover); a master that
+   * refuses, or answers another SHA, does.
+   *
+   * @return the nodes loaded (replicas that refused not counted)
+   */
+  static CompletableFuture<Integer> loadScripts(Connected c, List<Script> scripts) {
+    if (!(c.connection() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+      return load(c.commands(), scripts).thenApply(v -> 1);
+    }
+    List<CompletableFuture<Integer>> nodes = new ArrayList<>();
+    for (RedisClusterNode node : cluster.getPartitions()) {
+      if (node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL) || node.is(NodeFlag.NOADDR)
+          || node.is(NodeFlag.HANDSHAKE)) {
+        continue;
+      }
+      boolean master = node.is(NodeFlag.UPSTREAM);
+      CompletableFuture<Integer> loaded = cluster.getConnectionAsync(node.getNodeId(),
+              master ? ConnectionIntent.WRITE : ConnectionIntent.READ)
+          .thenCompose(n -> load(n.async(), scripts))
+          .thenApply(v -> 1);
+      nodes.add(master ? loaded : loaded.exceptionally(e -> 0));
+    }
+    return CompletableFuture.allOf(nodes.toArray(CompletableFuture<?>[]::new))
+        .thenApply(v -> nodes.stream().mapToInt(CompletableFuture::join).sum());
+  }
+
+  /** Every script, pipelined on one connection; fails unless Redis answers each one's SHA. */
+  private static CompletableFuture<Void> load(RedisScriptingAsyncCommands<String, String> cmd,
+      List<Script> scripts) {
+    List<CompletableFuture<Void>> all = new ArrayList<>(scripts.size());
+    for (Script s : scripts) {
+      all.add(cmd.scriptLoad(s.text).toCompletableFuture().thenAccept(sha -> {
+        if (!s.sha.equalsIgnoreCase(sha)) {
+          throw new IllegalStateException("SCRIPT LOAD answered " + sha + ", expected " + s.sha);
+        }
+      }));
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture<?>[]::new));
   }
 
   /** The connection if established, else null (no connection attempt). */

@@ -8,12 +8,15 @@ import dev.sluice.spi.KeyedLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * prefix} share state for equal keys, in this process and in others: that is what makes the limit
  * global. Give limiters that must stay independent different limit names or prefixes.
  *
+ * <p><b>Start.</b> {@link Builder#build()} connects and {@link #warmUp() warms up} before it
+ * returns: every script is loaded on every node, connections are open and the decision path has
+ * run, so the first decisions of a fresh JVM take no longer than later ones and are not answered
+ * by the failure policy for want of time (see {@code docs/redis.md}, "Start").
+ *
  * <p><b>Failures.</b> When Redis does not answer within {@link Builder#timeout(Duration)}, or is
  * down, the {@link FailurePolicy} answers instead; after {@link Builder#circuitBreaker(int,
  * Duration) a few} consecutive failures, calls stop trying Redis for a short while (no timeout per
@@ -67,6 +75,9 @@ public final class RedisBackend implements Backend {
   private final AtomicBoolean healthy = new AtomicBoolean(true);
   private final AtomicLong lastWarn = new AtomicLong();
   private final LongAdder degradedThisOutage = new LongAdder();
+  private final Duration warmUpTimeout;
+  private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
+  private volatile boolean warm;
   private volatile boolean closed;
 
   private RedisBackend(Builder b, RedisTarget target) {
@@ -82,6 +93,7 @@ public final class RedisBackend implements Backend {
         ? MemoryBackend.builder().clock(b.clock != null ? b.clock : Clock.system()).build()
         : null;
     this.connector = new Connector(target, b.connectTimeout);
+    this.warmUpTimeout = b.warmUpTimeout;
   }
 
   /** A backend for {@code uri} with the default settings (see {@link Builder}). */
@@ -106,6 +118,60 @@ public final class RedisBackend implements Backend {
     }
     KeyedLimits local = fallback != null ? fallback.open(limits) : null;
     return new RedisLimits(this, limits, local);
+  }
+
+  /**
+   * Warms this backend up, if it is not yet: connects (in a Cluster, to every node), loads every
+   * script on every node ({@code SCRIPT LOAD}), and makes real script calls on throwaway keys for
+   * every algorithm and operation, until this JVM has run the decision path enough for the JIT
+   * (measured: see {@code docs/redis.md}, "Start"). {@link Builder#build()} does this already
+   * unless {@link Builder#warmUp(boolean) told not to}; call it again after a warm-up failed (e.g.
+   * Redis was unreachable at start). Warm-up calls wait up to the {@link
+   * Builder#warmUpTimeout(Duration) warm-up timeout}, not the per-decision one, and are never
+   * counted as failures or degraded decisions.
+   *
+   * @return completes once warm (at once if already), or exceptionally with {@link
+   *     RedisUnavailableException} if Redis could not be reached or a step timed out; one log line
+   *     either way
+   */
+  public CompletionStage<Void> warmUp() {
+    for (;;) {
+      CompletableFuture<Void> f = warming.get();
+      if (f != null && !f.isCompletedExceptionally()) {
+        return f.minimalCompletionStage();
+      }
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException(
+            "this RedisBackend is closed"));
+      }
+      CompletableFuture<Void> fresh = new CompletableFuture<>();
+      if (!warming.compareAndSet(f, fresh)) {
+        continue;
+      }
+      Thread t = new Thread(() -> {
+        try {
+          WarmUp.Result r = WarmUp.run(this, warmUpTimeout);
+          warm = true;
+          LOG.info("Redis {} warmed up in {}", target, r);
+          fresh.complete(null);
+        } catch (RuntimeException | Error e) {
+          if (!closed) {
+            LOG.warn("Redis {} not warmed up ({}); decisions follow {} when they cannot be made in"
+                + " time until a warm-up succeeds", target,
+                e instanceof RedisUnavailableException ? e.getMessage() : describe(e), policy);
+          }
+          fresh.completeExceptionally(e);
+        }
+      }, "sluice-redis-warm-up");
+      t.setDaemon(true);
+      t.start();
+      return fresh.minimalCompletionStage();
+    }
+  }
+
+  /** Whether a {@link #warmUp() warm-up} has completed. */
+  public boolean warmedUp() {
+    return warm;
   }
 
   /** Decisions answered by the failure policy instead of Redis, since this backend was built. */
@@ -209,6 +275,8 @@ public final class RedisBackend implements Backend {
     private Duration breakerOpenFor = Duration.ofMillis(250);
     private Duration clockSkew = Duration.ofSeconds(10);
     private boolean coalesce = true;
+    private boolean warmUp = true;
+    private Duration warmUpTimeout = Duration.ofSeconds(10);
 
     private Builder(String uri) {
       this.uri = uri;
@@ -285,6 +353,33 @@ public final class RedisBackend implements Backend {
     }
 
     /**
+     * Whether {@link #build()} {@link RedisBackend#warmUp() warms the backend up} before it returns
+     * (default true). Off: {@code build()} only connects, and the first decisions of a fresh JVM
+     * may take longer than {@link #timeout(Duration)} (then the failure policy answers them) until
+     * {@link RedisBackend#warmUp()} is called or the JVM has warmed up by itself.
+     */
+    public Builder warmUp(boolean warmUp) {
+      this.warmUp = warmUp;
+      return this;
+    }
+
+    /**
+     * The longest a {@link RedisBackend#warmUp() warm-up} may take, each of its calls included
+     * (default 10 s; measured: well under a second, see {@code docs/redis.md}). Past it, the
+     * warm-up fails and {@code build()} returns anyway.
+     */
+    public Builder warmUpTimeout(Duration warmUpTimeout) {
+      Objects.requireNonNull(warmUpTimeout, "warmUpTimeout must not be null");
+      if (warmUpTimeout.isNegative() || warmUpTimeout.isZero()
+          || warmUpTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("warmUpTimeout must be in (0, 10 minutes], was "
+            + warmUpTimeout);
+      }
+      this.warmUpTimeout = warmUpTimeout;
+      return this;
+    }
+
+    /**
      * Opens the circuit after {@code consecutiveFailures} failed calls in a row, for {@code
      * openFor}, then probes with one call (defaults: 5 failures, 250 ms).
      */
@@ -303,9 +398,12 @@ public final class RedisBackend implements Backend {
     }
 
     /**
-     * The backend, connected. Waits at most the connect timeout for Redis and never fails for
-     * want of it: if it is unreachable, decisions follow the failure policy (one log line says so)
-     * until it answers.
+     * The backend, connected and {@link RedisBackend#warmUp() warmed up} (unless {@link
+     * #warmUp(boolean) told not to}). Waits at most the connect timeout for Redis, then at most the
+     * {@link #warmUpTimeout(Duration) warm-up timeout}, and never fails for want of Redis: if it
+     * is unreachable, decisions follow the failure policy (one log line says so) until it answers,
+     * and {@link RedisBackend#warmedUp()} stays false until a later {@link RedisBackend#warmUp()}
+     * succeeds.
      *
      * @throws IllegalArgumentException if the URI is malformed, naming the part that is wrong
      */
@@ -320,8 +418,20 @@ public final class RedisBackend implements Backend {
             .get(connectTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         backend.onFailure(e); // one log line; decisions follow the policy until Redis answers
+        return backend;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return backend;
+      }
+      if (warmUp) {
+        try {
+          backend.warmUp().toCompletableFuture()
+              .get(warmUpTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          // logged by warmUp(); the backend works unwarmed until a warm-up succeeds
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       return backend;
     }

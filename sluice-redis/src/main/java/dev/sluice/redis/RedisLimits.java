@@ -63,12 +63,32 @@ final class RedisLimits implements KeyedLimits {
   private final String[] header;
   private final @Nullable KeyedLimits fallback;
   private final boolean perSlot;
+  /** The most a request (and a script call) waits for Redis, ns. */
+  private final long timeoutNanos;
+  /**
+   * A limiter of the warm-up ({@link WarmUp}): its requests skip the circuit breaker, wait the
+   * warm-up's timeout, and fail instead of being answered by the failure policy; they are not
+   * counted as failures or degraded decisions.
+   */
+  private final boolean warmUp;
   private final Lane single = new Lane();
   private final ConcurrentHashMap<Integer, Lane> slots = new ConcurrentHashMap<>();
 
   RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback) {
+    this(backend, limits, fallback, backend.timeoutNanos, false);
+  }
+
+  /** A limiter for {@link WarmUp}: see {@link #warmUp}. */
+  static RedisLimits forWarmUp(RedisBackend backend, List<Limit> limits, long timeoutNanos) {
+    return new RedisLimits(backend, limits, null, timeoutNanos, true);
+  }
+
+  private RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback,
+      long timeoutNanos, boolean warmUp) {
     this.backend = backend;
     this.fallback = fallback;
+    this.timeoutNanos = timeoutNanos;
+    this.warmUp = warmUp;
     this.perSlot = backend.target.kind == RedisTarget.Kind.CLUSTER;
     this.transitions = new Transition[limits.size()];
     Set<Algorithm> algorithms = EnumSet.noneOf(Algorithm.class);
@@ -148,7 +168,7 @@ final class RedisLimits implements KeyedLimits {
     if (backend.isClosed()) {
       throw new IllegalStateException("this RedisBackend is closed");
     }
-    if (!backend.breaker.allowCall()) {
+    if (!warmUp && !backend.breaker.allowCall()) {
       return op == Op.RESET ? CompletableFuture.failedFuture(unavailable(key, null))
           : CompletableFuture.completedFuture(degrade(key, op, permits, arg));
     }
@@ -160,7 +180,11 @@ final class RedisLimits implements KeyedLimits {
     } else {
       send(List.of(p), null);
     }
-    return p.result.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS)
+    CompletableFuture<Answer> timed = p.result.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+    if (warmUp) {
+      return timed;
+    }
+    return timed
         .handle((a, error) -> {
           if (error == null) {
             return a;
@@ -279,13 +303,14 @@ final class RedisLimits implements KeyedLimits {
     }
     CompletableFuture<List<Object>> call;
     try {
-      call = backend.connector.connection().thenCompose(c -> run(c.commands(), keys, args));
+      call = backend.connector.connection()
+          .thenCompose(c -> run(c.commands(), script, keys, args));
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
     if (lane != null) {
       // A hung call must free its lane; a lone request (no lane) has its own timeout already.
-      call = call.orTimeout(backend.timeoutNanos, TimeUnit.NANOSECONDS);
+      call = call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
     }
     call.whenComplete((reply, error) -> {
       Throwable failure = error;
@@ -328,8 +353,8 @@ final class RedisLimits implements KeyedLimits {
   }
 
   /** EVALSHA; on NOSCRIPT (a restarted or flushed server) EVAL, which also caches the script. */
-  private CompletableFuture<List<Object>> run(RedisScriptingAsyncCommands<String, String> cmd,
-      String[] keys, String[] args) {
+  static CompletableFuture<List<Object>> run(RedisScriptingAsyncCommands<String, String> cmd,
+      Script script, String[] keys, String[] args) {
     return cmd.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args)
         .toCompletableFuture()
         .exceptionallyCompose(e -> isNoScript(e)

@@ -7,8 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +29,42 @@ final class Script {
   final String sha;
 
   private Script(String text) {
+    this(text, sha1(text));
+  }
+
+  private Script(String text, String sha) {
     this.text = text;
-    this.sha = sha1(text);
+    this.sha = sha;
+  }
+
+  /**
+   * Every script a limiter can run: one per non-empty combination of algorithms (31), so that
+   * they can all be loaded into Redis before any limiter exists.
+   */
+  static List<Script> all() {
+    Algorithm[] algorithms = Algorithm.values();
+    List<Script> out = new ArrayList<>();
+    for (int mask = 1; mask < 1 << algorithms.length; mask++) {
+      Set<Algorithm> set = EnumSet.noneOf(Algorithm.class);
+      for (int i = 0; i < algorithms.length; i++) {
+        if ((mask & 1 << i) != 0) {
+          set.add(algorithms[i]);
+        }
+      }
+      out.add(forAlgorithms(set));
+    }
+    return out;
+  }
+
+  /**
+   * A script that Redis never has cached under its SHA, so that calling it takes the NOSCRIPT →
+   * EVAL path of a restarted or flushed server (the warm-up exercises that path). Its text, the
+   * one Redis then caches, is the same for every call: {@code return {}}.
+   */
+  static Script uncached() {
+    byte[] random = new byte[20];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
+    return new Script("return {}", HexFormat.of().formatHex(random));
   }
 
   /** The script evaluating limits of these algorithms. */

@@ -208,7 +208,7 @@ final class Engine {
     return limiter.tryAcquireAsync(m.counterKey(), hits).toCompletableFuture().thenApply(dec -> {
       metrics.backendNanos(System.nanoTime() - start);
       if (dec.degraded()) {
-        metrics.degraded(dec.reason().name());
+        metrics.degraded(dec.reason(), m.metricKey());
       }
       RuleLimit rl = ruleLimit(m, dec);
       boolean over = !dec.allowed();

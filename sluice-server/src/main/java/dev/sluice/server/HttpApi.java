@@ -62,11 +62,12 @@ final class HttpApi {
   private final LiveRules rules;
   private final Metrics metrics;
   private final ServerConfig config;
-  private final Supplier<CompletionStage<Boolean>> backendUp;
+  /** The backend's state for {@code /readyz}: {@code "up"} when it can decide. */
+  private final Supplier<CompletionStage<String>> backendState;
 
   HttpApi(Engine engine, LiveRules rules, Metrics metrics, ServerConfig config,
-      Supplier<CompletionStage<Boolean>> backendUp) {
-    this.backendUp = backendUp;
+      Supplier<CompletionStage<String>> backendState) {
+    this.backendState = backendState;
     this.engine = engine;
     this.rules = rules;
     this.metrics = metrics;
@@ -464,13 +465,13 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> ready(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    return backendUp.get().toCompletableFuture().thenApply(up -> {
+    return backendState.get().toCompletableFuture().thenApply(backend -> {
       LiveRules.Status s = rules.status();
-      boolean ready = s.loaded() && up;
+      boolean ready = s.loaded() && backend.equals("up");
       ObjectNode out = JSON.createObjectNode();
       out.put("ready", ready);
       out.set("rules", statusJson(s));
-      out.put("backend", up ? "up" : "down (fail-closed)");
+      out.put("backend", backend);
       return json(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, out, Map.of());
     });
   }

@@ -65,6 +65,17 @@ final class LiveRules implements AutoCloseable {
     this.metrics = metrics;
   }
 
+  /**
+   * Rules that never change, given rather than loaded (the service's warm-up): loaded at once, no
+   * directory behind them, never polled.
+   */
+  static LiveRules fixed(RuleSet rules, Metrics metrics) {
+    LiveRules r = new LiveRules(Path.of(""), false, metrics);
+    r.current = rules;
+    r.loaded = true;
+    return r;
+  }
+
   /** The last good rule set (empty until the first successful load). */
   RuleSet current() {
     return current;

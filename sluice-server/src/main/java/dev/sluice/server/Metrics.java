@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.Decision;
 import dev.sluice.eventual.EventualBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -9,11 +10,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The service's Prometheus metrics: {@code sluice_decisions_total{domain,descriptor,outcome}},
@@ -24,6 +30,10 @@ import java.util.function.ToLongFunction;
  * number of series.
  */
 final class Metrics {
+
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+  /** At most one log line about degraded answers per this. */
+  static final Duration DEGRADED_LOG_EVERY = Duration.ofSeconds(10);
 
   /** Outcome tag values of {@code sluice_decisions_total}, one per descriptor. */
   enum Outcome {
@@ -39,6 +49,8 @@ final class Metrics {
   private final Counter reloadsFailed;
   private final Timer backendLatency;
   private final List<Object> retained = new CopyOnWriteArrayList<>();
+  private final Map<String, LongAdder> unlogged = new ConcurrentHashMap<>();
+  private final AtomicLong nextDegradedLog = new AtomicLong(System.nanoTime());
 
   Metrics() {
     reloadsOk = Counter.builder("sluice.rules.reloads").tag("result", "ok")
@@ -65,13 +77,48 @@ final class Metrics {
         .register(registry)).increment();
   }
 
-  /** A decision the backend could not make from real state (Redis down, store full). */
-  void degraded(String reason) {
-    decisions.computeIfAbsent("\0degraded\0" + reason, k -> Counter
+  /**
+   * A decision the backend could not make from real state (Redis down or too slow, store full):
+   * the one place where degraded answers are counted ({@code sluice_backend_degraded_total{reason}})
+   * and logged. The first one logs a line at once; later ones at most one line per {@link
+   * #DEGRADED_LOG_EVERY}, with the count per reason since the previous line (the counter has them
+   * all).
+   *
+   * @param reason the decision's {@link dev.sluice.Decision.Reason}
+   * @param descriptor the envoy metric key of the rule it was for
+   */
+  void degraded(Decision.Reason reason, String descriptor) {
+    String tag = reason.name().toLowerCase(Locale.ROOT);
+    decisions.computeIfAbsent("\0degraded\0" + tag, k -> Counter
         .builder("sluice.backend.degraded")
         .description("Decisions made by a failure policy or a full store, by reason")
-        .tag("reason", reason.toLowerCase(java.util.Locale.ROOT))
+        .tag("reason", tag)
         .register(registry)).increment();
+    unlogged.computeIfAbsent(tag, k -> new LongAdder()).increment();
+    long now = System.nanoTime();
+    long next = nextDegradedLog.get();
+    if (now - next >= 0 && nextDegradedLog.compareAndSet(next,
+        now + DEGRADED_LOG_EVERY.toNanos())) {
+      StringBuilder counts = new StringBuilder();
+      unlogged.forEach((r, n) -> {
+        long c = n.sumThenReset();
+        if (c > 0) {
+          counts.append(counts.length() == 0 ? "" : ", ").append(r).append(' ').append(c);
+        }
+      });
+      log.warn("degraded answers (not decided from the backend's state; the failure policy or a"
+          + " full store answered): {} since the last such line; latest: reason {} ({}), rule {}",
+          counts, tag, explain(reason), descriptor.isEmpty() ? "-" : descriptor);
+    }
+  }
+
+  private static String explain(Decision.Reason reason) {
+    return switch (reason) {
+      case BACKEND_UNAVAILABLE -> "Redis did not answer within redis-timeout, failed, or its"
+          + " circuit breaker is open";
+      case STORE_FULL -> "the in-memory store is full of live keys";
+      default -> reason.name().toLowerCase(Locale.ROOT);
+    };
   }
 
   /**

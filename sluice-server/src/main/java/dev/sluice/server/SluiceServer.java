@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,15 +36,17 @@ public final class SluiceServer implements AutoCloseable {
   private final ServerConfig config;
   private final Enforcement enforcement;
   private final LiveRules rules;
+  private final Backends.Readiness readiness;
   private final List<Server> servers;
   private final int httpPort;
   private final int grpcPort;
 
   private SluiceServer(ServerConfig config, Enforcement enforcement, LiveRules rules,
-      List<Server> servers, int httpPort, int grpcPort) {
+      Backends.Readiness readiness, List<Server> servers, int httpPort, int grpcPort) {
     this.config = config;
     this.enforcement = enforcement;
     this.rules = rules;
+    this.readiness = readiness;
     this.servers = servers;
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
@@ -48,7 +54,12 @@ public final class SluiceServer implements AutoCloseable {
 
   /**
    * Loads the rules (starting even when they are invalid or missing: {@code /readyz} then says
-   * not ready until a load succeeds), opens the backend and listens.
+   * not ready until a load succeeds), opens the backend, listens, and with a Redis backend warms
+   * up before it returns: the backend (scripts loaded, connections open, decision path run, see
+   * {@link RedisBackend#warmUp()}) and then the service's own request path ({@link WarmUp}).
+   * Meanwhile {@code /healthz} answers and {@code /readyz} says {@code "backend": "warming up"}
+   * (503). If Redis is unreachable, it returns without waiting for it; {@code /readyz} stays 503
+   * and each readiness check retries the warm-up until one succeeds.
    *
    * @throws ServerConfig.ConfigException when the backend cannot be used
    * @throws java.util.concurrent.CompletionException when a port cannot be bound
@@ -68,8 +79,8 @@ public final class SluiceServer implements AutoCloseable {
     try {
       rules.start(config.reloadInterval());
       Engine engine = new Engine(enforcement, rules, metrics);
-      Backends.Readiness readiness = new Backends.Readiness(backend);
-      HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::up);
+      Backends.Readiness readiness = new Backends.Readiness(backend, config);
+      HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::state);
       GrpcService grpc = GrpcService.builder()
           .addService(new EnvoyRateLimitService(engine, config))
           .maxRequestMessageLength(config.maxBodyBytes())
@@ -97,7 +108,9 @@ public final class SluiceServer implements AutoCloseable {
         gp = grpcServer.activeLocalPort();
       }
       log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
-      return new SluiceServer(config, enforcement, rules, List.copyOf(started), hp, gp);
+      readiness.awaitWarmUp();
+      return new SluiceServer(config, enforcement, rules, readiness, List.copyOf(started), hp,
+          gp);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       rules.close();
@@ -131,8 +144,21 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /** Whether rules have loaded at least once. */
-  public boolean ready() {
+  public boolean rulesLoaded() {
     return rules.loaded();
+  }
+
+  /**
+   * Whether the warm-up is done (always, on the memory backend); until then {@code /readyz} is
+   * 503.
+   */
+  public boolean warmedUp() {
+    return readiness.warm();
+  }
+
+  /** Whether rules have loaded at least once and the warm-up is done. */
+  public boolean ready() {
+    return rules.loaded() && readiness.warm();
   }
 
   /**
@@ -170,33 +196,122 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * Whether the backend can decide: false while a fail-closed Redis backend is cut off (its
-     * circuit is open). The circuit only probes Redis when a decision asks for it, and a service
-     * that is not ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation
-     * until {@code /readyz} says so), so each readiness check while the circuit is open makes one
+     * Whether the backend can decide, as {@code /readyz} shows it: {@code "up"}, {@code "warming
+     * up"} until the warm-up is done (Redis only), or {@code "down (fail-closed)"} while a
+     * fail-closed Redis backend is cut off (its circuit is open).
+     *
+     * <p>The warm-up is the backend's ({@link RedisBackend#warmUp()}), then the service's ({@link
+     * WarmUp}); {@link #awaitWarmUp()} runs it at start. If it fails (Redis unreachable), the
+     * next readiness check starts it again, so an instance that started without Redis becomes
+     * ready once Redis answers, without any decision traffic. A failure of the service's own
+     * warm-up (not of Redis) is logged and does not keep the instance out of rotation.
+     *
+     * <p>The circuit only probes Redis when a decision asks for it, and a service that is not
+     * ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation until
+     * {@code /readyz} says so), so each readiness check while the circuit is open makes one
      * check-only decision on a probe key: once Redis is back, that call is the probe that closes
      * the circuit, and readiness follows within the circuit's open time.
      */
     static final class Readiness {
       private static final String PROBE_KEY = "sluice-readyz-probe";
+      /** The longest {@link #awaitWarmUp()} waits: the backend's warm-up, then the service's. */
+      private static final Duration START_WAIT = Duration.ofSeconds(40);
       private final Backend backend;
+      private final ServerConfig config;
+      private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
+      private volatile boolean warm;
       private volatile @Nullable KeyedLimits probe;
 
-      Readiness(Backend backend) {
+      Readiness(Backend backend, ServerConfig config) {
         this.backend = backend;
+        this.config = config;
+        this.warm = !(backend instanceof RedisBackend);
       }
 
-      CompletionStage<Boolean> up() {
-        if (!(backend instanceof RedisBackend r) || r.failurePolicy() != FailurePolicy.FAIL_CLOSED
-            || !r.circuitOpen()) {
-          return CompletableFuture.completedFuture(true);
+      boolean warm() {
+        return warm;
+      }
+
+      /** Runs the warm-up now and waits for it (bounded); a failure is logged, not thrown. */
+      void awaitWarmUp() {
+        if (warm) {
+          return;
         }
-        KeyedLimits p = probe;
-        if (p == null) {
-          p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
-          probe = p;
+        try {
+          warmUp().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          // logged by warmUp(); readiness checks try again
+        } catch (TimeoutException e) {
+          log.warn("warm-up still running after {} s; /readyz says not ready until it is done",
+              START_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> !r.circuitOpen());
+      }
+
+      /** The warm-up under way, or a new one if none is (or the last one failed). */
+      private CompletableFuture<Void> warmUp() {
+        for (;;) {
+          CompletableFuture<Void> f = warming.get();
+          if (warm) {
+            return CompletableFuture.completedFuture(null);
+          }
+          if (f != null && !f.isCompletedExceptionally()) {
+            return f;
+          }
+          CompletableFuture<Void> fresh = new CompletableFuture<>();
+          if (!warming.compareAndSet(f, fresh)) {
+            continue;
+          }
+          RedisBackend redis = (RedisBackend) backend;
+          redis.warmUp().toCompletableFuture().whenComplete((v, error) -> {
+            if (error != null) {
+              fresh.completeExceptionally(error); // the backend logged it
+              return;
+            }
+            Thread t = new Thread(() -> {
+              try {
+                WarmUp.Result r = WarmUp.run(config);
+                // The warm-up's garbage, collected now rather than by a young collection in the
+                // middle of the first burst of requests (measured: 25-50 ms pauses, enough to
+                // push decisions past a 50 ms redis-timeout).
+                long gc = System.nanoTime();
+                System.gc();
+                log.info("service warmed up: {}; heap collected in {} ms", r,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gc));
+              } catch (Exception | Error e) {
+                log.warn("service warm-up failed ({}); ready anyway: the backend is warm",
+                    e.toString());
+              }
+              warm = true;
+              fresh.complete(null);
+            }, "sluice-warm-up");
+            t.setDaemon(true);
+            t.start();
+          });
+          return fresh;
+        }
+      }
+
+      CompletionStage<String> state() {
+        if (!(backend instanceof RedisBackend r)) {
+          return CompletableFuture.completedFuture("up");
+        }
+        if (r.failurePolicy() == FailurePolicy.FAIL_CLOSED && r.circuitOpen()) {
+          KeyedLimits p = probe;
+          if (p == null) {
+            p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
+            probe = p;
+          }
+          warmUp();
+          return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> r.circuitOpen()
+              ? "down (fail-closed)" : warm ? "up" : "warming up");
+        }
+        if (!warm) {
+          warmUp();
+          return CompletableFuture.completedFuture("warming up");
+        }
+        return CompletableFuture.completedFuture("up");
       }
     }
   }

@@ -83,6 +83,56 @@ class RedisServerTest {
     }
   }
 
+  @Test
+  void startReturnsWarmAndTheWarmUpShowsNowhere() throws Exception {
+    try (RedisStandalone redis = RedisStandalone.start();
+        Running s = Running.start(dir, Map.of("api.yaml", HttpApiTest.RULES),
+            Map.of("backend", redis.uri()))) {
+      assertThat(s.server.warmedUp()).isTrue();
+      HttpResponse<String> ready = s.get("/readyz");
+      assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+      assertThat(HttpApiTest.JSON.readTree(ready.body()).path("backend").asText())
+          .isEqualTo("up");
+      String metrics = s.get("/metrics").body();
+      assertThat(metrics).doesNotContain("sluice-warm-up")
+          .doesNotContain("sluice_decisions_total{")
+          .doesNotContain("sluice_backend_degraded_total{");
+      assertThat(s.post("/json", Running.envoy("api", "user", "first")).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void withoutRedisAtStartReadyzSaysWarmingUpUntilRedisAnswers() throws Exception {
+    RedisStandalone redis = RedisStandalone.start();
+    try {
+      redis.node().kill();
+      try (Running s = Running.start(dir, Map.of("api.yaml", HttpApiTest.RULES),
+          Map.of("backend", redis.uri()))) { // fail-open
+        assertThat(s.server.warmedUp()).isFalse();
+        HttpResponse<String> ready = s.get("/readyz");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+        assertThat(HttpApiTest.JSON.readTree(ready.body()).path("backend").asText())
+            .isEqualTo("warming up");
+        redis.node().restart();
+        // No decisions asked: each readiness check retries the warm-up.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        int status;
+        do {
+          Thread.sleep(100);
+          status = s.get("/readyz").statusCode();
+        } while (status != 200 && System.nanoTime() < deadline);
+        assertThat(status).as("readyz once Redis answers").isEqualTo(200);
+        assertThat(s.server.warmedUp()).isTrue();
+        assertThat(s.post("/json", Running.envoy("api", "user", "later")).statusCode())
+            .isEqualTo(200);
+        assertThat(s.get("/metrics").body()).doesNotContain("sluice_backend_degraded_total{");
+      }
+    } finally {
+      redis.close();
+    }
+  }
+
   static final String MODES = """
       domain: modes
       descriptors:

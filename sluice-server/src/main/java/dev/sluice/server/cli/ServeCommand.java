@@ -144,7 +144,9 @@ final class ServeCommand implements Callable<Integer> {
     out.println("sluice: serving HTTP on " + cfg.bind() + ":" + server.httpPort() + ", gRPC on "
         + cfg.bind() + ":" + server.grpcPort() + " (rules: " + cfg.rules() + ", backend: "
         + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
-        + (server.ready() ? "" : " - NOT READY: the rules did not load, see the log"));
+        + (!server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
+            : !server.warmedUp() ? " - NOT READY: not warmed up (Redis unreachable?), see the log"
+            : ""));
     out.flush();
     stopped.await();
     return CommandLine.ExitCode.OK;

@@ -140,7 +140,13 @@ final class Fleet implements AutoCloseable {
   private Launch launch(int index) {
     Path log = dir.resolve("sluice-" + index + "-" + System.nanoTime() + ".log");
     List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx192m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", shadedJar().toString(), "serve"));
+        "-XX:TieredStopAtLevel=1"));
+    // extra JVM options for every instance, e.g. -Dsluice.server.warmUpRequests=0 to measure
+    String extra = System.getProperty("sluice.fleet.jvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
+    }
+    cmd.addAll(List.of("-jar", shadedJar().toString(), "serve"));
     settings.forEach((k, v) -> {
       cmd.add("--" + k);
       cmd.add(v);
@@ -269,13 +275,15 @@ final class Fleet implements AutoCloseable {
 
   /**
    * A private copy of the shaded jar, made once per test JVM: every instance of a run, restarts
-   * included, runs the same bytes even if the build rewrites target/ meanwhile.
+   * included, runs the same bytes even if the build rewrites target/ meanwhile. The property
+   * {@code sluice.fleet.jar} (e.g. {@code -DargLine=-Dsluice.fleet.jar=/path/to/other.jar}) runs
+   * the fleet from another build instead, to compare.
    */
   static synchronized Path shadedJar() {
     if (jarCopy != null) {
       return jarCopy;
     }
-    String jar = System.getProperty("sluice.jar");
+    String jar = System.getProperty("sluice.fleet.jar", System.getProperty("sluice.jar"));
     if (jar == null) {
       throw new IllegalStateException("run through failsafe: the sluice.jar property is not set");
     }

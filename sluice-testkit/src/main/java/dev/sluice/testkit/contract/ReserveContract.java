@@ -561,10 +561,17 @@ public abstract class ReserveContract extends AbstractContract {
     private final List<Long> delays = new ArrayList<>();
     final List<CompletableFuture<Void>> pending = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** The delays asked for, once there are {@code n} of them (waits up to 10 s for replies). */
+    /**
+     * The delays asked for, once there are {@code n} of them and each has its waiter's next step
+     * attached (waits up to 10 s for replies): a network backend asks for a delay on its reply
+     * thread and attaches the next step just after, so completing a delay the moment it was
+     * asked for could run that step after the test looked.
+     */
     synchronized List<Long> delays(int n) {
       long deadline = System.nanoTime() + 10_000_000_000L;
-      while (delays.size() < n && System.nanoTime() < deadline) {
+      while ((delays.size() < n
+          || pending.stream().limit(n).anyMatch(f -> f.getNumberOfDependents() == 0))
+          && System.nanoTime() < deadline) {
         try {
           wait(10);
         } catch (InterruptedException e) {
