@@ -103,7 +103,7 @@ public final class DefaultRateLimiter implements RateLimiter {
       Reservation r = keyed.reserve(key, permits, budget - waited);
       Decision d = r.decision();
       long wait = d.allowed() ? r.waitMicros() : retryWithin(d, budget - waited);
-      if (wait == 0 || wait < 0) { // admitted now, or refused for good
+      if (wait <= 0) { // admitted now, or refused for good
         return finished(permits, d, waited, d.allowed());
       }
       try {
