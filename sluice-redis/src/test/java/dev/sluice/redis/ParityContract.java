@@ -87,7 +87,7 @@ abstract class ParityContract {
   void randomSequencesGiveIdenticalDecisions(List<Limit> limits) {
     long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
     long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
-    compare(limits, new Random(limits.hashCode()), 400, period, capacity);
+    compare(limits, new Random(seed(limits)), 400, period, capacity);
   }
 
   @Test
@@ -120,7 +120,7 @@ abstract class ParityContract {
     long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
     long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
     ReferenceLimits reference = new ReferenceLimits(CLOCK, limits);
-    operations(limits, reference, new Random(31L * limits.hashCode() + 1), 500, period, capacity);
+    operations(limits, reference, new Random(31L * seed(limits) + 1), 500, period, capacity);
   }
 
   @ParameterizedTest
@@ -130,7 +130,7 @@ abstract class ParityContract {
     KeyedLimits mem = memory.open(limits);
     long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
     long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
-    operations(limits, mem, new Random(31L * limits.hashCode() + 2), 500, period, capacity);
+    operations(limits, mem, new Random(31L * seed(limits) + 2), 500, period, capacity);
     memory.close();
   }
 
@@ -141,7 +141,7 @@ abstract class ParityContract {
     MemoryBackend memory = MemoryBackend.builder().clock(CLOCK).build();
     KeyedLimits mem = memory.open(limits);
     ReferenceLimits ref = new ReferenceLimits(CLOCK, limits);
-    Random rnd = new Random(limits.hashCode() + 3L);
+    Random rnd = new Random(seed(limits) + 3L);
     long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
     long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
     String key = "ref" + (run++);
@@ -366,5 +366,13 @@ abstract class ParityContract {
 
   private static long nextLong(Random rnd, long bound) {
     return bound <= 1 ? 0 : Math.floorMod(rnd.nextLong(), bound);
+  }
+
+  /**
+   * A seed that is the same in every run for the same limits (a {@code Limit}'s hash code includes
+   * its algorithm's, an identity hash), so a failing sequence can be replayed.
+   */
+  private static long seed(List<Limit> limits) {
+    return limits.toString().hashCode();
   }
 }
