@@ -667,9 +667,7 @@ public final class MemoryBackend implements Backend {
         if (node == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
           long k = taken == null ? permits : UpTo.permitsFromNoState(transitions, now, permits, outs);
-          for (int i = 0; i < transitions.length; i++) {
-            transitions[i].evaluate(null, 0, now, k, outs[i]);
-          }
+          evaluateAll(null, null, now, k, outs);
           if (k == 0 || !Decisions.allAllowed(outs)) {
             return Decisions.combine(transitions, outs);
           }

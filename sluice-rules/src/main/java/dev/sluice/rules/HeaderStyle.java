@@ -14,7 +14,7 @@ public enum HeaderStyle {
   IETF,
   /** Both of the above. */
   BOTH,
-  /** No rate limit headers at all, Retry-After included (seed 003's {@code send_x_headers}). */
+  /** No rate limit headers at all, Retry-After included (for APIs that must not reveal limits). */
   NONE;
 
   /** Whether {@code X-RateLimit-*} headers are sent. */
