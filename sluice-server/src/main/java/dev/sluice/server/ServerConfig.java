@@ -33,7 +33,51 @@ public final class ServerConfig {
       "backend", "failure-policy", "merge-domains", "headers", "grpc-response-headers",
       "max-descriptors", "max-entries", "max-body-bytes", "reload-interval",
       "redis-timeout", "mode", "sync-interval", "sync-batch", "first-sight",
-      "benchmark-endpoints");
+      "admin-bind", "admin-port", "admin-token-file", "tls-cert", "tls-key", "tls-client-ca",
+      "tls-client-auth", "redis-tls-cert", "redis-tls-key", "redis-tls-ca", "log-format");
+
+  /**
+   * The environment variable that may hold the admin API's bearer token itself (the setting
+   * {@code admin-token-file} names a file holding it instead). Environment only: a token on the
+   * command line or in {@code sluice.yaml} would be readable by anyone who can list processes or
+   * read the file.
+   */
+  public static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+
+  /** Whether the TLS ports ask for client certificates (mTLS). */
+  public enum ClientAuth {
+    /** No client certificate is asked for. */
+    NONE,
+    /** A client certificate is asked for and verified when given; clients without one pass. */
+    OPTIONAL,
+    /** Every client must present a certificate signed by {@code tls-client-ca}. */
+    REQUIRE;
+
+    static ClientAuth parse(String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "none" -> NONE;
+        case "optional" -> OPTIONAL;
+        case "require", "required" -> REQUIRE;
+        default -> throw new IllegalArgumentException("expected none, optional or require");
+      };
+    }
+  }
+
+  /** How log lines are written on stderr. */
+  public enum LogFormat {
+    /** One line of text per event. */
+    TEXT,
+    /** One JSON object per line (logback's {@code JsonEncoder}). */
+    JSON;
+
+    static LogFormat parse(String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "text" -> TEXT;
+        case "json" -> JSON;
+        default -> throw new IllegalArgumentException("expected text or json");
+      };
+    }
+  }
 
   /** How rules are enforced across instances (see docs/distributed.md). */
   public enum Mode {
@@ -75,9 +119,20 @@ public final class ServerConfig {
   private final Duration syncInterval;
   private final int syncBatch;
   private final boolean firstSightSync;
-  private final boolean benchmarkEndpoints;
+  private final String adminBind;
+  private final int adminPort;
+  private final @Nullable Path adminTokenFile;
+  private final @Nullable String adminToken;
+  private final @Nullable Path tlsCert;
+  private final @Nullable Path tlsKey;
+  private final @Nullable Path tlsClientCa;
+  private final ClientAuth tlsClientAuth;
+  private final @Nullable Path redisTlsCert;
+  private final @Nullable Path redisTlsKey;
+  private final @Nullable Path redisTlsCa;
+  private final LogFormat logFormat;
 
-  private ServerConfig(Map<String, Value> v) {
+  private ServerConfig(Map<String, Value> v, @Nullable String adminToken) {
     bind = v.get("bind").parse(ServerConfig::address);
     httpPort = v.get("http-port").parse(s -> intIn(s, 0, 65535));
     grpcPort = v.get("grpc-port").parse(s -> intIn(s, 0, 65535));
@@ -99,7 +154,52 @@ public final class ServerConfig {
         t -> duration(t, Duration.ofMillis(1), Duration.ofMinutes(1)));
     syncBatch = v.get("sync-batch").parse(t -> intIn(t, 1, 1_000_000));
     firstSightSync = v.get("first-sight").parse(ServerConfig::firstSightSync);
-    benchmarkEndpoints = v.get("benchmark-endpoints").parse(ServerConfig::bool);
+    adminBind = v.get("admin-bind").parse(ServerConfig::address);
+    adminPort = v.get("admin-port").parse(s -> intIn(s, 0, 65535));
+    adminTokenFile = v.get("admin-token-file").parse(ServerConfig::optionalPath);
+    tlsCert = v.get("tls-cert").parse(ServerConfig::optionalPath);
+    tlsKey = v.get("tls-key").parse(ServerConfig::optionalPath);
+    tlsClientCa = v.get("tls-client-ca").parse(ServerConfig::optionalPath);
+    tlsClientAuth = v.get("tls-client-auth").parse(ClientAuth::parse);
+    redisTlsCert = v.get("redis-tls-cert").parse(ServerConfig::optionalPath);
+    redisTlsKey = v.get("redis-tls-key").parse(ServerConfig::optionalPath);
+    redisTlsCa = v.get("redis-tls-ca").parse(ServerConfig::optionalPath);
+    logFormat = v.get("log-format").parse(LogFormat::parse);
+    this.adminToken = adminToken;
+    if (adminPort != 0 && (adminPort == httpPort || adminPort == grpcPort)) {
+      throw v.get("admin-port").invalid("the admin port must differ from http-port and grpc-port"
+          + " (the admin API and /metrics are never served on a decision port)");
+    }
+    if (adminToken != null && adminTokenFile != null) {
+      throw v.get("admin-token-file").invalid("give the admin token either in a file or in the"
+          + " environment variable " + ADMIN_TOKEN_ENV + ", not both");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw v.get(tlsCert == null ? "tls-key" : "tls-cert").invalid(
+          "tls-cert and tls-key go together: give both (PEM files) or neither");
+    }
+    if (tlsClientAuth != ClientAuth.NONE && tlsClientCa == null) {
+      throw v.get("tls-client-auth").invalid("client certificates need tls-client-ca (a PEM file"
+          + " of the CA certificates that sign them)");
+    }
+    if (tlsClientCa != null && tlsClientAuth == ClientAuth.NONE) {
+      throw v.get("tls-client-ca").invalid("set tls-client-auth to require or optional to ask"
+          + " clients for certificates");
+    }
+    if (tlsClientCa != null && tlsCert == null) {
+      throw v.get("tls-client-ca").invalid("client certificates need TLS: set tls-cert and"
+          + " tls-key too");
+    }
+    if ((redisTlsCert == null) != (redisTlsKey == null)) {
+      throw v.get(redisTlsCert == null ? "redis-tls-key" : "redis-tls-cert").invalid(
+          "redis-tls-cert and redis-tls-key go together: give both (PEM files) or neither");
+    }
+    if ((redisTlsCert != null || redisTlsCa != null)
+        && !backend.toLowerCase(Locale.ROOT).startsWith("rediss")) {
+      throw v.get(redisTlsCert != null ? "redis-tls-cert" : "redis-tls-ca").invalid(
+          "Redis TLS files need a TLS backend URI (rediss://, rediss-sentinel://,"
+          + " rediss-cluster://)");
+    }
   }
 
   /** The defaults: memory backend, rules from {@code ./config}, 127.0.0.1:8080 and :8081. */
@@ -137,7 +237,8 @@ public final class ServerConfig {
         values.put(name, new Value(name, defaultOf(name), "default"));
       }
     }
-    return new ServerConfig(values);
+    String token = env.get(ADMIN_TOKEN_ENV);
+    return new ServerConfig(values, token == null || token.isEmpty() ? null : token);
   }
 
   /** The environment variable of a setting: {@code http-port} is {@code SLUICE_HTTP_PORT}. */
@@ -153,7 +254,7 @@ public final class ServerConfig {
       case "rules" -> "config";
       case "backend" -> "memory";
       case "failure-policy" -> "fail-open";
-      case "merge-domains", "grpc-response-headers", "benchmark-endpoints" -> "false";
+      case "merge-domains", "grpc-response-headers" -> "false";
       case "headers" -> "both";
       case "max-descriptors" -> "1000";
       case "max-entries" -> "100";
@@ -164,6 +265,12 @@ public final class ServerConfig {
       case "sync-interval" -> "100ms";
       case "sync-batch" -> "512";
       case "first-sight" -> "sync";
+      case "admin-bind" -> "127.0.0.1";
+      case "admin-port" -> "8082";
+      case "admin-token-file", "tls-cert", "tls-key", "tls-client-ca", "redis-tls-cert",
+          "redis-tls-key", "redis-tls-ca" -> "";
+      case "tls-client-auth" -> "none";
+      case "log-format" -> "text";
       default -> throw new IllegalStateException(name);
     };
   }
@@ -209,6 +316,12 @@ public final class ServerConfig {
       throw new IllegalArgumentException("unknown host");
     }
     return t;
+  }
+
+  /** A file path, or null for the empty text (the setting is not set). */
+  private static @Nullable Path optionalPath(String s) {
+    String t = s.trim();
+    return t.isEmpty() ? null : Path.of(t);
   }
 
   private static int intIn(String s, int min, int max) {
@@ -377,20 +490,75 @@ public final class ServerConfig {
     return firstSightSync;
   }
 
+  /** Listen address of the admin port. */
+  public String adminBind() {
+    return adminBind;
+  }
+
   /**
-   * Whether the no-op baselines of the server benchmark are served: HTTP {@code POST /noop} and
-   * gRPC {@code ShouldRateLimit} for the reserved domain {@code __noop__} (see
-   * docs/server-benchmarks.md). Off by default.
+   * The admin port (0: any free port): the rules admin API, {@code /metrics}, {@code /healthz} and
+   * {@code /readyz}. Never equal to a decision port.
    */
-  public boolean benchmarkEndpoints() {
-    return benchmarkEndpoints;
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** The file holding the admin API's bearer token, if set. */
+  public @Nullable Path adminTokenFile() {
+    return adminTokenFile;
+  }
+
+  /** The admin API's bearer token from {@link #ADMIN_TOKEN_ENV}, if set. */
+  @Nullable String adminTokenFromEnvironment() {
+    return adminToken;
+  }
+
+  /** The PEM certificate chain of the TLS listeners, or null for cleartext. */
+  public @Nullable Path tlsCert() {
+    return tlsCert;
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #tlsCert()}. */
+  public @Nullable Path tlsKey() {
+    return tlsKey;
+  }
+
+  /** The PEM CA certificates that client certificates must chain to, if clients present one. */
+  public @Nullable Path tlsClientCa() {
+    return tlsClientCa;
+  }
+
+  /** Whether clients are asked for certificates (only with TLS). */
+  public ClientAuth tlsClientAuth() {
+    return tlsClientAuth;
+  }
+
+  /** The PEM client certificate chain presented to a {@code rediss://} backend, if any. */
+  public @Nullable Path redisTlsCert() {
+    return redisTlsCert;
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #redisTlsCert()}. */
+  public @Nullable Path redisTlsKey() {
+    return redisTlsKey;
+  }
+
+  /** The PEM CA certificates a {@code rediss://} server's certificate must chain to, if set. */
+  public @Nullable Path redisTlsCa() {
+    return redisTlsCa;
+  }
+
+  /** {@code text} or {@code json} lines on stderr. */
+  public LogFormat logFormat() {
+    return logFormat;
   }
 
   @Override
   public String toString() {
     return "ServerConfig[bind=" + bind + ", http-port=" + httpPort + ", grpc-port=" + grpcPort
         + ", rules=" + rules + ", backend=" + redacted(backend) + ", merge-domains="
-        + mergeDomains + ", headers=" + headers + ", mode=" + mode.text() + "]";
+        + mergeDomains + ", headers=" + headers + ", mode=" + mode.text() + ", admin="
+        + adminBind + ":" + adminPort + ", tls=" + (tlsCert != null) + "]";
   }
 
   /** A URI without its password, for logs. */
@@ -410,9 +578,13 @@ public final class ServerConfig {
       } catch (RuntimeException e) {
         String why = e instanceof IllegalArgumentException && e.getMessage() != null
             ? e.getMessage() : "invalid value";
-        throw new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
-            + why);
+        throw invalid(why);
       }
+    }
+
+    ConfigException invalid(String why) {
+      return new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
+          + why);
     }
   }
 

@@ -9,7 +9,11 @@ import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.BindableService;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,31 +29,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running rate limit service: rules, backend, and the Armeria servers for HTTP and gRPC (two
- * listeners sharing Armeria's event loops, or one when both ports are equal). Start with {@link
+ * The running rate limit service: rules, backend, and the Armeria servers: the decision ports
+ * (HTTP and gRPC: two listeners sharing Armeria's event loops, or one when both ports are equal)
+ * and the admin port (the rules admin API and {@code /metrics}). Start with {@link
  * #start(ServerConfig)}, stop with {@link #close()}.
  */
 public final class SluiceServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
 
+  /**
+   * Additions made to the service when it starts, for tools built on it: routes of their own on
+   * the HTTP decision port, or a wrapper around envoy's {@code RateLimitService} on the gRPC port.
+   * The server benchmark's no-op baselines ({@code sluice-bench}) are one. Nothing of it reaches
+   * the admin port. The default methods add nothing.
+   */
+  public interface Extension {
+    /** Adds nothing. */
+    Extension NONE = new Extension() {};
+
+    /**
+     * Adds routes to the HTTP decision port, after the service's own ({@code POST /json}, {@code
+     * POST /v1/check}, {@code GET /healthz}, {@code GET /readyz}), whose paths it must not take.
+     * With one shared port, gRPC is served there too.
+     */
+    default void decisionRoutes(ServerBuilder http) {}
+
+    /**
+     * The envoy {@code RateLimitService} to serve over gRPC: {@code service} itself, or a service
+     * that answers some calls itself and passes the others to {@code service}.
+     */
+    default BindableService rateLimitService(
+        RateLimitServiceGrpc.RateLimitServiceImplBase service) {
+      return service;
+    }
+  }
+
   private final ServerConfig config;
   private final Enforcement enforcement;
   private final LiveRules rules;
   private final Backends.Readiness readiness;
   private final List<Server> servers;
+  private final @Nullable ServerTls tls;
+  private final AutoCloseable processMetrics;
   private final int httpPort;
   private final int grpcPort;
+  private final int adminPort;
 
   private SluiceServer(ServerConfig config, Enforcement enforcement, LiveRules rules,
-      Backends.Readiness readiness, List<Server> servers, int httpPort, int grpcPort) {
+      Backends.Readiness readiness, List<Server> servers, @Nullable ServerTls tls,
+      AutoCloseable processMetrics, int httpPort, int grpcPort, int adminPort) {
     this.config = config;
     this.enforcement = enforcement;
     this.rules = rules;
     this.readiness = readiness;
     this.servers = servers;
+    this.tls = tls;
+    this.processMetrics = processMetrics;
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
+    this.adminPort = adminPort;
   }
 
   /**
@@ -61,18 +100,42 @@ public final class SluiceServer implements AutoCloseable {
    * (503). If Redis is unreachable, it returns without waiting for it; {@code /readyz} stays 503
    * and each readiness check retries the warm-up until one succeeds.
    *
-   * @throws ServerConfig.ConfigException when the backend cannot be used
+   * @throws ServerConfig.ConfigException when the backend, the admin token or a TLS file cannot
+   *     be used (the message names the file and the reason)
    * @throws java.util.concurrent.CompletionException when a port cannot be bound
    */
   public static SluiceServer start(ServerConfig config) {
-    Backend backend = Backends.open(config);
+    return start(config, Extension.NONE);
+  }
+
+  /** {@link #start(ServerConfig)} with {@code extension}'s additions. */
+  public static SluiceServer start(ServerConfig config, Extension extension) {
+    return start(config, extension, Clock.systemUTC());
+  }
+
+  /** {@link #start(ServerConfig, Extension)} with the clock that dates audit entries. */
+  static SluiceServer start(ServerConfig config, Extension extension, Clock clock) {
+    AdminToken token = AdminToken.load(config);
+    ServerTls tls = ServerTls.load(config);
+    Backend backend;
+    try {
+      backend = Backends.open(config);
+    } catch (RuntimeException e) {
+      closeQuietly(tls);
+      throw e;
+    }
     Metrics metrics = new Metrics();
     Enforcement enforcement;
     try {
       enforcement = new Enforcement(backend, config, metrics);
     } catch (RuntimeException e) {
       backend.close();
+      closeQuietly(tls);
       throw e;
+    }
+    AutoCloseable processMetrics = metrics.bindProcess();
+    if (backend instanceof MemoryBackend memory) {
+      metrics.bindStore(memory);
     }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
@@ -82,12 +145,14 @@ public final class SluiceServer implements AutoCloseable {
       Backends.Readiness readiness = new Backends.Readiness(backend, config);
       HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::state);
       GrpcService grpc = GrpcService.builder()
-          .addService(new EnvoyRateLimitService(engine, config))
+          .addService(extension.rateLimitService(new EnvoyRateLimitService(engine, config)))
           .maxRequestMessageLength(config.maxBodyBytes())
           .build();
       boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
-      ServerBuilder hb = base(config, config.httpPort(), metrics, config.maxBodyBytes());
+      ServerBuilder hb = base(config.bind(), config.httpPort(), tls, metrics,
+          config.maxBodyBytes());
       http.bind(hb);
+      extension.decisionRoutes(hb);
       if (shared) {
         hb.service(grpc);
       }
@@ -100,30 +165,61 @@ public final class SluiceServer implements AutoCloseable {
         // The gRPC service enforces max-body-bytes per message itself (RESOURCE_EXHAUSTED, read
         // from the length prefix before buffering); an HTTP-level limit would preempt it with a
         // bare 413 that clients see as UNKNOWN.
-        ServerBuilder gb = base(config, config.grpcPort(), metrics, 0);
+        ServerBuilder gb = base(config.bind(), config.grpcPort(), tls, metrics, 0);
         gb.service(grpc);
         Server grpcServer = gb.build();
         grpcServer.start().join();
         started.add(grpcServer);
         gp = grpcServer.activeLocalPort();
       }
-      log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
+      ServerBuilder ab = base(config.adminBind(), config.adminPort(), tls, metrics,
+          config.maxBodyBytes());
+      new AdminApi(rules, metrics, http, token, new AuditLog(clock)).bind(ab);
+      Server adminServer = ab.build();
+      adminServer.start().join();
+      started.add(adminServer);
+      int ap = adminServer.activeLocalPort();
+      if (tls != null) {
+        tls.watch(config.reloadInterval());
+      }
+      log.info("listening: {} {}:{}, gRPC{} {}:{}, admin {}:{} (writes {})",
+          tls != null ? "HTTPS" : "HTTP", config.bind(), hp, tls != null ? " (TLS)" : "",
+          config.bind(), gp, config.adminBind(), ap, token.configured()
+              ? "need the admin token " + token.fingerprint() : "disabled: no admin token");
       readiness.awaitWarmUp();
-      return new SluiceServer(config, enforcement, rules, readiness, List.copyOf(started), hp,
-          gp);
+      return new SluiceServer(config, enforcement, rules, readiness, List.copyOf(started), tls,
+          processMetrics, hp, gp, ap);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       rules.close();
       enforcement.close();
+      closeQuietly(tls);
+      closeQuietly(processMetrics);
       throw e;
     }
   }
 
-  private static ServerBuilder base(ServerConfig config, int port, Metrics metrics,
-      long maxRequestLength) {
-    return Server.builder()
-        .http(new InetSocketAddress(config.bind(), port))
-        .maxRequestLength(maxRequestLength)
+  private static void closeQuietly(@Nullable AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", c, e.toString());
+    }
+  }
+
+  private static ServerBuilder base(String bind, int port, @Nullable ServerTls tls,
+      Metrics metrics, long maxRequestLength) {
+    ServerBuilder b = Server.builder();
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (tls != null) {
+      b.https(address).tlsProvider(tls, tls.serverTlsConfig());
+    } else {
+      b.http(address);
+    }
+    return b.maxRequestLength(maxRequestLength)
         .requestTimeout(Duration.ofSeconds(10))
         .meterRegistry(metrics.registry())
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2));
@@ -137,6 +233,16 @@ public final class SluiceServer implements AutoCloseable {
   /** The gRPC port listened on. */
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /** The admin port listened on: the rules admin API and {@code /metrics}. */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** Whether the ports serve TLS ({@code tls-cert} is set). */
+  public boolean tls() {
+    return tls != null;
   }
 
   public ServerConfig config() {
@@ -172,6 +278,8 @@ public final class SluiceServer implements AutoCloseable {
     }
     rules.close();
     enforcement.close();
+    closeQuietly(tls);
+    closeQuietly(processMetrics);
   }
 
   /** The backends a {@code backend} setting can name. */
@@ -185,9 +293,24 @@ public final class SluiceServer implements AutoCloseable {
       }
       FailurePolicy policy = FailurePolicy.valueOf(
           config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
+      RedisBackend.Builder builder = RedisBackend.builder(setting).failurePolicy(policy)
+          .timeout(config.redisTimeout());
+      Path cert = config.redisTlsCert();
+      Path key = config.redisTlsKey();
+      Path ca = config.redisTlsCa();
       try {
-        return RedisBackend.builder(setting).failurePolicy(policy)
-            .timeout(config.redisTimeout()).build();
+        if (cert != null && key != null) {
+          builder.clientCertificate(cert, key);
+        }
+        if (ca != null) {
+          builder.trustedCertificates(ca);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ServerConfig.ConfigException("Redis TLS (redis-tls-cert, redis-tls-key,"
+            + " redis-tls-ca): " + e.getMessage());
+      }
+      try {
+        return builder.build();
       } catch (IllegalArgumentException e) {
         throw new ServerConfig.ConfigException("invalid backend '"
             + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(

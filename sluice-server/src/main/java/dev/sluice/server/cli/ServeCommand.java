@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Run the rate limit service: envoy's gRPC RateLimitService, POST /json and /v1/check,",
-        "the rules admin API, /metrics, /healthz and /readyz.",
+        "/healthz and /readyz on the decision ports; the rules admin API and /metrics on the",
+        "admin port (127.0.0.1:8082 by default).",
         "Every option is also a sluice.yaml key and an environment variable SLUICE_<NAME>",
         "(e.g. SLUICE_HTTP_PORT); precedence: option, environment, file, default."})
 final class ServeCommand implements Callable<Integer> {
@@ -106,10 +107,50 @@ final class ServeCommand implements Callable<Integer> {
       + "backend once (sync, default) or assumed fresh (local).")
   @Nullable String firstSight;
 
-  @Option(names = "--benchmark-endpoints", arity = "0..1", fallbackValue = "true",
-      paramLabel = "BOOL", description = "Serve the no-op baselines POST /noop and gRPC domain "
-      + "__noop__ (default: false; for docs/server-benchmarks.md only).")
-  @Nullable String benchmarkEndpoints;
+  @Option(names = "--admin-bind", paramLabel = "ADDR",
+      description = "Listen address of the admin port (default: 127.0.0.1).")
+  @Nullable String adminBind;
+
+  @Option(names = "--admin-port", paramLabel = "N", description = "Admin API and /metrics port "
+      + "(default: 8082); never a decision port.")
+  @Nullable String adminPort;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "File holding the "
+      + "bearer token that admin writes need (or the token itself in env SLUICE_ADMIN_TOKEN); "
+      + "without one, writes are refused.")
+  @Nullable String adminTokenFile;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "PEM certificate chain: HTTPS, gRPC over TLS and the admin port use it.")
+  @Nullable String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "PEM private key (PKCS#8) of --tls-cert.")
+  @Nullable String tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA certificates that client certificates must chain to (mTLS).")
+  @Nullable String tlsClientCa;
+
+  @Option(names = "--tls-client-auth", paramLabel = "none|optional|require",
+      description = "Ask clients for certificates (default: none).")
+  @Nullable String tlsClientAuth;
+
+  @Option(names = "--redis-tls-cert", paramLabel = "FILE",
+      description = "rediss://: PEM client certificate chain presented to Redis.")
+  @Nullable String redisTlsCert;
+
+  @Option(names = "--redis-tls-key", paramLabel = "FILE",
+      description = "rediss://: PEM private key (PKCS#8) of --redis-tls-cert.")
+  @Nullable String redisTlsKey;
+
+  @Option(names = "--redis-tls-ca", paramLabel = "FILE",
+      description = "rediss://: PEM CA certificates to trust instead of the JVM's.")
+  @Nullable String redisTlsCa;
+
+  @Option(names = "--log-format", paramLabel = "text|json",
+      description = "Log lines on stderr: text (default) or one JSON object per line.")
+  @Nullable String logFormat;
 
   @Spec CommandSpec spec;
 
@@ -127,6 +168,7 @@ final class ServeCommand implements Callable<Integer> {
     SluiceServer server;
     try {
       cfg = ServerConfig.resolve(cli(), env, configFile());
+      Logging.apply(cfg.logFormat());
       server = SluiceServer.start(cfg);
     } catch (ServerConfig.ConfigException e) {
       err.println("sluice serve: " + e.getMessage());
@@ -141,8 +183,10 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "sluice-shutdown"));
-    out.println("sluice: serving HTTP on " + cfg.bind() + ":" + server.httpPort() + ", gRPC on "
-        + cfg.bind() + ":" + server.grpcPort() + " (rules: " + cfg.rules() + ", backend: "
+    out.println("sluice: serving " + (server.tls() ? "HTTPS" : "HTTP") + " on " + cfg.bind() + ":"
+        + server.httpPort() + ", gRPC" + (server.tls() ? " (TLS)" : "") + " on " + cfg.bind()
+        + ":" + server.grpcPort() + ", admin on " + cfg.adminBind() + ":" + server.adminPort()
+        + " (rules: " + cfg.rules() + ", backend: "
         + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
         + (!server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
             : !server.warmedUp() ? " - NOT READY: not warmed up (Redis unreachable?), see the log"
@@ -193,7 +237,17 @@ final class ServeCommand implements Callable<Integer> {
     put(m, "sync-interval", syncInterval);
     put(m, "sync-batch", syncBatch);
     put(m, "first-sight", firstSight);
-    put(m, "benchmark-endpoints", benchmarkEndpoints);
+    put(m, "admin-bind", adminBind);
+    put(m, "admin-port", adminPort);
+    put(m, "admin-token-file", adminTokenFile);
+    put(m, "tls-cert", tlsCert);
+    put(m, "tls-key", tlsKey);
+    put(m, "tls-client-ca", tlsClientCa);
+    put(m, "tls-client-auth", tlsClientAuth);
+    put(m, "redis-tls-cert", redisTlsCert);
+    put(m, "redis-tls-key", redisTlsKey);
+    put(m, "redis-tls-ca", redisTlsCa);
+    put(m, "log-format", logFormat);
     return m;
   }
 
