@@ -15,6 +15,8 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -191,15 +193,7 @@ final class ServerTls implements TlsProvider, AutoCloseable {
 
   private static Loaded parse(Path cert, Path key, @Nullable Path ca, Contents files) {
     List<X509Certificate> chain = certificates("tls-cert", cert, files.cert());
-    PrivateKey privateKey;
-    try {
-      privateKey = TlsKeyPair.of(new ByteArrayInputStream(files.key()),
-          new ByteArrayInputStream(files.cert())).privateKey();
-    } catch (RuntimeException e) {
-      throw new ServerConfig.ConfigException("tls-key " + key + ": not a PEM private key"
-          + " (expected an unencrypted PKCS#8 '-----BEGIN PRIVATE KEY-----' block): "
-          + rootMessage(e));
-    }
+    PrivateKey privateKey = privateKey(key, files.key());
     if (!belongsTo(privateKey, chain.get(0))) {
       throw new ServerConfig.ConfigException("tls-key " + key + " is not the key of the"
           + " certificate in tls-cert " + cert);
@@ -207,6 +201,44 @@ final class ServerTls implements TlsProvider, AutoCloseable {
     List<X509Certificate> trusted = ca == null || files.ca() == null ? null
         : certificates("tls-client-ca", ca, files.ca());
     return new Loaded(TlsKeyPair.of(privateKey, chain), trusted);
+  }
+
+  private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+  private static final String PKCS8_END = "-----END PRIVATE KEY-----";
+
+  /** The unencrypted PKCS#8 private key of a PEM file (RSA, EC or EdDSA). */
+  static PrivateKey privateKey(Path file, byte[] pem) {
+    String text = new String(pem, StandardCharsets.US_ASCII);
+    int begin = text.indexOf(PKCS8_BEGIN);
+    int end = begin < 0 ? -1 : text.indexOf(PKCS8_END, begin);
+    String expected = "expected an unencrypted PKCS#8 '" + PKCS8_BEGIN + "' block";
+    if (begin < 0 || end < 0) {
+      String found = text.contains("-----BEGIN RSA PRIVATE KEY-----")
+          || text.contains("-----BEGIN EC PRIVATE KEY-----")
+          ? "; convert a PKCS#1 or SEC1 key with 'openssl pkcs8 -topk8 -nocrypt'"
+          : text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+              ? "; this one is encrypted" : "";
+      throw new ServerConfig.ConfigException("tls-key " + file + ": not a PEM private key ("
+          + expected + ")" + found);
+    }
+    byte[] der;
+    try {
+      der = java.util.Base64.getMimeDecoder().decode(
+          text.substring(begin + PKCS8_BEGIN.length(), end));
+    } catch (IllegalArgumentException e) {
+      throw new ServerConfig.ConfigException("tls-key " + file + ": not a PEM private key ("
+          + expected + "): " + e.getMessage());
+    }
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+    for (String algorithm : List.of("RSA", "EC", "EdDSA", "RSASSA-PSS", "DSA")) {
+      try {
+        return java.security.KeyFactory.getInstance(algorithm).generatePrivate(spec);
+      } catch (GeneralSecurityException e) {
+        // not this algorithm: try the next
+      }
+    }
+    throw new ServerConfig.ConfigException("tls-key " + file + ": not a PEM private key ("
+        + expected + "): not an RSA, EC or EdDSA key");
   }
 
   /** Every certificate of a PEM file; at least one. */
@@ -237,8 +269,8 @@ final class ServerTls implements TlsProvider, AutoCloseable {
     String algorithm = switch (key.getAlgorithm()) {
       case "RSA" -> "SHA256withRSA";
       case "EC" -> "SHA256withECDSA";
-      case "Ed25519", "EdDSA" -> "Ed25519";
-      case "Ed448" -> "Ed448";
+      case "EdDSA", "Ed25519", "Ed448" -> key instanceof EdECPrivateKey ed
+          ? ed.getParams().getName() : key.getAlgorithm();
       default -> null;
     };
     if (algorithm == null) {
