@@ -214,4 +214,16 @@ class HttpApiTest {
     assertThat(metrics).contains("sluice_rules_reloads_total{result=\"ok\"}")
         .contains("sluice_backend_latency_seconds_bucket");
   }
+
+  @Test
+  void metricsCarryJvmProcessAndStoreMeters() throws Exception {
+    s.post("/json", Running.envoy("api", "user", "metrics-store"));
+    String metrics = s.metrics();
+    assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_buffer_memory_used_bytes{",
+        "jvm_gc_", "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
+        "system_cpu_count ", "process_cpu_usage ", "process_uptime_seconds ",
+        "process_start_time_seconds ", "process_files_open_files ",
+        "sluice_store_capacity{store=\"memory\"} ");
+    assertThat(metrics).containsPattern("sluice_store_keys\\{store=\"memory\"} [1-9]");
+  }
 }
