@@ -293,8 +293,25 @@ public final class SluiceServer implements AutoCloseable {
       }
       FailurePolicy policy = FailurePolicy.valueOf(
           config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
-      RedisBackend.Builder builder = RedisBackend.builder(setting).failurePolicy(policy)
+      RedisBackend.Builder builder = redis(config).failurePolicy(policy)
           .timeout(config.redisTimeout());
+      try {
+        return builder.build();
+      } catch (IllegalArgumentException e) {
+        throw new ServerConfig.ConfigException("invalid backend '"
+            + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
+                String.valueOf(e.getMessage())));
+      }
+    }
+
+    /**
+     * A builder for the Redis of {@code config}'s {@code backend} with its TLS files ({@code
+     * redis-tls-cert}, {@code redis-tls-key}, {@code redis-tls-ca}), read and checked.
+     *
+     * @throws ServerConfig.ConfigException naming a TLS file that cannot be used, and why
+     */
+    static RedisBackend.Builder redis(ServerConfig config) {
+      RedisBackend.Builder builder = RedisBackend.builder(config.backend());
       Path cert = config.redisTlsCert();
       Path key = config.redisTlsKey();
       Path ca = config.redisTlsCa();
@@ -309,13 +326,7 @@ public final class SluiceServer implements AutoCloseable {
         throw new ServerConfig.ConfigException("Redis TLS (redis-tls-cert, redis-tls-key,"
             + " redis-tls-ca): " + e.getMessage());
       }
-      try {
-        return builder.build();
-      } catch (IllegalArgumentException e) {
-        throw new ServerConfig.ConfigException("invalid backend '"
-            + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
-                String.valueOf(e.getMessage())));
-      }
+      return builder;
     }
 
     /**

@@ -98,7 +98,7 @@ final class WarmUp {
         "first-sight", config.firstSightSync() ? "sync" : "local"), Map.of(), null);
     Metrics metrics = new Metrics();
     // Its own connection: decisions wait long and fail closed, counted nowhere the service shows.
-    RedisBackend redis = RedisBackend.builder(config.backend())
+    RedisBackend redis = SluiceServer.Backends.redis(config)
         .failurePolicy(FailurePolicy.FAIL_CLOSED).timeout(Duration.ofSeconds(10))
         .warmUp(false).build();
     ClientFactory clients = ClientFactory.builder().build();
