@@ -67,7 +67,7 @@ public final class ServerConfig {
       .help("Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too)"));
 
   public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          ValueTypes.of("STYLE", HeaderStyle::parse, ServerConfig::spelling))
+          EnforcementSettings.HEADER_STYLE)
       .byDefault("both")
       .help("Rate limit headers: x-ratelimit, ietf, both or none"));
 
@@ -176,10 +176,6 @@ public final class ServerConfig {
       throw new IllegalArgumentException("unknown host");
     }
     return t;
-  }
-
-  private static String spelling(HeaderStyle style) {
-    return ValueTypes.spelling(style);
   }
 
   /** Listen address of both ports. */

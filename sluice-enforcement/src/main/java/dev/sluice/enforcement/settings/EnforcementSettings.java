@@ -2,6 +2,7 @@ package dev.sluice.enforcement.settings;
 
 import dev.sluice.redis.FailurePolicy;
 import dev.sluice.rules.Consistency;
+import dev.sluice.rules.HeaderStyle;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +86,13 @@ public final class EnforcementSettings {
       .byDefault("sync")
       .help("Eventual mode: a key without a fresh view on this instance is asked from the backend"
           + " once (sync) or assumed fresh (local)");
+
+  /**
+   * The value type of a front end's {@code headers} setting (each front end has its own default):
+   * {@code x-ratelimit}, {@code ietf}, {@code both} or {@code none}.
+   */
+  public static final ValueType<HeaderStyle> HEADER_STYLE =
+      ValueTypes.of("STYLE", HeaderStyle::parse, ValueTypes::spelling);
 
   /** The settings of a front end's backend: the servlet filter's and the starter's. */
   public static final List<Setting<?>> BACKEND_SETTINGS =

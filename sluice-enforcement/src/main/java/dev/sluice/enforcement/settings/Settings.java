@@ -67,12 +67,13 @@ public final class Settings {
     boolean available = available(s);
     boolean fromSource = given != null;
     if (given == null) {
-      String d = s.defaultText();
-      if (d == null) {
-        return new Entry(null, null, "default", false, available);
-      }
+      // the service names a default as such; the filter names the setting as its source would
       String origin = dialect == Dialect.SERVICE || sources.isEmpty() ? "default"
           : sources.get(0).nameOf(s);
+      String d = s.defaultText();
+      if (d == null) {
+        return new Entry(null, null, origin, false, available);
+      }
       given = Source.Given.text(d, origin);
     }
     String text = given.text();
