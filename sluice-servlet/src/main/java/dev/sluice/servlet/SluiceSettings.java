@@ -12,6 +12,7 @@ import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
 import dev.sluice.memory.MemoryBackend;
+import dev.sluice.redis.FailurePolicy;
 import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
@@ -79,14 +80,16 @@ public final class SluiceSettings {
       .byDefault("true")
       .help("Whether allowed responses carry the headers too"));
 
-  public static final Setting<TrustedProxies> TRUSTED_PROXIES = DECLARED.add(Setting.of(
-          "trusted-proxies", ValueTypes.of("CIDRS", TrustedProxies::parse))
+  /** Addresses and CIDR ranges of trusted proxies ({@link TrustedProxies#of(List)}). */
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
+          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
       .help("Proxies (addresses or CIDR ranges, comma-separated) whose Forwarded and"
           + " X-Forwarded-For are believed"));
 
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
-  public static final Setting<?> FAILURE_POLICY = DECLARED.add(
+  /** Values need {@code sluice-redis}; without it a given value is still checked. */
+  public static final Setting<FailurePolicy> FAILURE_POLICY = DECLARED.add(
       EnforcementSettings.FAILURE_POLICY);
 
   public static final Setting<Duration> REDIS_TIMEOUT = DECLARED.add(
@@ -201,9 +204,9 @@ public final class SluiceSettings {
     if (s.isGiven(HEADERS_ON_ALLOWED)) {
       builder.headersOnAllowed(s.get(HEADERS_ON_ALLOWED));
     }
-    TrustedProxies proxies = s.find(TRUSTED_PROXIES);
+    List<String> proxies = s.find(TRUSTED_PROXIES);
     if (proxies != null) {
-      builder.trustedProxies(proxies);
+      builder.trustedProxies(TrustedProxies.of(proxies));
     }
     String domain = s.find(DOMAIN);
     if (s.find(RULES) != null) {

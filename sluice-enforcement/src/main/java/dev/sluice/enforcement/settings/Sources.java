@@ -151,22 +151,50 @@ public final class Sources {
   }
 
   /**
-   * Values already typed (bound by Spring Boot from {@code sluice.*} properties), by setting;
-   * each must be of its setting's type. Named {@code <prefix><name>} in messages.
+   * Values bound by a framework (Spring Boot's {@code sluice.*} properties): each setting is given
+   * as a value of its type when the framework binds it typed, or as text when the framework holds
+   * text. Named {@code <prefix><name>} in messages.
    */
-  public static Source typed(Map<Setting<?>, Object> values, String prefix) {
-    Map<Setting<?>, Object> copy = Map.copyOf(values);
-    return new Source() {
-      @Override
-      public @Nullable Given find(Setting<?> setting) {
-        Object v = copy.get(setting);
-        return v == null ? null : Given.value(v, nameOf(setting));
-      }
+  public static Bound bound(String prefix) {
+    return new Bound(prefix);
+  }
 
-      @Override
-      public String nameOf(Setting<?> setting) {
-        return prefix + setting.name();
+  /** Values bound by a framework, filled with {@link #value} and {@link #text}. */
+  public static final class Bound implements Source {
+    private final String prefix;
+    private final Map<Setting<?>, Given> given = new LinkedHashMap<>();
+
+    private Bound(String prefix) {
+      this.prefix = prefix;
+    }
+
+    /** {@code setting}'s value, already of its type; null: unset. */
+    public <T> Bound value(Setting<T> setting, @Nullable T value) {
+      if (value != null) {
+        given.put(setting, Given.value(value, nameOf(setting)));
       }
-    };
+      return this;
+    }
+
+    /**
+     * {@code setting}'s value as text, read as the setting reads text; null (or blank, for a
+     * setting {@linkplain Setting#blankIsUnset() so declared}): unset.
+     */
+    public Bound text(Setting<?> setting, @Nullable String text) {
+      if (text != null && !(text.isBlank() && setting.isBlankUnset())) {
+        given.put(setting, Given.text(text, nameOf(setting)));
+      }
+      return this;
+    }
+
+    @Override
+    public @Nullable Given find(Setting<?> setting) {
+      return given.get(setting);
+    }
+
+    @Override
+    public String nameOf(Setting<?> setting) {
+      return prefix + setting.name();
+    }
   }
 }

@@ -69,6 +69,44 @@ public final class ValueTypes {
     return new Choice<>(noun, List.copyOf(names), resolve);
   }
 
+  /**
+   * A list of text items separated by commas or blanks ({@code 10.0.0.0/8, ::1}), each checked
+   * by {@code check} (whose {@link IllegalArgumentException} message is the problem); blank text
+   * is the empty list. A bound list (Spring Boot's) is checked item by item.
+   */
+  public static ValueType<List<String>> list(String label, Function<String, ?> check) {
+    return new ValueType<>() {
+      @Override
+      public List<String> parse(String text, Dialect dialect) {
+        List<String> items = new ArrayList<>();
+        for (String item : text.split("[,\\s]+")) {
+          if (!item.isEmpty()) {
+            items.add(item);
+          }
+        }
+        return check(items, dialect);
+      }
+
+      @Override
+      public List<String> check(List<String> items, Dialect dialect) {
+        for (String item : items) {
+          check.apply(item);
+        }
+        return List.copyOf(items);
+      }
+
+      @Override
+      public String format(List<String> items) {
+        return String.join(", ", items);
+      }
+
+      @Override
+      public String label() {
+        return label;
+      }
+    };
+  }
+
   /** Any text, as given. */
   public static ValueType<String> text(String label) {
     return of(label, s -> s);

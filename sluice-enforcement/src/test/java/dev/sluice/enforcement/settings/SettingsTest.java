@@ -121,16 +121,22 @@ class SettingsTest {
 
   @Test
   void typedValuesAreCheckedNotRead() {
-    Settings s = Settings.resolve(ALL, Dialect.FILTER, List.of(Sources.typed(
-        Map.of(WAIT, Duration.ofSeconds(3), EnforcementSettings.MODE, Consistency.EVENTUAL),
-        "sluice.")));
+    Settings s = Settings.resolve(ALL, Dialect.FILTER, List.of(Sources.bound("sluice.")
+        .value(WAIT, Duration.ofSeconds(3)).value(EnforcementSettings.MODE, Consistency.EVENTUAL)
+        .value(PORT, null).text(FLAG, "true").text(EnforcementSettings.FAILURE_POLICY, " ")));
     assertThat(s.get(WAIT)).isEqualTo(Duration.ofSeconds(3));
     assertThat(s.text(WAIT)).isEqualTo("3s");
     assertThat(s.get(EnforcementSettings.MODE)).isEqualTo(Consistency.EVENTUAL);
-    assertThatThrownBy(() -> Settings.resolve(ALL, Dialect.FILTER, List.of(Sources.typed(
-        Map.of(WAIT, Duration.ofMinutes(5)), "sluice."))))
+    assertThat(s.get(FLAG)).isTrue();
+    assertThat(s.isGiven(PORT)).isFalse();
+    assertThat(s.isGiven(EnforcementSettings.FAILURE_POLICY)).isFalse();
+    assertThatThrownBy(() -> Settings.resolve(ALL, Dialect.FILTER, List.of(Sources.bound(
+        "sluice.").value(WAIT, Duration.ofMinutes(5)))))
         .isInstanceOf(SettingException.class)
         .hasMessage("sluice.wait: '300s' must be between 1ms and 60s");
+    assertThatThrownBy(() -> Settings.resolve(ALL, Dialect.FILTER, List.of(Sources.bound(
+        "sluice.").value(PORT, 70000))))
+        .hasMessage("sluice.port: '70000' is not an integer in 0..65535");
   }
 
   @Test
@@ -188,6 +194,25 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.resolve(list, Dialect.FILTER,
         List.of(Sources.lookup(Map.of("policy", "c")::get, "init-param "))))
         .hasMessage("init-param policy: unknown policy 'c'; use a or b");
+  }
+
+  @Test
+  void listsAreCheckedItemByItem() {
+    Setting<List<String>> hosts = Setting.of("hosts", ValueTypes.list("HOSTS", h -> {
+      if (!h.matches("[a-z.]+")) {
+        throw new IllegalArgumentException("'" + h + "' is not a host");
+      }
+      return h;
+    }));
+    List<Setting<?>> list = List.of(hosts);
+    assertThat(Settings.resolve(list, Dialect.FILTER, List.of(Sources.lookup(
+        Map.of("hosts", " a.b, c  d,")::get, "sluice."))).get(hosts)).containsExactly("a.b", "c",
+            "d");
+    assertThat(Settings.resolve(list, Dialect.FILTER, List.of(Sources.lookup(
+        Map.of("hosts", "")::get, "sluice."))).get(hosts)).isEmpty();
+    assertThatThrownBy(() -> Settings.resolve(list, Dialect.FILTER, List.of(
+        Sources.bound("sluice.").value(hosts, List.of("a", "B1")))))
+        .hasMessage("sluice.hosts: 'B1' is not a host");
   }
 
   @Test
