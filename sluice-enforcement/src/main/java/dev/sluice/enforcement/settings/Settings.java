@@ -2,9 +2,11 @@ package dev.sluice.enforcement.settings;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -44,11 +46,9 @@ public final class Settings {
       List<Source> sources) {
     Objects.requireNonNull(dialect, "dialect");
     Map<Setting<?>, Entry> entries = new HashMap<>();
+    Set<String> names = new HashSet<>();
     for (Setting<?> s : declared) {
-      if (entries.containsKey(s)) {
-        throw new IllegalArgumentException("setting declared twice: " + s.name());
-      }
-      if (declared.stream().filter(d -> d.name().equals(s.name())).count() > 1) {
+      if (!names.add(s.name())) {
         throw new IllegalArgumentException("two settings named " + s.name());
       }
       entries.put(s, read(s, dialect, sources));
