@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -289,11 +288,9 @@ public final class SluiceServer implements AutoCloseable {
     static Backend open(ServerConfig config) {
       String setting = config.backend();
       if (setting.equals("memory")) {
-        return MemoryBackend.create();
+        return MemoryBackend.builder().maxKeys(config.get(ServerConfig.MAX_KEYS)).build();
       }
-      FailurePolicy policy = FailurePolicy.valueOf(
-          config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
-      RedisBackend.Builder builder = redis(config).failurePolicy(policy)
+      RedisBackend.Builder builder = redis(config).failurePolicy(config.failurePolicy())
           .timeout(config.redisTimeout());
       try {
         return builder.build();
