@@ -59,9 +59,13 @@ final class Running implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.adminPort() + path);
   }
 
-  /** {@code GET /metrics} of the admin port: the Prometheus text. */
+  /**
+   * {@code GET /metrics} of the admin port: the Prometheus text, over HTTP/1.1 as Prometheus
+   * scrapes it.
+   */
   String metrics() throws IOException, InterruptedException {
-    return adminGet("/metrics").body();
+    return send(HttpRequest.newBuilder(adminUri("/metrics")).version(HttpClient.Version.HTTP_1_1)
+        .GET()).body();
   }
 
   HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
