@@ -1,6 +1,7 @@
 package dev.sluice.rules;
 
 import dev.sluice.Algorithm;
+import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.rules.YamlTree.Field;
 import dev.sluice.rules.YamlTree.Kind;
@@ -382,21 +383,25 @@ final class FileParser {
         return b;
       }
     } else {
+      long periodMicros;
       try {
-        long periodMicros = Math.multiplyExact(unit.micros(), times);
-        // Every field at once: a limit validated as a token bucket first would refuse counts a
-        // window accepts (burst × count is bounded only for buckets).
-        limit = Limit.ofMicros(requests, periodMicros, burst != null ? burst : requests,
-            algorithm);
-        if (b.name != null) {
-          limit = limit.named(b.name);
-        }
-      } catch (ArithmeticException | IllegalArgumentException e) {
-        Field at = burst != null && String.valueOf(e.getMessage()).contains("burst")
-            ? map.field("burst") : null;
-        String why = e instanceof ArithmeticException
-            ? "the period (unit × unit_multiplier) is too long" : e.getMessage();
-        error(at == null ? map : at.value(), where, "invalid limit: " + why);
+        periodMicros = Math.multiplyExact(unit.micros(), times);
+      } catch (ArithmeticException e) {
+        error(map, where, "invalid limit: the period (unit × unit_multiplier) is too long");
+        return b;
+      }
+      // Every field at once: a limit validated as a token bucket first would refuse counts a
+      // window accepts (burst × count is bounded only for buckets).
+      Limit.Builder builder =
+          Limit.builderOfMicros(requests, periodMicros).algorithm(algorithm).name(b.name);
+      if (burst != null) {
+        builder.burst(burst);
+      }
+      try {
+        limit = builder.build();
+      } catch (InvalidLimitException e) {
+        Field at = e.field() == InvalidLimitException.Field.BURST ? map.field("burst") : null;
+        error(at == null ? map : at.value(), where, "invalid limit: " + e.getMessage());
         return b;
       }
     }

@@ -1,6 +1,7 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Algorithm;
+import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.HeaderStyle;
@@ -159,15 +160,18 @@ public final class SluiceSettings {
     if (text == null || text.isBlank()) {
       return List.of();
     }
-    List<Limit> parsed = s.parse("limits", text, Limit::parseAll);
-    if (a == null) {
-      return parsed;
+    try {
+      return s.parse("limits", text,
+          t -> Limit.parseAll(t, a == null ? Algorithm.TOKEN_BUCKET : a));
+    } catch (InvalidSettingException e) {
+      // Each limit is built once with its algorithm; a bound only that algorithm sets is the
+      // algorithm setting's problem.
+      if (a != null && e.getCause() instanceof InvalidLimitException l
+          && l.field() == InvalidLimitException.Field.ALGORITHM) {
+        throw new InvalidSettingException(prefix + "algorithm", l.problem(), l);
+      }
+      throw e;
     }
-    List<Limit> out = new ArrayList<>();
-    for (Limit l : parsed) {
-      out.add(s.parse("algorithm", algorithm, x -> l.withAlgorithm(a)));
-    }
-    return List.copyOf(out);
   }
 
   /**
