@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
  * A {@link Limit} that cannot be built: which of its fields is out of bounds, and why.
  *
  * <p>{@link #getMessage()} is the whole message (prefixed with the limit's text when it was parsed
- * from one, e.g. {@code invalid limit "0/second": ...}); {@link #problem()} is the bound alone. A
+ * from one, e.g. {@code invalid limit "0/second": ...}); {@link #reason()} is the bound alone. A
  * caller that maps configuration onto limits uses {@link #field()} to point at the part of its
  * input the problem belongs to.
  */
@@ -30,13 +30,13 @@ public final class InvalidLimitException extends IllegalArgumentException {
   }
 
   private final Field field;
-  private final String problem;
+  private final String reason;
 
   InvalidLimitException(
-      Field field, String problem, @Nullable String text, @Nullable Throwable cause) {
-    super(text == null ? problem : "invalid limit \"" + text + "\": " + problem, cause);
+      Field field, String reason, @Nullable String text, @Nullable Throwable cause) {
+    super(text == null ? reason : "invalid limit \"" + text + "\": " + reason, cause);
     this.field = Objects.requireNonNull(field, "field");
-    this.problem = Objects.requireNonNull(problem, "problem");
+    this.reason = Objects.requireNonNull(reason, "reason");
   }
 
   /** The field the problem belongs to. */
@@ -44,8 +44,8 @@ public final class InvalidLimitException extends IllegalArgumentException {
     return field;
   }
 
-  /** The problem alone, without the limit's text: e.g. {@code burst must be positive, was 0}. */
-  public String problem() {
-    return problem;
+  /** The bound alone, without the limit's text: e.g. {@code burst must be positive, was 0}. */
+  public String reason() {
+    return reason;
   }
 }

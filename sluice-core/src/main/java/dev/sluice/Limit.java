@@ -151,61 +151,6 @@ public final class Limit {
     return new Builder(count, null, periodMicros, null);
   }
 
-  /**
-   * A builder of the rate written in {@code text} ({@code "100/minute"}, {@code "5 per 10
-   * seconds"}, see {@link Limit}); the bounds are checked by {@link Builder#build()}, whose
-   * messages then name the text.
-   *
-   * @throws IllegalArgumentException if the text does not follow the grammar, naming the text and
-   *     what is accepted
-   */
-  public static Builder builder(String text) {
-    Objects.requireNonNull(text, "limit text must not be null");
-    Matcher m = ONE.matcher(text.trim());
-    if (!m.matches()) {
-      if (text.contains(";")) {
-        throw new IllegalArgumentException(
-            "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
-      }
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
-    }
-    long count;
-    try {
-      count = Long.parseLong(m.group(1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
-    }
-    long multiple = 1;
-    if (m.group(2) != null) {
-      try {
-        multiple = Long.parseLong(m.group(2));
-      } catch (NumberFormatException e) {
-        multiple = Long.MAX_VALUE;
-      }
-      if (multiple == 0) {
-        throw new IllegalArgumentException(
-            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
-      }
-    }
-    Unit unit = Unit.lookup(m.group(3));
-    if (unit == null) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
-    }
-    if (count == 0) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count must be positive, was 0");
-    }
-    long periodMicros;
-    try {
-      periodMicros = Math.multiplyExact(multiple, unit.micros);
-    } catch (ArithmeticException e) {
-      periodMicros = Long.MAX_VALUE;
-    }
-    return new Builder(count, null, periodMicros, text);
-  }
-
   /** A builder holding every field of this limit, to build a limit that differs in some. */
   public Builder toBuilder() {
     Builder b = builderOfMicros(count, periodMicros).algorithm(algorithm).name(name);
@@ -417,6 +362,61 @@ public final class Limit {
       }
     }
     return count + "/" + periodMicros + "us";
+  }
+
+  /**
+   * A builder of the rate written in {@code text} ({@code "100/minute"}, {@code "5 per 10
+   * seconds"}, see {@link Limit}); the bounds are checked by {@link Builder#build()}, whose
+   * messages then name the text.
+   *
+   * @throws IllegalArgumentException if the text does not follow the grammar, naming the text and
+   *     what is accepted
+   */
+  public static Builder builder(String text) {
+    Objects.requireNonNull(text, "limit text must not be null");
+    Matcher m = ONE.matcher(text.trim());
+    if (!m.matches()) {
+      if (text.contains(";")) {
+        throw new IllegalArgumentException(
+            "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
+      }
+      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
+    }
+    long count;
+    try {
+      count = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
+    }
+    long multiple = 1;
+    if (m.group(2) != null) {
+      try {
+        multiple = Long.parseLong(m.group(2));
+      } catch (NumberFormatException e) {
+        multiple = Long.MAX_VALUE;
+      }
+      if (multiple == 0) {
+        throw new IllegalArgumentException(
+            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
+      }
+    }
+    Unit unit = Unit.lookup(m.group(3));
+    if (unit == null) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
+    }
+    if (count == 0) {
+      throw new IllegalArgumentException(
+          "invalid limit \"" + text + "\": count must be positive, was 0");
+    }
+    long periodMicros;
+    try {
+      periodMicros = Math.multiplyExact(multiple, unit.micros);
+    } catch (ArithmeticException e) {
+      periodMicros = Long.MAX_VALUE;
+    }
+    return new Builder(count, null, periodMicros, text);
   }
 
   /**

@@ -79,14 +79,14 @@ class LimitBuilderTest {
     InvalidLimitException e = invalid(build);
     assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
     assertThat(e.field()).isEqualTo(field);
-    assertThat(e.problem()).isEqualTo(message);
+    assertThat(e.reason()).isEqualTo(message);
   }
 
   @Test
-  void aBuilderFromTextNamesTheTextInTheMessageButNotInTheProblem() {
+  void aBuilderFromTextNamesTheTextInTheMessageButNotInTheReason() {
     InvalidLimitException e = invalid(() -> Limit.builder("5/second").burst(0).build());
     assertThat(e).hasMessage("invalid limit \"5/second\": burst must be positive, was 0");
-    assertThat(e.problem()).isEqualTo("burst must be positive, was 0");
+    assertThat(e.reason()).isEqualTo("burst must be positive, was 0");
     assertThat(e.field()).isEqualTo(Field.BURST);
     // Text that does not follow the grammar fails at once: there is no limit to build.
     assertThatThrownBy(() -> Limit.builder("5/fortnight"))

@@ -73,7 +73,7 @@ final class HandlerLimits {
       return Limit.parseAll(a.value(), a.algorithm());
     } catch (InvalidLimitException e) {
       if (e.field() == InvalidLimitException.Field.ALGORITHM) {
-        throw new IllegalArgumentException(e.problem(), e);
+        throw new IllegalArgumentException(e.reason(), e);
       }
       throw e;
     }

@@ -168,7 +168,7 @@ public final class SluiceSettings {
       // algorithm setting's problem.
       if (a != null && e.getCause() instanceof InvalidLimitException l
           && l.field() == InvalidLimitException.Field.ALGORITHM) {
-        throw new InvalidSettingException(prefix + "algorithm", l.problem(), l);
+        throw new InvalidSettingException(prefix + "algorithm", l.reason(), l);
       }
       throw e;
     }
