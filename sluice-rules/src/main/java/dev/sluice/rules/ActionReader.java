@@ -56,7 +56,7 @@ final class ActionReader {
     }
     Field type = types.get(0);
     ParseContext here = where.then("." + type.name());
-    MapNode args;
+    @Nullable MapNode args;
     if (type.value().isNull()) {
       args = new MapNode(List.of(), type.line(), type.column());
     } else {
@@ -107,13 +107,13 @@ final class ActionReader {
 
   /** An optional text argument, {@code fallback} when absent or empty. */
   private static String text(Fields args, Key<String> key, ParseContext here, String fallback) {
-    String t = args.get(key, here);
+    @Nullable String t = args.get(key, here);
     return t == null || t.isEmpty() ? fallback : t;
   }
 
   /** A required text argument; empty after reporting it missing. */
   private static String required(Fields args, Key<String> key, ParseContext here) {
-    String t = args.require(key, here);
+    @Nullable String t = args.require(key, here);
     return t == null ? "" : t;
   }
 
@@ -131,7 +131,7 @@ final class ActionReader {
         FileParser.notAMap(items.get(i), where);
         continue;
       }
-      Actions.HeaderMatcher m = headerMatcher(map, where);
+      Actions.@Nullable HeaderMatcher m = headerMatcher(map, where);
       if (m != null) {
         matchers.add(m);
       }
@@ -164,7 +164,7 @@ final class ActionReader {
     } else if (kind == Actions.MatchKind.PRESENT) {
       operand = String.valueOf(m.get(PRESENT_MATCH, where, false));
     } else if (kind == Actions.MatchKind.REGEX) {
-      Field rf = m.field(SAFE_REGEX_MATCH);
+      @Nullable Field rf = m.field(SAFE_REGEX_MATCH);
       if (rf == null || !(rf.value() instanceof MapNode regexMap)) {
         where.error(RouteReader.valueOr(rf, map), "safe_regex_match must be a map {regex: ...}");
         return null;

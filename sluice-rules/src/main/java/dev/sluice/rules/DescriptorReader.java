@@ -59,8 +59,8 @@ final class DescriptorReader {
       String composite, Map<String, Integer> seen) {
     Fields fields = RuleSchema.DESCRIPTOR.fields(map);
     Value<String> keyRead = fields.read(KEY, numbered);
-    String key = keyRead instanceof Present<String> p ? p.value() : null;
-    String value = fields.get(VALUE, numbered);
+    @Nullable String key = keyRead instanceof Present<String> p ? p.value() : null;
+    @Nullable String value = fields.get(VALUE, numbered);
     if (value != null && value.isEmpty()) {
       value = null; // envoy: an empty value is no value
     }
@@ -78,7 +78,7 @@ final class DescriptorReader {
             + "' (first at line " + first + ")");
       }
     }
-    RateLimitRule rateLimit = LimitReader.read(fields, here);
+    @Nullable RateLimitRule rateLimit = LimitReader.read(fields, here);
     boolean wildcard = value != null && value.indexOf('*') >= 0;
     boolean share = false;
     if (fields.read(SHARE_THRESHOLD, here) instanceof Present<Boolean> p && p.value()) {
@@ -88,10 +88,10 @@ final class DescriptorReader {
             + " '*'), but found key '" + finalKey + "'");
       }
     }
-    MapNode metadataMap = fields.get(METADATA, here);
+    @Nullable MapNode metadataMap = fields.get(METADATA, here);
     Map<String, Object> metadata =
         metadataMap == null ? Map.of() : MetadataReader.read(metadataMap, here.at("metadata"));
-    Consistency consistency = consistency(fields, here, rateLimit != null);
+    @Nullable Consistency consistency = consistency(fields, here, rateLimit != null);
     List<DescriptorRule> children = readAll(fields.get(DESCRIPTORS, here, List.of()), here,
         composite + finalKey + ".");
     return new DescriptorRule(

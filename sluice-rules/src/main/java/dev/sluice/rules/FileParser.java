@@ -60,8 +60,8 @@ final class FileParser {
     }
     Fields fields = RuleSchema.FILE.check(map, ctx);
     // A map or list as the domain is reported as such, not also as empty.
-    String domain = fields.require(DOMAIN, ctx.at("domain"));
-    Field domainField = fields.field(DOMAIN);
+    @Nullable String domain = fields.require(DOMAIN, ctx.at("domain"));
+    @Nullable Field domainField = fields.field(DOMAIN);
     Located at = domainField == null ? map : domainField.value();
     ParseContext inDomain = ctx.at(domain == null ? "" : domain);
     List<DescriptorRule> descriptors = DescriptorReader.readAll(

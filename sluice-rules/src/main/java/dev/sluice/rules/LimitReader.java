@@ -58,7 +58,7 @@ final class LimitReader {
   static @Nullable RateLimitRule read(Fields descriptor, ParseContext here) {
     boolean hasSingle = descriptor.has(RATE_LIMIT);
     boolean hasSeveral = descriptor.has(RATE_LIMITS);
-    Field several = descriptor.field(RATE_LIMITS);
+    @Nullable Field several = descriptor.field(RATE_LIMITS);
     if (hasSingle && hasSeveral && several != null) {
       here.error(several, "use either rate_limit or rate_limits, not both");
       return null;
@@ -66,7 +66,7 @@ final class LimitReader {
     List<Block> blocks = new ArrayList<>();
     List<Ref> refs = new ArrayList<>();
     if (hasSingle) {
-      MapNode map = descriptor.get(RATE_LIMIT, here);
+      @Nullable MapNode map = descriptor.get(RATE_LIMIT, here);
       if (map != null) {
         blocks.add(block(map, here.at("rate_limit"), true, refs));
       }
@@ -124,7 +124,7 @@ final class LimitReader {
             "unlimited cannot be used in rate_limits; use rate_limit with unlimited: true");
       }
     }
-    String name = fields.get(NAME, where);
+    @Nullable String name = fields.get(NAME, where);
     b.name = name == null || name.isEmpty() ? null : name;
     List<Node> replaces = fields.get(REPLACES, where.then(".replaces"), List.of());
     for (int i = 0; i < replaces.size(); i++) {
@@ -133,10 +133,11 @@ final class LimitReader {
         FileParser.notAMap(replaces.get(i), entryCtx);
         continue;
       }
-      String replaced = RuleSchema.REPLACED.check(entry, entryCtx).get(REPLACED_NAME, entryCtx);
+      @Nullable String replaced =
+          RuleSchema.REPLACED.check(entry, entryCtx).get(REPLACED_NAME, entryCtx);
       if (replaced == null || replaced.isEmpty()) {
         // At the entry, whatever the name held.
-        entryCtx.error(entry, REPLACED_NAME.missing());
+        entryCtx.error(entry, REPLACED_NAME.missingProblem());
         continue;
       }
       b.replaces.add(replaced);
@@ -144,8 +145,9 @@ final class LimitReader {
     }
     if (b.unlimited) {
       for (Key<?> k : COUNTING) {
-        if (fields.has(k)) {
-          where.error(fields.field(k), k == UNIT
+        Field given = fields.field(k);
+        if (given != null && !given.value().isNull()) {
+          where.error(given, k == UNIT
               ? "should not specify rate limit unit when unlimited"
               : "should not specify " + k.name() + " when unlimited");
         }
@@ -154,23 +156,24 @@ final class LimitReader {
     }
     // A misspelled key already has its error; do not also report the field it meant as missing.
     boolean keyProblems = fields.keyProblems();
-    Limit.Unit unit = keyProblems ? fields.get(UNIT, where) : fields.require(UNIT, where);
-    Long requests = keyProblems
+    Limit.@Nullable Unit unit = keyProblems ? fields.get(UNIT, where) : fields.require(UNIT, where);
+    @Nullable Long requests = keyProblems
         ? fields.get(REQUESTS_PER_UNIT, where) : fields.require(REQUESTS_PER_UNIT, where);
-    Long multiplier = fields.get(UNIT_MULTIPLIER, where);
+    @Nullable Long multiplier = fields.get(UNIT_MULTIPLIER, where);
     Value<Algorithm> algorithmRead = fields.read(ALGORITHM, where);
-    Algorithm algorithm = algorithmRead instanceof Present<Algorithm> p ? p.value()
+    @Nullable Algorithm algorithm = algorithmRead instanceof Present<Algorithm> p ? p.value()
         : algorithmRead instanceof Absent<Algorithm> ? Algorithm.FIXED_WINDOW // envoy's
         : null;
-    Long burst = fields.get(BURST, where);
+    Value<Long> burstRead = fields.read(BURST, where);
+    @Nullable Long burst = burstRead instanceof Present<Long> p ? p.value() : null;
     if (where.errorsSince(mark) || unit == null || requests == null || algorithm == null) {
       return b;
     }
     long times = multiplier == null ? 1 : multiplier;
-    Limit limit = null;
+    @Nullable Limit limit = null;
     if (requests == 0) {
-      if (burst != null) {
-        where.error(fields.field(BURST),
+      if (burstRead instanceof Present<Long> p) {
+        where.error(p.field(),
             "burst cannot be used with requests_per_unit: 0, which denies every request");
         return b;
       }
@@ -207,7 +210,7 @@ final class LimitReader {
     try {
       return builder.build();
     } catch (InvalidLimitException e) {
-      Field burstField = fields.field(BURST);
+      @Nullable Field burstField = fields.field(BURST);
       where.error(e.field() == InvalidLimitException.Field.BURST && burstField != null
           ? burstField.value() : map, "invalid limit: " + e.getMessage());
       return null;

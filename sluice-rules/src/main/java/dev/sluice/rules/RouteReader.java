@@ -45,9 +45,9 @@ final class RouteReader {
 
   private static Route read(MapNode map, ParseContext here) {
     Fields fields = RuleSchema.ROUTE.check(map, here);
-    String pattern = fields.get(PATH, here);
+    @Nullable String pattern = fields.get(PATH, here);
     if (pattern != null && !pattern.startsWith("/")) {
-      Field path = fields.field(PATH);
+      @Nullable Field path = fields.field(PATH);
       here.error(path == null ? map : path.value(),
           "path must start with '/', was '" + pattern + "'");
     }
@@ -79,7 +79,7 @@ final class RouteReader {
     }
     List<Action> actions = new ArrayList<>();
     for (int k = 0; k < nodes.size(); k++) {
-      Action a = ActionReader.read(nodes.get(k), where.then(".actions[" + k + "]"));
+      @Nullable Action a = ActionReader.read(nodes.get(k), where.then(".actions[" + k + "]"));
       if (a != null) {
         actions.add(a);
       }

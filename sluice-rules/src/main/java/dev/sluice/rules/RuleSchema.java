@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -164,7 +165,7 @@ final class RuleSchema {
   static {
     for (Schema s : List.of(FILE, LIMIT, DESCRIPTOR, ROUTE_LIMIT)) {
       for (String k : s.names()) {
-        BELONGS.put(k, s.home());
+        BELONGS.put(k, Objects.requireNonNull(s.home(), "a hinted schema has a home"));
       }
     }
   }

@@ -101,6 +101,14 @@ final class Schema {
       return new Key<>(name, new ValueType.Choice<>(lookup, invalid), null);
     }
 
+    /** The message for this required key when it is missing. */
+    String missingProblem() {
+      if (missing == null) {
+        throw new IllegalArgumentException(name + " is not a required key");
+      }
+      return missing;
+    }
+
     /** This key, required: {@code missing} is reported when it is absent, null or empty text. */
     Key<T> required(String missing) {
       return new Key<>(name, type, Objects.requireNonNull(missing, "missing"));
@@ -205,7 +213,7 @@ final class Schema {
      * its value or, when absent, at the map. A value of the wrong type is reported as such only.
      */
     <T> @Nullable T require(Key<T> key, ParseContext ctx) {
-      requiredKey(key);
+      key.missingProblem();
       Value<T> v = read(key, ctx);
       if (missing(v)) {
         reportMissing(key, v, ctx);
@@ -224,7 +232,7 @@ final class Schema {
      * there is one, else at the map.
      */
     void reportMissing(Key<?> key, Value<?> v, ParseContext ctx) {
-      String message = requiredKey(declared(key));
+      String message = declared(key).missingProblem();
       if (v instanceof Absent<?> a && a.field() != null) {
         ctx.error(a.field().value(), message);
       } else if (v instanceof Present<?> p && p.field().value() instanceof ScalarNode s) {
@@ -232,13 +240,6 @@ final class Schema {
       } else if (v instanceof Absent<?>) {
         ctx.error(map, message);
       }
-    }
-
-    private static String requiredKey(Key<?> key) {
-      if (key.missing() == null) {
-        throw new IllegalArgumentException(key.name() + " is not a required key");
-      }
-      return key.missing();
     }
 
     private <K extends Key<?>> K declared(K key) {
