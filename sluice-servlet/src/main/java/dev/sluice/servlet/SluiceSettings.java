@@ -1,6 +1,7 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Algorithm;
+import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.EnforcementSettings;
@@ -39,9 +40,12 @@ public final class SluiceSettings {
 
   private static final SettingList DECLARED = new SettingList();
 
-  /** Limits applied to every request: {@code 5 per 10 seconds}, {@code 2/minute;10/hour}. */
-  public static final Setting<List<Limit>> LIMITS = DECLARED.add(Setting.of("limits",
-          ValueTypes.of("LIMITS", Limit::parseAll))
+  /**
+   * Limits applied to every request: {@code 5 per 10 seconds}, {@code 2/minute;10/hour}; the text,
+   * built into limits with the {@link #ALGORITHM} by {@link #limits(Settings)}.
+   */
+  public static final Setting<String> LIMITS = DECLARED.add(Setting.of("limits",
+          ValueTypes.of("LIMITS", SluiceSettings::rates))
       .blankIsUnset()
       .help("Limits applied to every request, e.g. 5 per 10 seconds or 2/minute;10/hour"));
 
@@ -252,23 +256,38 @@ public final class SluiceSettings {
     return limits(read(lookup, prefix));
   }
 
-  /** The {@code limits} of {@code settings} with the {@code algorithm}; empty when unset. */
+  /**
+   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (a token
+   * bucket when unset); empty when unset. A bound only the algorithm sets (the sliding window
+   * log's count) is reported as the {@code algorithm} setting's problem.
+   */
   public static List<Limit> limits(Settings settings) {
     return named(() -> {
-      List<Limit> parsed = settings.find(LIMITS);
-      if (parsed == null) {
+      if (settings.find(LIMITS) == null) {
         return List.of();
       }
       Algorithm a = settings.find(ALGORITHM);
-      if (a == null) {
-        return parsed;
-      }
-      List<Limit> out = new ArrayList<>();
-      for (Limit l : parsed) {
-        out.add(settings.derive(ALGORITHM, x -> l.withAlgorithm(x)));
-      }
-      return List.copyOf(out);
+      return settings.derive(LIMITS, text -> {
+        try {
+          return Limit.parseAll(text, a == null ? Algorithm.TOKEN_BUCKET : a);
+        } catch (InvalidLimitException e) {
+          if (a != null && e.field() == InvalidLimitException.Field.ALGORITHM) {
+            throw settings.error(ALGORITHM, e.reason());
+          }
+          throw e;
+        }
+      });
     });
+  }
+
+  /**
+   * The {@code limits} text, after checking what does not depend on the algorithm: the grammar
+   * and the count and period bounds every algorithm has (a fixed window adds none of its own).
+   * {@link #limits(Settings)} builds each limit once, with the algorithm.
+   */
+  private static String rates(String text) {
+    Limit.parseAll(text, Algorithm.FIXED_WINDOW);
+    return text;
   }
 
   /**

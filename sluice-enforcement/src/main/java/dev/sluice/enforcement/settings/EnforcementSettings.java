@@ -24,8 +24,8 @@ public final class EnforcementSettings {
   public static final Setting<String> BACKEND = Setting.of("backend",
           ValueTypes.of("memory|URI", EnforcementSettings::backend))
       .byDefault("memory").blankIsUnset()
-      .help("Where counters live: memory, or a Redis URI (redis://, rediss://, redis-sentinel://,"
-          + " redis-cluster://)");
+      .help("Where counters live: memory, or a Redis URI such as redis://host:6379 (also"
+          + " rediss, redis-sentinel, redis-cluster)");
 
   /**
    * What a Redis backend answers while Redis is unreachable. Its values need {@code sluice-redis};
@@ -46,7 +46,7 @@ public final class EnforcementSettings {
   public static final Setting<Duration> REDIS_TIMEOUT = Setting.of("redis-timeout",
           ValueTypes.duration(Duration.ofMillis(1), Duration.ofMinutes(1)))
       .byDefault("50ms").blankIsUnset()
-      .help("Redis: wait per decision before the failure policy answers (1ms to 60s)");
+      .help("Redis: wait per decision, 1ms to 60s, before the failure policy answers");
 
   /**
    * The memory backend's bound: the most keys it holds at once. Live keys are never evicted; while
