@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *   100/minute        100 per minute       5 per 10 seconds       5/10s       10/second;1000/day
  * </pre>
  *
- * Units (case-insensitive, singular or plural): second (s, sec), minute (min), hour (h, hr), day
+ * Units (case-insensitive, singular or plural): second (s, sec), minute (m, min), hour (h, hr), day
  * (d), week (w), month (30 days, as envoy ratelimit), year (365 days).
  */
 public final class Limit {
@@ -250,26 +250,28 @@ public final class Limit {
   }
 
   /**
-   * Parses one limit, e.g. {@code "100/minute"} or {@code "5 per 10 seconds"}.
+   * Parses one limit, e.g. {@code "100/minute"} or {@code "5 per 10 seconds"}: the one rate
+   * grammar of Sluice (limits in settings and annotations, the load client's {@code --rate}).
    *
-   * @throws IllegalArgumentException naming the text and what is accepted
+   * @throws InvalidLimitException naming the text, what is wrong ({@link
+   *     InvalidLimitException#problem()}) and what is accepted
    */
   public static Limit parse(String text) {
     Objects.requireNonNull(text, "limit text must not be null");
     Matcher m = ONE.matcher(text.trim());
     if (!m.matches()) {
       if (text.contains(";")) {
-        throw new IllegalArgumentException(
-            "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
+        throw new InvalidLimitException(InvalidLimitException.Problem.SYNTAX, text, "\"" + text
+            + "\" holds several limits; use Limit.parseAll for lists separated by ';'", null);
       }
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
+      throw invalid(InvalidLimitException.Problem.SYNTAX, text, text, GRAMMAR, null);
     }
     long count;
     try {
       count = Long.parseLong(m.group(1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
+      throw invalid(InvalidLimitException.Problem.OUT_OF_RANGE, text, m.group(1),
+          "count " + m.group(1) + " is too large", e);
     }
     long multiple = 1;
     if (m.group(2) != null) {
@@ -279,18 +281,18 @@ public final class Limit {
         multiple = Long.MAX_VALUE;
       }
       if (multiple == 0) {
-        throw new IllegalArgumentException(
-            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
+        throw invalid(InvalidLimitException.Problem.ZERO_PERIOD, text, m.group(2),
+            "period must be positive, was 0 " + m.group(3), null);
       }
     }
     Unit unit = Unit.lookup(m.group(3));
     if (unit == null) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
+      throw invalid(InvalidLimitException.Problem.UNKNOWN_UNIT, text, m.group(3),
+          "unknown unit \"" + m.group(3) + "\"; " + UNITS, null);
     }
     if (count == 0) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count must be positive, was 0");
+      throw invalid(InvalidLimitException.Problem.ZERO_COUNT, text, m.group(1),
+          "count must be positive, was 0", null);
     }
     long periodMicros;
     try {
@@ -301,8 +303,15 @@ public final class Limit {
     try {
       return ofMicros(count, periodMicros);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + e.getMessage(), e);
+      throw invalid(InvalidLimitException.Problem.OUT_OF_RANGE, text, text,
+          String.valueOf(e.getMessage()), e);
     }
+  }
+
+  private static InvalidLimitException invalid(InvalidLimitException.Problem problem,
+      String text, String part, String why, @Nullable Throwable cause) {
+    return new InvalidLimitException(problem, part, "invalid limit \"" + text + "\": " + why,
+        cause);
   }
 
   /**
@@ -364,7 +373,7 @@ public final class Limit {
   /** Period units, with envoy ratelimit's lengths for month (30 days) and year (365 days). */
   public enum Unit {
     SECOND(1_000_000L, "second", "s", "sec", "secs", "seconds"),
-    MINUTE(60_000_000L, "minute", "min", "mins", "minutes"),
+    MINUTE(60_000_000L, "minute", "m", "min", "mins", "minutes"),
     HOUR(3_600_000_000L, "hour", "h", "hr", "hrs", "hours"),
     DAY(86_400_000_000L, "day", "d", "days"),
     WEEK(7 * 86_400_000_000L, "week", "w", "weeks"),
