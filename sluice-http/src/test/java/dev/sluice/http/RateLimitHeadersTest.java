@@ -1,10 +1,10 @@
-package dev.sluice.rules;
+package dev.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Limit;
-import dev.sluice.rules.RateLimitHeaders.Policy;
+import dev.sluice.http.RateLimitHeaders.Policy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
