@@ -3,7 +3,7 @@ package dev.sluice.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.http.HeaderStyle;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
