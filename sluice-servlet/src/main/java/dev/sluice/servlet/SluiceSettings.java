@@ -1,9 +1,14 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
-import dev.sluice.memory.MemoryBackend;
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.KeyResolver;
+import dev.sluice.http.OnMissingKey;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
@@ -196,27 +201,17 @@ public final class SluiceSettings {
     String backend = s.get("backend");
     String policy = s.get("failure-policy");
     String timeout = s.get("redis-timeout");
-    Duration t = timeout == null || timeout.isBlank() ? null
-        : s.parse("redis-timeout", timeout, SluiceSettings::duration);
-    if (backend == null || backend.isBlank() || backend.trim().equalsIgnoreCase("memory")) {
-      if (policy != null && !policy.isBlank()) {
-        s.parse("failure-policy", policy, RedisBackends::policy);
-      }
-      return MemoryBackend.create();
+    BackendSpec spec = backend == null || backend.isBlank() ? BackendSpec.memory()
+        : s.parse("backend", backend, BackendSpec::of);
+    if (timeout != null && !timeout.isBlank()) {
+      Duration t = s.parse("redis-timeout", timeout, SluiceSettings::duration);
+      spec = spec.withRedisTimeout(t);
     }
-    String uri = backend.trim();
-    if (!uri.toLowerCase(Locale.ROOT).startsWith("redis")) {
-      throw new InvalidSettingException(prefix + "backend", "'" + backend
-          + "' is neither 'memory' nor a Redis URI (redis://host:port, rediss://,"
-          + " redis-sentinel://, redis-cluster://)");
+    if (policy != null && !policy.isBlank()) {
+      spec = spec.withFailurePolicy(s.parse("failure-policy", policy, FailurePolicy::parse));
     }
-    if (!RedisBackends.available()) {
-      throw new InvalidSettingException(prefix + "backend",
-          "a Redis URI needs dev.sluice:sluice-redis on the classpath");
-    }
-    Object p = policy == null || policy.isBlank() ? null
-        : s.parse("failure-policy", policy, RedisBackends::policy);
-    return s.parse("backend", uri, u -> RedisBackends.create(u, p, t));
+    BackendSpec opened = spec;
+    return s.parse("backend", backend == null ? "memory" : backend, b -> Backends.open(opened));
   }
 
   /**
