@@ -205,7 +205,7 @@ class EnforcerTest {
 
   @Test
   void limitersOfALimitSubsetLeftByReplacesSurviveAReload() {
-    RuleSet replacing = rules("""
+    String replacing = """
         domain: api
         descriptors:
           - key: user
@@ -214,19 +214,12 @@ class EnforcerTest {
               - {unit: day, requests_per_unit: 50, name: per_user_daily}
           - key: vip
             rate_limit: {unit: minute, requests_per_unit: 50, replaces: [{name: per_user}]}
-        """);
-    live.set(replacing);
+        """;
+    live.set(rules(replacing));
     decide(Enforcer.Counting.EACH, item("user", "u", 1), item("vip", "u", 1));
+    // the user's match lost per_user to vip's replaces: its limiter has per_user_daily alone
     assertThat(enforcer.limiters().size()).isEqualTo(2);
-    live.set(rules("""
-        domain: api
-        descriptors:
-          - key: user
-            rate_limits:
-              - {unit: minute, requests_per_unit: 5, name: per_user}
-              - {unit: day, requests_per_unit: 50, name: per_user_daily}
-          - key: vip
-            rate_limit: {unit: minute, requests_per_unit: 50, replaces: [{name: per_user}]}
+    live.set(rules(replacing + """
           - key: other
             rate_limit: {unit: second, requests_per_unit: 1}
         """));
