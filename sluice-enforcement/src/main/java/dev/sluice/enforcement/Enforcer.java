@@ -2,8 +2,8 @@ package dev.sluice.enforcement;
 
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
-import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Domain;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
