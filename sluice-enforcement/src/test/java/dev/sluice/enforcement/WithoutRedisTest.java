@@ -8,8 +8,10 @@ import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,40 +21,26 @@ import org.junit.jupiter.api.Test;
 /** sluice-redis is optional: without it on the class path, memory works and Redis says why not. */
 class WithoutRedisTest {
 
-  /** Hides sluice-redis and Lettuce; defines Sluice's classes itself, so they resolve through it. */
-  static final class Loader extends ClassLoader {
-    Loader() {
-      super("without-redis", WithoutRedisTest.class.getClassLoader());
-    }
-
-    @Override
-    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-      if (name.startsWith("dev.sluice.redis.") || name.startsWith("io.lettuce.")) {
-        throw new ClassNotFoundException(name + " is not on this class path");
-      }
-      if (!name.startsWith("dev.sluice.") || name.startsWith(Loader.class.getName())) {
-        return super.loadClass(name, resolve);
-      }
-      synchronized (getClassLoadingLock(name)) {
-        Class<?> c = findLoadedClass(name);
-        if (c == null) {
-          try (InputStream in = getParent().getResourceAsStream(
-              name.replace('.', '/') + ".class")) {
-            if (in == null) {
-              throw new ClassNotFoundException(name);
-            }
-            byte[] bytes = in.readAllBytes();
-            c = defineClass(name, bytes, 0, bytes.length);
-          } catch (IOException e) {
-            throw new ClassNotFoundException(name, e);
-          }
-        }
-        return c;
+  /**
+   * The test class path without sluice-redis and Lettuce, over the platform class loader: an
+   * application that did not add sluice-redis.
+   */
+  private static URLClassLoader withoutRedis() throws Exception {
+    String path = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    List<URL> urls = new ArrayList<>();
+    for (String entry : path.split(File.pathSeparator)) {
+      String name = Path.of(entry).getFileName().toString();
+      if (!entry.isBlank() && !name.startsWith("sluice-redis") && !name.startsWith("lettuce")
+          && !entry.replace(File.separatorChar, '/').contains("/sluice-redis/")) {
+        urls.add(Path.of(entry).toUri().toURL());
       }
     }
+    return new URLClassLoader("without-redis", urls.toArray(URL[]::new),
+        ClassLoader.getPlatformClassLoader());
   }
 
-  /** Runs inside {@link Loader}; reports what it saw. */
+  /** Runs inside {@link #withoutRedis()}; reports what it saw. */
   public static final class Probe implements Callable<List<String>> {
     @Override
     public List<String> call() {
@@ -85,16 +73,17 @@ class WithoutRedisTest {
 
   @Test
   void memoryWorksAndARedisUriSaysWhatIsMissing() throws Exception {
-    Loader loader = new Loader();
-    @SuppressWarnings("unchecked")
-    Callable<List<String>> probe = (Callable<List<String>>) loader
-        .loadClass(Probe.class.getName()).getDeclaredConstructor().newInstance();
-    assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
-    assertThat(probe.call()).containsExactly(
-        "redis available: false",
-        "memory: true",
-        "decided: true",
-        "decided: false",
-        "a Redis URI needs dev.sluice:sluice-redis on the classpath");
+    try (URLClassLoader loader = withoutRedis()) {
+      @SuppressWarnings("unchecked")
+      Callable<List<String>> probe = (Callable<List<String>>) loader
+          .loadClass(Probe.class.getName()).getDeclaredConstructor().newInstance();
+      assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
+      assertThat(probe.call()).containsExactly(
+          "redis available: false",
+          "memory: true",
+          "decided: true",
+          "decided: false",
+          "a Redis URI needs dev.sluice:sluice-redis on the classpath");
+    }
   }
 }
