@@ -93,9 +93,12 @@ public final class ModeBackends implements AutoCloseable {
     return mode;
   }
 
-  /** Whether a rule of this {@code consistency} is enforced in eventual mode. */
+  /**
+   * Whether a rule of this {@code consistency} is enforced in eventual mode; never for {@link
+   * #consistent(Backend, boolean)}.
+   */
   public boolean eventual(Optional<Consistency> consistency) {
-    return consistency.orElse(mode) == Consistency.EVENTUAL;
+    return settings != null && consistency.orElse(mode) == Consistency.EVENTUAL;
   }
 
   /** The backend deciding a rule in the given mode. */

@@ -56,7 +56,8 @@ class EnforcerTest {
   private final AtomicReference<RuleSet> live = new AtomicReference<>(API);
   private final List<String> heard = new ArrayList<>();
   private final Enforcer enforcer = Enforcer.builder(live::get,
-          ModeBackends.consistent(backend, true))
+          ModeBackends.of(backend, Consistency.CONSISTENT,
+              new ModeBackends.Eventual(Duration.ofMillis(100), 10, FirstSight.LOCAL), c -> { }))
       .observer(new Observer() {
         @Override
         public void limiterCalled(RuleMatch match, Decision decision, long nanos) {
@@ -235,6 +236,14 @@ class EnforcerTest {
       assertThat(modes.eventual(Optional.of(Consistency.CONSISTENT))).isFalse();
       assertThat(modes.backendFor(true)).isSameAs(modes.shared());
       assertThat(modes.eventualIfBuilt()).isNull();
+    }
+  }
+
+  @Test
+  void aConsistentOnlyLayerIgnoresEventualRules() {
+    try (ModeBackends modes = ModeBackends.consistent(MemoryBackend.create(), true)) {
+      assertThat(modes.eventual(Optional.of(Consistency.EVENTUAL))).isFalse();
+      assertThat(modes.backendFor(true)).isSameAs(modes.shared());
     }
   }
 
