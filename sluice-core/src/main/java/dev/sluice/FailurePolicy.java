@@ -1,7 +1,5 @@
 package dev.sluice;
 
-import java.util.Locale;
-
 /**
  * What a limiter on a shared store (Redis) answers when the store cannot: it is down,
  * unreachable, too slow for the per-call timeout, or its circuit breaker is open. Every such
@@ -18,27 +16,5 @@ public enum FailurePolicy {
    * enforces the limits alone until the store is back (so N processes admit up to N times the
    * limit).
    */
-  LOCAL_FALLBACK;
-
-  /** The setting's spelling: {@code fail-open}, {@code fail-closed}, {@code local-fallback}. */
-  public String text() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
-  /**
-   * Parses {@code fail-open}, {@code fail-closed} or {@code local-fallback}: any case, with
-   * {@code -} or {@code _}, surrounding blanks ignored.
-   *
-   * @throws IllegalArgumentException naming the text and the accepted values
-   */
-  public static FailurePolicy parse(String text) {
-    String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    for (FailurePolicy p : values()) {
-      if (p.name().equals(t)) {
-        return p;
-      }
-    }
-    throw new IllegalArgumentException("unknown failure policy '" + text
-        + "'; use fail-open, fail-closed or local-fallback");
-  }
+  LOCAL_FALLBACK
 }

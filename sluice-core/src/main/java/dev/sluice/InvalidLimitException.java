@@ -1,46 +1,51 @@
 package dev.sluice;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Text that is not a limit, from {@link Limit#parse(String)}: the message names the text, what is
- * wrong and what is accepted; {@link #problem()} and {@link #part()} say the same for callers that
- * word their own messages (the load client's {@code --rate}).
+ * A {@link Limit} that cannot be built: which of its fields is out of bounds, and why.
+ *
+ * <p>{@link #getMessage()} is the whole message (prefixed with the limit's text when it was parsed
+ * from one, e.g. {@code invalid limit "0/second": ...}); {@link #reason()} is the bound alone. A
+ * caller that maps configuration onto limits uses {@link #field()} to point at the part of its
+ * input the problem belongs to.
  */
 public final class InvalidLimitException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
-  /** What is wrong with the text. */
-  public enum Problem {
-    /** Not {@code <count>/<unit>} or {@code <count> per [<n>] <unit>}, or several limits. */
-    SYNTAX,
-    /** The unit is none of Sluice's ({@link Limit.Unit}). */
-    UNKNOWN_UNIT,
-    /** The count is 0. */
-    ZERO_COUNT,
-    /** The number of units is 0. */
-    ZERO_PERIOD,
-    /** A number beyond what a {@link Limit} holds (count above 2^53, period above 100 years). */
-    OUT_OF_RANGE
+  /** The field of a limit a problem belongs to. */
+  public enum Field {
+    /** Permits per period, including its bound of 2^53. */
+    COUNT,
+    /** The period: positive, whole microseconds, at most {@link Limit#MAX_PERIOD}. */
+    PERIOD,
+    /** The burst: positive, only for buckets, and the buckets' exact-arithmetic bounds. */
+    BURST,
+    /** A bound the chosen algorithm alone sets (the sliding window log's count). */
+    ALGORITHM,
+    /** The name: not blank. */
+    NAME
   }
 
-  private final Problem problem;
-  private final String part;
+  private final Field field;
+  private final String reason;
 
-  InvalidLimitException(Problem problem, String part, String message, @Nullable Throwable cause) {
-    super(message, cause);
-    this.problem = problem;
-    this.part = part;
+  InvalidLimitException(
+      Field field, String reason, @Nullable String text, @Nullable Throwable cause) {
+    super(text == null ? reason : "invalid limit \"" + text + "\": " + reason, cause);
+    this.field = Objects.requireNonNull(field, "field");
+    this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** What is wrong. */
-  public Problem problem() {
-    return problem;
+  /** The field the problem belongs to. */
+  public Field field() {
+    return field;
   }
 
-  /** The part of the text that is wrong: the unit, the count, the number of units, or all. */
-  public String part() {
-    return part;
+  /** The bound alone, without the limit's text: e.g. {@code burst must be positive, was 0}. */
+  public String reason() {
+    return reason;
   }
 }

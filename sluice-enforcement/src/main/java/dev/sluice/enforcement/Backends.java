@@ -13,7 +13,8 @@ public final class Backends {
   private Backends() {}
 
   /**
-   * The backend of {@code spec}: a {@link MemoryBackend}, or a Redis backend, connected (and
+   * The backend of {@code spec}: a {@link MemoryBackend} (of at most {@code maxKeys} keys), or a
+   * Redis backend, connected (and
    * warmed up if the spec says so) when Redis answers; one that starts without Redis answers by
    * its failure policy until Redis is back.
    *
@@ -22,7 +23,7 @@ public final class Backends {
    */
   public static Backend open(BackendSpec spec) {
     if (!spec.isRedis()) {
-      return MemoryBackend.create();
+      return MemoryBackend.builder().maxKeys(spec.maxKeys()).build();
     }
     if (!redisAvailable()) {
       throw new IllegalArgumentException(

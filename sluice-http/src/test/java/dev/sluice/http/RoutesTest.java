@@ -42,7 +42,7 @@ class RoutesTest {
         "shop|route=/pizza|basic_auth_user=alice",
         "shop|remote_address=10.0.0.7|path=/pizza/margherita");
     assertThat(matches.get(0).coreLimits()).containsExactly(
-        Limit.ofMicros(3, Limit.Unit.MINUTE.micros()).withAlgorithm(Algorithm.GCRA));
+        Limit.builder("3/minute").algorithm(Algorithm.GCRA).build());
   }
 
   @Test

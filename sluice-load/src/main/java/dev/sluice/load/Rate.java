@@ -2,6 +2,7 @@ package dev.sluice.load;
 
 import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
+import dev.sluice.LimitSyntaxException;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,6 +16,9 @@ public final class Rate {
 
   /** The most a rate may be: one request per microsecond. */
   public static final long MAX_PER_SECOND = 1_000_000;
+
+  private static final String TOO_MUCH = "at most " + MAX_PER_SECOND
+      + " requests per second, over a period of at most a day";
 
   private final long count;
   private final long periodNanos;
@@ -59,16 +63,17 @@ public final class Rate {
     Limit limit;
     try {
       limit = Limit.parse(text);
-    } catch (InvalidLimitException e) {
+    } catch (LimitSyntaxException e) {
       throw new IllegalArgumentException(switch (e.problem()) {
         case SYNTAX -> "expected COUNT/UNIT such as 2000/min, 50/s or 300/30s";
         case UNKNOWN_UNIT -> "unknown unit '" + e.part().toLowerCase(Locale.ROOT)
             + "'; use s, sec, second, m, min, minute, h or hour";
         case ZERO_COUNT -> "the count must be positive, not 0";
         case ZERO_PERIOD -> "the period must not be 0";
-        case OUT_OF_RANGE -> "at most " + MAX_PER_SECOND + " requests per second, over at most a"
-            + " day";
+        case COUNT_TOO_LARGE -> TOO_MUCH;
       }, e);
+    } catch (InvalidLimitException e) {
+      throw new IllegalArgumentException(TOO_MUCH, e);
     }
     return of(limit.count(), limit.period());
   }

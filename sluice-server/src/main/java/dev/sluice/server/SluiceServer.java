@@ -124,17 +124,15 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * The backend the {@code backend}, {@code failure-policy} and {@code redis-timeout} settings
-   * describe.
+   * The backend the {@code backend}, {@code failure-policy}, {@code redis-timeout} and {@code
+   * max-keys} settings describe.
    *
    * @throws ServerConfig.ConfigException when it cannot be used
    */
   static Backend openBackend(ServerConfig config) {
     String setting = config.backend();
     try {
-      return Backends.open(BackendSpec.of(setting)
-          .withFailurePolicy(FailurePolicy.parse(config.failurePolicy()))
-          .withRedisTimeout(config.redisTimeout()));
+      return Backends.open(BackendSpec.from(config.settings()));
     } catch (IllegalArgumentException e) {
       throw new ServerConfig.ConfigException("invalid backend '"
           + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
@@ -148,9 +146,7 @@ public final class SluiceServer implements AutoCloseable {
    * {@code metrics}.
    */
   static ModeBackends modes(Backend shared, ServerConfig config, Metrics metrics) {
-    return ModeBackends.of(shared,
-        config.mode() == ServerConfig.Mode.EVENTUAL ? Consistency.EVENTUAL
-            : Consistency.CONSISTENT,
+    return ModeBackends.of(shared, config.mode(),
         new ModeBackends.Eventual(config.syncInterval(), config.syncBatch(),
             config.firstSightSync() ? FirstSight.SYNC : FirstSight.LOCAL),
         metrics::eventual);

@@ -8,6 +8,7 @@ import dev.sluice.enforcement.ModeBackends;
 import dev.sluice.enforcement.Quota;
 import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
+import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
@@ -123,13 +124,14 @@ public final class SluiceFilter implements Filter {
     if (config == null) {
       List<String> names = Collections.list(filterConfig.getInitParameterNames());
       SluiceSettings.checkNames(names, "init-param ");
+      Settings settings = SluiceSettings.read(filterConfig::getInitParameter, "init-param ");
       Builder b = builder();
-      Backend backend = SluiceSettings.backend(filterConfig::getInitParameter, "init-param ");
+      Backend backend = SluiceSettings.backend(settings);
       b.backend(backend);
       b.ownsBackend = true;
-      SluiceSettings.configure(b, filterConfig::getInitParameter, "init-param ");
+      SluiceSettings.configure(b, settings);
       ServletContext context = filterConfig.getServletContext();
-      if (SluiceSettings.metrics(filterConfig::getInitParameter, "init-param ")
+      if (SluiceSettings.metrics(settings)
           && context != null && MicrometerMetrics.available()) {
         b.meterRegistry(MicrometerMetrics.registry(context));
       }
