@@ -1,4 +1,4 @@
-package dev.sluice.server.cli;
+package dev.sluice.load.cli;
 
 import dev.sluice.load.LoadChart;
 import dev.sluice.load.LoadReport;

@@ -1,10 +1,12 @@
-package dev.sluice.server.cli;
+package dev.sluice.load.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.server.ServerConfig;
 import dev.sluice.server.SluiceServer;
 import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,14 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code sluice load} run in process: bad input, and a real run against a real service. */
 class LoadCommandTest {
 
-  static CheckCommandTest.Result load(String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "load";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return CheckCommandTest.run(Map.of(), all);
+  record Result(int code, String out, String err) {}
+
+  static Result load(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = LoadMain.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
   }
 
-  static void assertUsageError(CheckCommandTest.Result r, String message) {
+  static void assertUsageError(Result r, String message) {
     assertThat(r.code()).as(r.err()).isEqualTo(2);
     assertThat(r.err()).isEqualTo("sluice load: " + message + "\n"
         + "Try 'sluice load --help' for the options.\n");
@@ -77,7 +81,7 @@ class LoadCommandTest {
 
   @Test
   void nothingAnsweringExitsOneWithTheResultsWritten(@TempDir Path dir) {
-    CheckCommandTest.Result r = load("--rate", "10/s", "--duration", "200ms", "--out",
+    Result r = load("--rate", "10/s", "--duration", "200ms", "--out",
         dir.toString(), "http://127.0.0.1:9/");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).contains("errors          2  (connection refused x2)");
@@ -102,7 +106,7 @@ class LoadCommandTest {
         "grpc-port", "0", "rules", rules.toString()), Map.of(), null));
     try {
       Path out = dir.resolve("out");
-      CheckCommandTest.Result r = load("--rate", "20/s", "--duration", "1s",
+      Result r = load("--rate", "20/s", "--duration", "1s",
           "--concurrency", "4", "-H", "Content-Type: application/json", "--body", "@" + body,
           "--out", out.toString(), "http://127.0.0.1:" + server.httpPort() + "/json");
       assertThat(r.code()).as(r.err()).isZero();
