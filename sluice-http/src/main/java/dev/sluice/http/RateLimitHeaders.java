@@ -1,15 +1,22 @@
-package dev.sluice.rules;
+package dev.sluice.http;
 
 import dev.sluice.Limit;
+import dev.sluice.enforcement.Quota;
+import dev.sluice.enforcement.Status;
+import dev.sluice.enforcement.Verdict;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The rate limit headers of a decision, the same for every front end: {@code
+ * The rate limit headers of a verdict, the same for every front end (the service's HTTP API and
+ * gRPC {@code response_headers_to_add}, the servlet filter): {@code
  * X-RateLimit-Limit/Remaining/Reset} (seconds to reset), IETF {@code RateLimit-Policy:
  * "name";q=100;w=60} and {@code RateLimit: "name";r=0;t=12}, and {@code Retry-After} (whole
- * seconds, rounded up, at least 1) on a denial, each as the {@link HeaderStyle} asks.
+ * seconds, rounded up, at least 1) on a denial, each as the {@link HeaderStyle} asks. The numbers
+ * describe the verdict's {@linkplain Verdict#deciding() deciding} status; {@code RateLimit-Policy}
+ * lists every limit that applied.
  */
 public final class RateLimitHeaders {
 
@@ -20,13 +27,36 @@ public final class RateLimitHeaders {
 
     /** The policy of a core limit: its name, count and period. */
     public static Policy of(Limit limit) {
-      return new Policy(limit.name(), limit.count(), ceilSeconds(limit.periodMicros()));
+      return of(Quota.of(limit));
+    }
+
+    /** The policy of a limit as a verdict reports it: its name, count and period. */
+    public static Policy of(Quota quota) {
+      return new Policy(quota.name(), quota.count(), ceilSeconds(quota.periodMicros()));
     }
 
     /** {@code "name";q=quota;w=window} (RFC 8941 string, escaped). */
     public String render() {
       return quote(name) + ";q=" + quota + ";w=" + windowSeconds;
     }
+  }
+
+  /**
+   * The headers of {@code verdict}, in a stable order; empty when nothing was limited or for
+   * {@link HeaderStyle#NONE}.
+   */
+  public static Map<String, String> of(Verdict verdict, HeaderStyle style) {
+    Status s = verdict.deciding();
+    Quota deciding = s == null ? null : s.limit();
+    if (s == null || deciding == null) {
+      return new LinkedHashMap<>();
+    }
+    List<Policy> policies = new ArrayList<>();
+    for (Status each : verdict.limited()) {
+      each.limits().forEach(q -> policies.add(Policy.of(q)));
+    }
+    return of(style, Policy.of(deciding), s.remaining(), s.resetAfterMicros(), s.overLimit(),
+        s.retryAfterMicros(), policies);
   }
 
   /**

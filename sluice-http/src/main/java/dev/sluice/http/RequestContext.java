@@ -1,4 +1,4 @@
-package dev.sluice.rules;
+package dev.sluice.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

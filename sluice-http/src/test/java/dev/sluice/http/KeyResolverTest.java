@@ -1,9 +1,8 @@
-package dev.sluice.servlet;
+package dev.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.rules.RequestContext;
 import org.junit.jupiter.api.Test;
 
 class KeyResolverTest {

@@ -1,4 +1,4 @@
-package dev.sluice.rules;
+package dev.sluice.http;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.sluice.servlet;
+package dev.sluice.http;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -85,7 +85,7 @@ public final class TrustedProxies {
   /**
    * The client's address.
    *
-   * @param peer the direct peer's address ({@code ServletRequest.getRemoteAddr()})
+   * @param peer the direct peer's address (for a servlet, {@code ServletRequest.getRemoteAddr()})
    * @param forwarded every {@code Forwarded} header value, in order
    * @param xForwardedFor every {@code X-Forwarded-For} header value, in order
    */

@@ -1,10 +1,10 @@
-package dev.sluice.rules;
+package dev.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.rules.Descriptor;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -72,30 +72,5 @@ class RequestContextTest {
     assertThatThrownBy(() -> Descriptor.of("a", "b", "c"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("expected key, value pairs, got 3 strings");
-  }
-
-  @Test
-  void headerValueMatchVariants() {
-    RuleSet rules = RuleLoader.create()
-        .load(Path.of("src/test/resources/extensions/header_match.yaml"));
-    RequestContext internalProd = RequestContext.builder("GET", "/match?q")
-        .header("X-Internal", "1").header("X-Env", "prod").header("X-Version", "beta2")
-        .header("Host", "svc").build();
-    assertThat(rules.descriptorsFor("headers", internalProd)).containsExactly(
-        Descriptor.of("header_match", "internal"),
-        Descriptor.of("method", "GET", "target", "/match?q", "host", "svc"));
-
-    RequestContext external = RequestContext.builder("GET", "/match")
-        .header("X-Env", "prod").header("X-Version", "1.0").header("Host", "svc").build();
-    assertThat(rules.descriptorsFor("headers", external)).containsExactly(
-        Descriptor.of("external", "yes"),
-        Descriptor.of("header_match", "not-beta"),
-        Descriptor.of("method", "GET", "target", "/match", "host", "svc"));
-
-    RequestContext internalDev = RequestContext.builder("GET", "/match")
-        .header("X-Internal", "1").header("X-Env", "dev").build();
-    // Regex must match the whole value; the missing Host drops the last descriptor.
-    assertThat(rules.descriptorsFor("headers", internalDev)).containsExactly(
-        Descriptor.of("header_match", "not-beta"));
   }
 }

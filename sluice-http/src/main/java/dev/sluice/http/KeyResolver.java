@@ -1,6 +1,5 @@
-package dev.sluice.servlet;
+package dev.sluice.http;
 
-import dev.sluice.rules.RequestContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,8 +11,9 @@ import java.util.Optional;
  * {@code =} by {@code \}), so different requests never share a key by accident.
  *
  * <p>A part that the request lacks (no basic-auth user, no API key, no such header) makes the
- * whole key missing; the filter then falls back to the client address or answers 401, as its
- * {@link OnMissingKey} says. Immutable and thread-safe.
+ * whole key missing; the front end then falls back to the client address ({@link
+ * #resolveWithIpFallback}) or answers 401, as its {@link OnMissingKey} says. Immutable and
+ * thread-safe.
  */
 public final class KeyResolver {
 
@@ -167,7 +167,7 @@ public final class KeyResolver {
    * The key with every identity part the request lacks replaced by the client address ({@code
    * unknown} if even that is missing).
    */
-  String resolveWithIpFallback(RequestContext request) {
+  public String resolveWithIpFallback(RequestContext request) {
     StringBuilder key = new StringBuilder();
     for (Part p : parts) {
       Optional<String> v = p.read(request);
@@ -181,7 +181,7 @@ public final class KeyResolver {
   }
 
   /** Whether a part reads the basic-auth user (a 401 then asks for Basic credentials). */
-  boolean usesUser() {
+  public boolean usesUser() {
     return parts.stream().anyMatch(p -> p.kind() == Kind.USER);
   }
 

@@ -1,9 +1,9 @@
-package dev.sluice.servlet;
+package dev.sluice.http;
 
 import java.util.Locale;
 
 /**
- * What the filter does when the key resolver needs an identity the request lacks (no or a
+ * What a front end does when the key resolver needs an identity the request lacks (no or a
  * malformed {@code Authorization: Basic} header, no API key, no such header).
  */
 public enum OnMissingKey {
