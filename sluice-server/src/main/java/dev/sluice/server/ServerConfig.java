@@ -10,7 +10,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -184,8 +183,7 @@ public final class ServerConfig {
     if (!root.isObject()) {
       throw new ConfigException(file + ": expected a mapping of setting: value");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (!SETTINGS.contains(e.getKey())) {
         throw new ConfigException(file + ": unknown setting '" + e.getKey() + "' (known: "
             + String.join(", ", SETTINGS) + ")");
