@@ -61,7 +61,9 @@ public final class RealRedis implements ParameterResolver {
    * values that are {@link AutoCloseable}, JUnit 5 (up to 5.12) those that are a {@code
    * CloseableResource}; this is both, and JUnit closes it once.
    */
-  @SuppressWarnings("deprecation") // CloseableResource, for JUnit 5
+  // "deprecation": CloseableResource, for JUnit 5; "try": close() declares what AutoCloseable's
+  // does, though the servers' close() throws nothing
+  @SuppressWarnings({"deprecation", "try"})
   private static final class Closing<T extends AutoCloseable>
       implements AutoCloseable, ExtensionContext.Store.CloseableResource {
     final T value;
