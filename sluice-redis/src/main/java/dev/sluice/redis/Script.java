@@ -72,9 +72,19 @@ final class Script {
     return CACHE.computeIfAbsent(EnumSet.copyOf(algorithms), Script::assemble);
   }
 
-  /** The code the script uses for {@code algorithm} (its {@code ALG[code]} entry). */
+  /**
+   * The wire code of {@code algorithm}: the index of its {@code ALG[code]} entry in its Lua file.
+   * Fixed per algorithm, independent of the enum's order; a new algorithm takes the next free
+   * code (a script cached by a running Redis must never see a code change meaning).
+   */
   static int code(Algorithm algorithm) {
-    return algorithm.ordinal() + 1;
+    return switch (algorithm) {
+      case TOKEN_BUCKET -> 1;
+      case GCRA -> 2;
+      case FIXED_WINDOW -> 3;
+      case SLIDING_WINDOW_LOG -> 4;
+      case SLIDING_WINDOW_COUNTER -> 5;
+    };
   }
 
   private static Script assemble(Set<Algorithm> algorithms) {

@@ -13,6 +13,10 @@
  * <p>Servers are set up and inspected through Lettuce: {@link
  * dev.sluice.testkit.redis.RedisNode#commands()} for typed commands, {@link
  * dev.sluice.testkit.redis.RedisNode#call(String...)} for any other command.
+ *
+ * <p>This harness is its own artifact, {@code sluice-testkit-redis}, apart from the contract suite
+ * in {@code sluice-testkit}: a backend that runs the suite does not get Lettuce or the packaged
+ * binaries unless it asks for real Redis servers.
  */
 @NullMarked
 package dev.sluice.testkit.redis;
