@@ -172,8 +172,10 @@ final class Connector implements AutoCloseable {
         continue;
       }
       boolean master = node.is(NodeFlag.UPSTREAM);
-      CompletableFuture<Integer> loaded = cluster.getConnectionAsync(node.getNodeId(),
-              master ? ConnectionIntent.WRITE : ConnectionIntent.READ)
+      // By host and port, as key routing names its connections: Lettuce 7 rejects a command
+      // routed to a node connection still being opened when disconnected commands are rejected.
+      CompletableFuture<Integer> loaded = cluster.getConnectionAsync(node.getUri().getHost(),
+              node.getUri().getPort(), master ? ConnectionIntent.WRITE : ConnectionIntent.READ)
           .thenCompose(n -> load(n.async(), scripts))
           .thenApply(v -> 1);
       nodes.add(master ? loaded : loaded.exceptionally(e -> 0));
