@@ -116,7 +116,8 @@ class EventualOperationsTest {
 
   @Test
   void windowsReserveOnlyWhatFitsNow() {
-    List<Limit> window = List.of(Limit.perSecond(10).withAlgorithm(Algorithm.FIXED_WINDOW));
+    List<Limit> window =
+        List.of(Limit.builder("10/second").algorithm(Algorithm.FIXED_WINDOW).build());
     EventualBackend a = instance(FirstSight.LOCAL);
     KeyedLimits la = a.open(window);
     assertThat(la.reserve("w", 10, 5_000_000))

@@ -46,18 +46,31 @@ final class YamlTree {
     NULL
   }
 
-  /** Any node; line and column are 1-based. */
-  sealed interface Node permits MapNode, ListNode, ScalarNode {
+  /** What an error can point at: a node, or the key of a field; line and column are 1-based. */
+  sealed interface Located permits Node, Field {
     int line();
 
     int column();
+  }
+
+  /** Any node. */
+  sealed interface Node extends Located permits MapNode, ListNode, ScalarNode {
 
     /** How the node reads in an error message: the scalar itself, or its shape. */
     String describe();
+
+    /** Whether this is YAML's null ({@code ~}, {@code null} or nothing at all). */
+    default boolean isNull() {
+      return this instanceof ScalarNode s && s.kind() == Kind.NULL;
+    }
   }
 
-  /** One key of a mapping. {@code stringKey} is false when the key was a number, bool or null. */
-  record Field(String name, boolean stringKey, int line, int column, Node value) {}
+  /**
+   * One key of a mapping, at the key's position. {@code stringKey} is false when the key was a
+   * number, bool or null.
+   */
+  record Field(String name, boolean stringKey, int line, int column, Node value)
+      implements Located {}
 
   record MapNode(List<Field> fields, int line, int column) implements Node {
     @Nullable Field field(String name) {

@@ -27,9 +27,8 @@ class ExtensionsTest {
   void severalLimitsWithAlgorithmAndBurstMapToCoreLimits() {
     RuleMatch m = SHOP.match("shop", Descriptor.of("user", "42")).orElseThrow();
     assertThat(m.coreLimits()).containsExactly(
-        Limit.ofMicros(10, Limit.Unit.SECOND.micros()).withAlgorithm(Algorithm.TOKEN_BUCKET)
-            .withBurst(20),
-        Limit.ofMicros(1000, Limit.Unit.DAY.micros()).withAlgorithm(Algorithm.FIXED_WINDOW));
+        Limit.builder("10/second").algorithm(Algorithm.TOKEN_BUCKET).burst(20).build(),
+        Limit.builder("1000/day").algorithm(Algorithm.FIXED_WINDOW).build());
     assertThat(m.limits().get(0).burst()).hasValue(20);
     assertThat(m.limits().get(1).burst()).isEmpty();
     assertThat(m.limits().get(1).algorithm()).isEqualTo(Algorithm.FIXED_WINDOW);
@@ -40,8 +39,8 @@ class ExtensionsTest {
     RuleMatch m = SHOP.match("shop", Descriptor.of("api_key", "k1")).orElseThrow();
     RuleLimit l = m.limits().get(0);
     assertThat(l.unitMultiplier()).isEqualTo(5);
-    assertThat(l.limit()).contains(Limit.ofMicros(100, 5 * Limit.Unit.MINUTE.micros())
-        .withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+    assertThat(l.limit()).contains(
+        Limit.builder("100 per 5 minutes").algorithm(Algorithm.SLIDING_WINDOW_LOG).build());
     assertThat(m.quotaMode()).isTrue();
     assertThat(m.metadata()).isEqualTo(Map.of(
         "service_with_quota", Map.of("name", "service_2"),
@@ -62,7 +61,7 @@ class ExtensionsTest {
         "shop|route=/pizza|basic_auth_user=alice",
         "shop|remote_address=10.0.0.7|path=/pizza/margherita");
     assertThat(matches.get(0).coreLimits()).containsExactly(
-        Limit.ofMicros(3, Limit.Unit.MINUTE.micros()).withAlgorithm(Algorithm.GCRA));
+        Limit.builder("3/minute").algorithm(Algorithm.GCRA).build());
   }
 
   @Test

@@ -31,7 +31,7 @@ final class Enforcement implements AutoCloseable {
     this.shared = shared;
     this.config = config;
     this.metrics = metrics;
-    if (config.mode() == ServerConfig.Mode.EVENTUAL) {
+    if (config.mode() == Consistency.EVENTUAL) {
       if (shared instanceof RedisBackend) {
         eventualBackend(); // its metrics show from the start
       } else {
@@ -49,7 +49,7 @@ final class Enforcement implements AutoCloseable {
   /** Whether {@code match} is enforced in eventual mode (its rule's consistency, else the mode). */
   boolean eventual(RuleMatch match) {
     return match.consistency().map(c -> c == Consistency.EVENTUAL)
-        .orElse(config.mode() == ServerConfig.Mode.EVENTUAL);
+        .orElse(config.mode() == Consistency.EVENTUAL);
   }
 
   /** The backend deciding {@code match}. */

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -181,12 +180,10 @@ public final class SluiceServer implements AutoCloseable {
     static Backend open(ServerConfig config) {
       String setting = config.backend();
       if (setting.equals("memory")) {
-        return MemoryBackend.create();
+        return MemoryBackend.builder().maxKeys(config.get(ServerConfig.MAX_KEYS)).build();
       }
-      FailurePolicy policy = FailurePolicy.valueOf(
-          config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
       try {
-        return RedisBackend.builder(setting).failurePolicy(policy)
+        return RedisBackend.builder(setting).failurePolicy(config.failurePolicy())
             .timeout(config.redisTimeout()).build();
       } catch (IllegalArgumentException e) {
         throw new ServerConfig.ConfigException("invalid backend '"

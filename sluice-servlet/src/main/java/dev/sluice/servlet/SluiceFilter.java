@@ -4,6 +4,7 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
+import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.Domain;
 import dev.sluice.rules.HeaderStyle;
@@ -112,13 +113,14 @@ public final class SluiceFilter implements Filter {
     if (config == null) {
       List<String> names = Collections.list(filterConfig.getInitParameterNames());
       SluiceSettings.checkNames(names, "init-param ");
+      Settings settings = SluiceSettings.read(filterConfig::getInitParameter, "init-param ");
       Builder b = builder();
-      Backend backend = SluiceSettings.backend(filterConfig::getInitParameter, "init-param ");
+      Backend backend = SluiceSettings.backend(settings);
       b.backend(backend);
       b.ownsBackend = true;
-      SluiceSettings.configure(b, filterConfig::getInitParameter, "init-param ");
+      SluiceSettings.configure(b, settings);
       ServletContext context = filterConfig.getServletContext();
-      if (SluiceSettings.metrics(filterConfig::getInitParameter, "init-param ")
+      if (SluiceSettings.metrics(settings)
           && context != null && MicrometerMetrics.available()) {
         b.meterRegistry(MicrometerMetrics.registry(context));
       }

@@ -208,7 +208,7 @@ public final class RedisLoad {
             costs.append("| " + a + " | " + r.label + " | n/a | n/a | n/a | n/a | n/a |\n");
             continue;
           }
-          List<Limit> limits = List.of(r.limit.withAlgorithm(a));
+          List<Limit> limits = List.of(r.limit.toBuilder().algorithm(a).build());
           RateLimiter one = RateLimiter.create(plain, limits);
           RateLimiter many = RateLimiter.create(coalesced, limits);
           List<String> command = new ArrayList<>(RedisTools.captureEvalsha(node.port(),

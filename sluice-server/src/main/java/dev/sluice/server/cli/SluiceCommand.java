@@ -22,7 +22,7 @@ final class SluiceCommand implements Callable<Integer> {
   static CommandLine commandLine(Map<String, String> env) {
     CommandLine cli = new CommandLine(new SluiceCommand());
     cli.addSubcommand("check", new CheckCommand(env));
-    cli.addSubcommand("serve", new ServeCommand(env));
+    cli.addSubcommand("serve", ServeCommand.commandLine(env));
     cli.addSubcommand("load", new LoadCommand());
     cli.addSubcommand("help", new CommandLine.HelpCommand());
     // "@FILE" is data (sluice load --body @body.json), not one of picocli's argument files
