@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  *   100/minute        100 per minute       5 per 10 seconds       5/10s       10/second;1000/day
  * </pre>
  *
- * Units (case-insensitive, singular or plural): second (s, sec), minute (min), hour (h, hr), day
- * (d), week (w), month (30 days, as envoy ratelimit), year (365 days).
+ * Units (case-insensitive, singular or plural): second (s, sec), minute (m, min), hour (h, hr),
+ * day (d), week (w), month (30 days, as envoy ratelimit), year (365 days). This is Sluice's one
+ * rate grammar: limits in settings and annotations, and the load client's {@code --rate}.
  *
  * <pre>
  *   Limit api = Limit.builder("10/second").burst(20).algorithm(Algorithm.GCRA).name("api").build();
@@ -369,7 +370,7 @@ public final class Limit {
    * seconds"}, see {@link Limit}); the bounds are checked by {@link Builder#build()}, whose
    * messages then name the text.
    *
-   * @throws IllegalArgumentException if the text does not follow the grammar, naming the text and
+   * @throws LimitSyntaxException if the text does not follow the grammar, naming the text and
    *     what is accepted
    */
   public static Builder builder(String text) {
@@ -377,17 +378,17 @@ public final class Limit {
     Matcher m = ONE.matcher(text.trim());
     if (!m.matches()) {
       if (text.contains(";")) {
-        throw new IllegalArgumentException(
+        throw new LimitSyntaxException(LimitSyntaxException.Problem.SYNTAX, text,
             "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
       }
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
+      throw syntax(LimitSyntaxException.Problem.SYNTAX, text, text, GRAMMAR, null);
     }
     long count;
     try {
       count = Long.parseLong(m.group(1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
+      throw syntax(LimitSyntaxException.Problem.COUNT_TOO_LARGE, text, m.group(1),
+          "count " + m.group(1) + " is too large", e);
     }
     long multiple = 1;
     if (m.group(2) != null) {
@@ -397,18 +398,18 @@ public final class Limit {
         multiple = Long.MAX_VALUE;
       }
       if (multiple == 0) {
-        throw new IllegalArgumentException(
-            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
+        throw syntax(LimitSyntaxException.Problem.ZERO_PERIOD, text, m.group(2),
+            "period must be positive, was 0 " + m.group(3), null);
       }
     }
     Unit unit = Unit.lookup(m.group(3));
     if (unit == null) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
+      throw syntax(LimitSyntaxException.Problem.UNKNOWN_UNIT, text, m.group(3),
+          "unknown unit \"" + m.group(3) + "\"; " + UNITS, null);
     }
     if (count == 0) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count must be positive, was 0");
+      throw syntax(LimitSyntaxException.Problem.ZERO_COUNT, text, m.group(1),
+          "count must be positive, was 0", null);
     }
     long periodMicros;
     try {
@@ -417,6 +418,16 @@ public final class Limit {
       periodMicros = Long.MAX_VALUE;
     }
     return new Builder(count, null, periodMicros, text);
+  }
+
+  private static LimitSyntaxException syntax(LimitSyntaxException.Problem problem, String text,
+      String part, String why, @Nullable Throwable cause) {
+    LimitSyntaxException e = new LimitSyntaxException(problem, part,
+        "invalid limit \"" + text + "\": " + why);
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
   }
 
   /**
@@ -511,7 +522,7 @@ public final class Limit {
   /** Period units, with envoy ratelimit's lengths for month (30 days) and year (365 days). */
   public enum Unit {
     SECOND(1_000_000L, "second", "s", "sec", "secs", "seconds"),
-    MINUTE(60_000_000L, "minute", "min", "mins", "minutes"),
+    MINUTE(60_000_000L, "minute", "m", "min", "mins", "minutes"),
     HOUR(3_600_000_000L, "hour", "h", "hr", "hrs", "hours"),
     DAY(86_400_000_000L, "day", "d", "days"),
     WEEK(7 * 86_400_000_000L, "week", "w", "weeks"),

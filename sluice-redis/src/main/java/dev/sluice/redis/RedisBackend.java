@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Clock;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;

@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import java.io.BufferedReader;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.ManualSleeper;

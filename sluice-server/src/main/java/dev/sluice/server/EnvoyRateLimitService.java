@@ -1,5 +1,7 @@
 package dev.sluice.server;
 
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Item;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
@@ -22,11 +24,11 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
   private static final RateLimitResponse NOOP = RateLimitResponse.newBuilder()
       .setOverallCode(RateLimitResponse.Code.OK).build();
 
-  private final Engine engine;
+  private final Enforcer enforcer;
   private final ServerConfig config;
 
-  EnvoyRateLimitService(Engine engine, ServerConfig config) {
-    this.engine = engine;
+  EnvoyRateLimitService(Enforcer enforcer, ServerConfig config) {
+    this.enforcer = enforcer;
     this.config = config;
   }
 
@@ -38,7 +40,7 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
       observer.onCompleted();
       return;
     }
-    List<Engine.Item> items;
+    List<Item> items;
     try {
       items = EnvoyProtocol.items(request, config);
     } catch (EnvoyProtocol.BadRequestException e) {
@@ -46,16 +48,17 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
           .asRuntimeException());
       return;
     }
-    engine.decide(request.getDomain(), items, false).whenComplete((result, error) -> {
-      if (error != null) {
-        log.warn("decision failed: {}", error.toString());
-        observer.onError(Status.UNAVAILABLE.withDescription("the decision failed")
-            .asRuntimeException());
-        return;
-      }
-      observer.onNext(EnvoyProtocol.response(result, config.grpcResponseHeaders(),
-          config.headers()));
-      observer.onCompleted();
-    });
+    enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH)
+        .whenComplete((verdict, error) -> {
+          if (error != null) {
+            log.warn("decision failed: {}", error.toString());
+            observer.onError(Status.UNAVAILABLE.withDescription("the decision failed")
+                .asRuntimeException());
+            return;
+          }
+          observer.onNext(EnvoyProtocol.response(verdict, config.grpcResponseHeaders(),
+              config.headers()));
+          observer.onCompleted();
+        });
   }
 }

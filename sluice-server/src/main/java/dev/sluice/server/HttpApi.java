@@ -18,9 +18,15 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Limit;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Item;
+import dev.sluice.enforcement.Status;
+import dev.sluice.enforcement.Verdict;
+import dev.sluice.http.RateLimitHeaders;
+import dev.sluice.http.RequestContext;
+import dev.sluice.http.Routes;
 import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.Domain;
-import dev.sluice.rules.RequestContext;
 import dev.sluice.rules.RuleError;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
@@ -34,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -58,17 +65,19 @@ final class HttpApi {
   private static final MediaType PROMETHEUS =
       MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
-  private final Engine engine;
+  private final Enforcer enforcer;
+  private final Supplier<Routes> routes;
   private final LiveRules rules;
   private final Metrics metrics;
   private final ServerConfig config;
   /** The backend's state for {@code /readyz}: {@code "up"} when it can decide. */
   private final Supplier<CompletionStage<String>> backendState;
 
-  HttpApi(Engine engine, LiveRules rules, Metrics metrics, ServerConfig config,
+  HttpApi(Enforcer enforcer, LiveRules rules, Metrics metrics, ServerConfig config,
       Supplier<CompletionStage<String>> backendState) {
     this.backendState = backendState;
-    this.engine = engine;
+    this.enforcer = enforcer;
+    this.routes = Routes.following(enforcer::rules);
     this.rules = rules;
     this.metrics = metrics;
     this.config = config;
@@ -161,10 +170,10 @@ final class HttpApi {
   private CompletableFuture<HttpResponse> envoyJson(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
     RateLimitRequest request = EnvoyJson.parse(req.content().array());
-    List<Engine.Item> items = EnvoyProtocol.items(request, config);
-    return engine.decide(request.getDomain(), items, false).thenApply(result -> {
-      RateLimitResponse response = EnvoyProtocol.response(result, false, config.headers());
-      return json(result.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
+    List<Item> items = EnvoyProtocol.items(request, config);
+    return enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH).thenApply(v -> {
+      RateLimitResponse response = EnvoyProtocol.response(v, false, config.headers());
+      return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
           EnvoyJson.print(response), Map.of());
     });
   }
@@ -191,38 +200,39 @@ final class HttpApi {
     if (hasDescriptors == hasRequest) {
       throw bad("give exactly one of descriptors or request");
     }
-    CompletableFuture<Engine.Result> result;
+    CompletableFuture<Verdict> result;
     if (hasDescriptors) {
-      result = engine.decide(domain, descriptors(root.get("descriptors"), hits), true);
+      result = enforcer.decide(domain, descriptors(root.get("descriptors"), hits),
+          Enforcer.Counting.ALL_OR_NOTHING);
     } else {
       RequestContext rc = requestContext(root.get("request"));
-      List<RuleMatch> matches = engine.rules().match(domain, rc);
-      result = engine.decideMatches(domain, matches, hits, true);
+      List<RuleMatch> matches = routes.get().match(domain, rc);
+      result = enforcer.decideMatches(domain, matches, hits, Enforcer.Counting.ALL_OR_NOTHING);
     }
-    return result.thenApply(r -> {
+    return result.thenApply(v -> {
       ObjectNode out = JSON.createObjectNode();
-      out.put("allowed", !r.overLimit());
-      out.put("code", r.overLimit() ? "OVER_LIMIT" : "OK");
+      out.put("allowed", !v.overLimit());
+      out.put("code", v.overLimit() ? "OVER_LIMIT" : "OK");
       ArrayNode statuses = out.putArray("statuses");
-      for (Engine.Status s : r.statuses()) {
+      for (Status s : v.statuses()) {
         statuses.add(status(s));
       }
-      return json(r.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
-          RateLimitHeaders.of(r, config.headers()));
+      return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
+          RateLimitHeaders.of(v, config.headers()));
     });
   }
 
-  private static ObjectNode status(Engine.Status s) {
+  private static ObjectNode status(Status s) {
     ObjectNode n = JSON.createObjectNode();
     ArrayNode entries = n.putArray("entries");
-    for (Descriptor.Entry e : s.descriptor().entries()) {
+    for (Descriptor.Entry e : Objects.requireNonNull(s.descriptor()).entries()) {
       entries.addObject().put("key", e.key()).put("value", e.value());
     }
     n.put("code", s.overLimit() ? "OVER_LIMIT" : "OK");
     n.put("matched", s.match() != null);
     n.put("unlimited", s.unlimited());
     n.put("shadow", s.shadow());
-    RuleLimit l = s.limit();
+    RuleLimit l = s.ruleLimit();
     if (l != null) {
       ObjectNode limit = n.putObject("limit");
       l.name().ifPresent(name -> limit.put("name", name));
@@ -243,7 +253,7 @@ final class HttpApi {
     return n;
   }
 
-  private List<Engine.Item> descriptors(JsonNode node, long defaultHits) {
+  private List<Item> descriptors(JsonNode node, long defaultHits) {
     if (!node.isArray()) {
       throw bad("descriptors must be an array");
     }
@@ -254,7 +264,7 @@ final class HttpApi {
       throw bad("too many descriptors: " + node.size() + " (at most " + config.maxDescriptors()
           + ")");
     }
-    List<Engine.Item> items = new ArrayList<>(node.size());
+    List<Item> items = new ArrayList<>(node.size());
     for (int i = 0; i < node.size(); i++) {
       String where = "descriptors[" + i + "]";
       JsonNode d = node.get(i);
@@ -285,7 +295,7 @@ final class HttpApi {
         list.add(new Descriptor.Entry(key, string(e, "value", false, ew + ".")));
       }
       long hits = d.has("hits") ? hits(d.get("hits"), where + ".hits") : defaultHits;
-      items.add(new Engine.Item(Descriptor.of(list), hits));
+      items.add(new Item(Descriptor.of(list), hits));
     }
     return items;
   }

@@ -1,7 +1,11 @@
 package dev.sluice.server;
 
 import dev.sluice.Decision;
+import dev.sluice.enforcement.Observer;
+import dev.sluice.enforcement.Outcome;
+import dev.sluice.enforcement.Status;
 import dev.sluice.eventual.EventualBackend;
+import dev.sluice.rules.RuleMatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,20 +31,13 @@ import org.slf4j.LoggerFactory;
  * {@code sluice_backend_latency_seconds} histogram, and in eventual mode the {@code
  * sluice_eventual_*} counters (see {@link #eventual(Supplier)}).
  * Domains that are not loaded are tagged {@code domain="unknown"} so that clients cannot grow the
- * number of series.
+ * number of series. Hears the enforcement layer as its {@link Observer}.
  */
-final class Metrics {
+final class Metrics implements Observer {
 
   private static final Logger log = LoggerFactory.getLogger(Metrics.class);
   /** At most one log line about degraded answers per this. */
   static final Duration DEGRADED_LOG_EVERY = Duration.ofSeconds(10);
-
-  /** Outcome tag values of {@code sluice_decisions_total}, one per descriptor. */
-  enum Outcome {
-    OK, OVER_LIMIT, SHADOW_OVER_LIMIT, UNLIMITED, NO_RULE, NEAR_LIMIT;
-
-    final String tag = name().toLowerCase(java.util.Locale.ROOT);
-  }
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -69,11 +66,31 @@ final class Metrics {
     return registry;
   }
 
+  /**
+   * Counts one descriptor's decision under its match's envoy metric key: bounded by the rules,
+   * except where a rule opts into {@code detailed_metric} (request values in the key, as envoy
+   * does).
+   */
+  @Override
+  public void decided(String domain, Status status) {
+    RuleMatch m = status.match();
+    decision(domain, m == null ? "" : m.metricKey(), status.outcome());
+  }
+
+  /** Times the backend's answer, and counts it when degraded. */
+  @Override
+  public void limiterCalled(RuleMatch match, Decision decision, long nanos) {
+    backendNanos(nanos);
+    if (decision.degraded()) {
+      degraded(decision.reason(), match.metricKey());
+    }
+  }
+
   void decision(String domain, String descriptor, Outcome outcome) {
-    decisions.computeIfAbsent(domain + '\0' + descriptor + '\0' + outcome.tag, k -> Counter
+    decisions.computeIfAbsent(domain + '\0' + descriptor + '\0' + outcome.tag(), k -> Counter
         .builder("sluice.decisions")
         .description("Decisions, one per descriptor, by domain, rule and outcome")
-        .tag("domain", domain).tag("descriptor", descriptor).tag("outcome", outcome.tag)
+        .tag("domain", domain).tag("descriptor", descriptor).tag("outcome", outcome.tag())
         .register(registry)).increment();
   }
 

@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.FailurePolicy;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.EnforcementSettings;
 import dev.sluice.enforcement.settings.Setting;
@@ -9,9 +10,9 @@ import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.HttpSettings;
 import dev.sluice.rules.Consistency;
-import dev.sluice.rules.HeaderStyle;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public final class ServerConfig {
       .help("Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too)"));
 
   public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          EnforcementSettings.HEADER_STYLE)
+          HttpSettings.HEADER_STYLE)
       .byDefault("both")
       .help("Rate limit headers: x-ratelimit, ietf, both or none"));
 
@@ -163,6 +164,11 @@ public final class ServerConfig {
   /** The value of {@code setting}, one of {@link #DECLARATIONS}. */
   public <T> T get(Setting<T> setting) {
     return settings.get(setting);
+  }
+
+  /** Every setting's value (for the enforcement layer's backend, see {@code SluiceServer}). */
+  Settings settings() {
+    return settings;
   }
 
   private static String address(String s) {

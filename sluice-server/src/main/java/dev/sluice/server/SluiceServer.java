@@ -3,10 +3,15 @@ package dev.sluice.server;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
-import dev.sluice.memory.MemoryBackend;
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.ModeBackends;
+import dev.sluice.eventual.FirstSight;
 import dev.sluice.redis.RedisBackend;
+import dev.sluice.rules.Consistency;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
 import java.net.InetSocketAddress;
@@ -33,17 +38,17 @@ public final class SluiceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
 
   private final ServerConfig config;
-  private final Enforcement enforcement;
+  private final ModeBackends backends;
   private final LiveRules rules;
-  private final Backends.Readiness readiness;
+  private final Readiness readiness;
   private final List<Server> servers;
   private final int httpPort;
   private final int grpcPort;
 
-  private SluiceServer(ServerConfig config, Enforcement enforcement, LiveRules rules,
-      Backends.Readiness readiness, List<Server> servers, int httpPort, int grpcPort) {
+  private SluiceServer(ServerConfig config, ModeBackends backends, LiveRules rules,
+      Readiness readiness, List<Server> servers, int httpPort, int grpcPort) {
     this.config = config;
-    this.enforcement = enforcement;
+    this.backends = backends;
     this.rules = rules;
     this.readiness = readiness;
     this.servers = servers;
@@ -64,11 +69,11 @@ public final class SluiceServer implements AutoCloseable {
    * @throws java.util.concurrent.CompletionException when a port cannot be bound
    */
   public static SluiceServer start(ServerConfig config) {
-    Backend backend = Backends.open(config);
+    Backend backend = openBackend(config);
     Metrics metrics = new Metrics();
-    Enforcement enforcement;
+    ModeBackends backends;
     try {
-      enforcement = new Enforcement(backend, config, metrics);
+      backends = modes(backend, config, metrics);
     } catch (RuntimeException e) {
       backend.close();
       throw e;
@@ -77,11 +82,11 @@ public final class SluiceServer implements AutoCloseable {
     List<Server> started = new ArrayList<>();
     try {
       rules.start(config.reloadInterval());
-      Engine engine = new Engine(enforcement, rules, metrics);
-      Backends.Readiness readiness = new Backends.Readiness(backend, config);
-      HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::state);
+      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
+      Readiness readiness = new Readiness(backend, config);
+      HttpApi http = new HttpApi(enforcer, rules, metrics, config, readiness::state);
       GrpcService grpc = GrpcService.builder()
-          .addService(new EnvoyRateLimitService(engine, config))
+          .addService(new EnvoyRateLimitService(enforcer, config))
           .maxRequestMessageLength(config.maxBodyBytes())
           .build();
       boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
@@ -108,14 +113,43 @@ public final class SluiceServer implements AutoCloseable {
       }
       log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
       readiness.awaitWarmUp();
-      return new SluiceServer(config, enforcement, rules, readiness, List.copyOf(started), hp,
+      return new SluiceServer(config, backends, rules, readiness, List.copyOf(started), hp,
           gp);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       rules.close();
-      enforcement.close();
+      backends.close();
       throw e;
     }
+  }
+
+  /**
+   * The backend the {@code backend}, {@code failure-policy}, {@code redis-timeout} and {@code
+   * max-keys} settings describe.
+   *
+   * @throws ServerConfig.ConfigException when it cannot be used
+   */
+  static Backend openBackend(ServerConfig config) {
+    String setting = config.backend();
+    try {
+      return Backends.open(BackendSpec.from(config.settings()));
+    } catch (IllegalArgumentException e) {
+      throw new ServerConfig.ConfigException("invalid backend '"
+          + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
+              String.valueOf(e.getMessage())));
+    }
+  }
+
+  /**
+   * The backends rules are enforced by, consistent or eventual ({@code mode}, {@code
+   * sync-interval}, {@code sync-batch}, {@code first-sight}), the eventual one's counters in
+   * {@code metrics}.
+   */
+  static ModeBackends modes(Backend shared, ServerConfig config, Metrics metrics) {
+    return ModeBackends.of(shared, config.mode(),
+        new ModeBackends.Eventual(config.syncInterval(), config.syncBatch(),
+            config.firstSightSync() ? FirstSight.SYNC : FirstSight.LOCAL),
+        metrics::eventual);
   }
 
   private static ServerBuilder base(ServerConfig config, int port, Metrics metrics,
@@ -179,146 +213,126 @@ public final class SluiceServer implements AutoCloseable {
       s.stop().join();
     }
     rules.close();
-    enforcement.close();
+    backends.close();
   }
 
-  /** The backends a {@code backend} setting can name. */
-  static final class Backends {
-    private Backends() {}
+  /**
+   * Whether the backend can decide, as {@code /readyz} shows it: {@code "up"}, {@code "warming
+   * up"} until the warm-up is done (Redis only), or {@code "down (fail-closed)"} while a
+   * fail-closed Redis backend is cut off (its circuit is open).
+   *
+   * <p>The warm-up is the backend's ({@link RedisBackend#warmUp()}), then the service's ({@link
+   * WarmUp}); {@link #awaitWarmUp()} runs it at start. If it fails (Redis unreachable), the
+   * next readiness check starts it again, so an instance that started without Redis becomes
+   * ready once Redis answers, without any decision traffic. A failure of the service's own
+   * warm-up (not of Redis) is logged and does not keep the instance out of rotation.
+   *
+   * <p>The circuit only probes Redis when a decision asks for it, and a service that is not
+   * ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation until
+   * {@code /readyz} says so), so each readiness check while the circuit is open makes one
+   * check-only decision on a probe key: once Redis is back, that call is the probe that closes
+   * the circuit, and readiness follows within the circuit's open time.
+   */
+  static final class Readiness {
+    private static final String PROBE_KEY = "sluice-readyz-probe";
+    /** The longest {@link #awaitWarmUp()} waits: the backend's warm-up, then the service's. */
+    private static final Duration START_WAIT = Duration.ofSeconds(40);
+    private final Backend backend;
+    private final ServerConfig config;
+    private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
+    private volatile boolean warm;
+    private volatile @Nullable KeyedLimits probe;
 
-    static Backend open(ServerConfig config) {
-      String setting = config.backend();
-      if (setting.equals("memory")) {
-        return MemoryBackend.builder().maxKeys(config.get(ServerConfig.MAX_KEYS)).build();
+    Readiness(Backend backend, ServerConfig config) {
+      this.backend = backend;
+      this.config = config;
+      this.warm = !(backend instanceof RedisBackend);
+    }
+
+    boolean warm() {
+      return warm;
+    }
+
+    /** Runs the warm-up now and waits for it (bounded); a failure is logged, not thrown. */
+    void awaitWarmUp() {
+      if (warm) {
+        return;
       }
       try {
-        return RedisBackend.builder(setting).failurePolicy(config.failurePolicy())
-            .timeout(config.redisTimeout()).build();
-      } catch (IllegalArgumentException e) {
-        throw new ServerConfig.ConfigException("invalid backend '"
-            + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
-                String.valueOf(e.getMessage())));
+        warmUp().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        // logged by warmUp(); readiness checks try again
+      } catch (TimeoutException e) {
+        log.warn("warm-up still running after {} s; /readyz says not ready until it is done",
+            START_WAIT.toSeconds());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
-    /**
-     * Whether the backend can decide, as {@code /readyz} shows it: {@code "up"}, {@code "warming
-     * up"} until the warm-up is done (Redis only), or {@code "down (fail-closed)"} while a
-     * fail-closed Redis backend is cut off (its circuit is open).
-     *
-     * <p>The warm-up is the backend's ({@link RedisBackend#warmUp()}), then the service's ({@link
-     * WarmUp}); {@link #awaitWarmUp()} runs it at start. If it fails (Redis unreachable), the
-     * next readiness check starts it again, so an instance that started without Redis becomes
-     * ready once Redis answers, without any decision traffic. A failure of the service's own
-     * warm-up (not of Redis) is logged and does not keep the instance out of rotation.
-     *
-     * <p>The circuit only probes Redis when a decision asks for it, and a service that is not
-     * ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation until
-     * {@code /readyz} says so), so each readiness check while the circuit is open makes one
-     * check-only decision on a probe key: once Redis is back, that call is the probe that closes
-     * the circuit, and readiness follows within the circuit's open time.
-     */
-    static final class Readiness {
-      private static final String PROBE_KEY = "sluice-readyz-probe";
-      /** The longest {@link #awaitWarmUp()} waits: the backend's warm-up, then the service's. */
-      private static final Duration START_WAIT = Duration.ofSeconds(40);
-      private final Backend backend;
-      private final ServerConfig config;
-      private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
-      private volatile boolean warm;
-      private volatile @Nullable KeyedLimits probe;
-
-      Readiness(Backend backend, ServerConfig config) {
-        this.backend = backend;
-        this.config = config;
-        this.warm = !(backend instanceof RedisBackend);
-      }
-
-      boolean warm() {
-        return warm;
-      }
-
-      /** Runs the warm-up now and waits for it (bounded); a failure is logged, not thrown. */
-      void awaitWarmUp() {
+    /** The warm-up under way, or a new one if none is (or the last one failed). */
+    private CompletableFuture<Void> warmUp() {
+      for (;;) {
+        CompletableFuture<Void> f = warming.get();
         if (warm) {
-          return;
+          return CompletableFuture.completedFuture(null);
         }
-        try {
-          warmUp().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-          // logged by warmUp(); readiness checks try again
-        } catch (TimeoutException e) {
-          log.warn("warm-up still running after {} s; /readyz says not ready until it is done",
-              START_WAIT.toSeconds());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (f != null && !f.isCompletedExceptionally()) {
+          return f;
         }
-      }
-
-      /** The warm-up under way, or a new one if none is (or the last one failed). */
-      private CompletableFuture<Void> warmUp() {
-        for (;;) {
-          CompletableFuture<Void> f = warming.get();
-          if (warm) {
-            return CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> fresh = new CompletableFuture<>();
+        if (!warming.compareAndSet(f, fresh)) {
+          continue;
+        }
+        RedisBackend redis = (RedisBackend) backend;
+        redis.warmUp().toCompletableFuture().whenComplete((v, error) -> {
+          if (error != null) {
+            fresh.completeExceptionally(error); // the backend logged it
+            return;
           }
-          if (f != null && !f.isCompletedExceptionally()) {
-            return f;
-          }
-          CompletableFuture<Void> fresh = new CompletableFuture<>();
-          if (!warming.compareAndSet(f, fresh)) {
-            continue;
-          }
-          RedisBackend redis = (RedisBackend) backend;
-          redis.warmUp().toCompletableFuture().whenComplete((v, error) -> {
-            if (error != null) {
-              fresh.completeExceptionally(error); // the backend logged it
-              return;
+          Thread t = new Thread(() -> {
+            try {
+              WarmUp.Result r = WarmUp.run(config);
+              // The warm-up's garbage, collected now rather than by a young collection in the
+              // middle of the first burst of requests (measured: 25-50 ms pauses, enough to
+              // push decisions past a 50 ms redis-timeout).
+              long gc = System.nanoTime();
+              System.gc();
+              log.info("service warmed up: {}; heap collected in {} ms", r,
+                  TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gc));
+            } catch (Exception | Error e) {
+              log.warn("service warm-up failed ({}); ready anyway: the backend is warm",
+                  e.toString());
             }
-            Thread t = new Thread(() -> {
-              try {
-                WarmUp.Result r = WarmUp.run(config);
-                // The warm-up's garbage, collected now rather than by a young collection in the
-                // middle of the first burst of requests (measured: 25-50 ms pauses, enough to
-                // push decisions past a 50 ms redis-timeout).
-                long gc = System.nanoTime();
-                System.gc();
-                log.info("service warmed up: {}; heap collected in {} ms", r,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gc));
-              } catch (Exception | Error e) {
-                log.warn("service warm-up failed ({}); ready anyway: the backend is warm",
-                    e.toString());
-              }
-              warm = true;
-              fresh.complete(null);
-            }, "sluice-warm-up");
-            t.setDaemon(true);
-            t.start();
-          });
-          return fresh;
-        }
+            warm = true;
+            fresh.complete(null);
+          }, "sluice-warm-up");
+          t.setDaemon(true);
+          t.start();
+        });
+        return fresh;
       }
+    }
 
-      CompletionStage<String> state() {
-        if (!(backend instanceof RedisBackend r)) {
-          return CompletableFuture.completedFuture("up");
-        }
-        if (r.failurePolicy() == FailurePolicy.FAIL_CLOSED && r.circuitOpen()) {
-          KeyedLimits p = probe;
-          if (p == null) {
-            p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
-            probe = p;
-          }
-          warmUp();
-          return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> r.circuitOpen()
-              ? "down (fail-closed)" : warm ? "up" : "warming up");
-        }
-        if (!warm) {
-          warmUp();
-          return CompletableFuture.completedFuture("warming up");
-        }
+    CompletionStage<String> state() {
+      if (!(backend instanceof RedisBackend r)) {
         return CompletableFuture.completedFuture("up");
       }
+      if (r.failurePolicy() == FailurePolicy.FAIL_CLOSED && r.circuitOpen()) {
+        KeyedLimits p = probe;
+        if (p == null) {
+          p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
+          probe = p;
+        }
+        warmUp();
+        return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> r.circuitOpen()
+            ? "down (fail-closed)" : warm ? "up" : "warming up");
+      }
+      if (!warm) {
+        warmUp();
+        return CompletableFuture.completedFuture("warming up");
+      }
+      return CompletableFuture.completedFuture("up");
     }
   }
 }

@@ -3,8 +3,8 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.http.HeaderStyle;
 import dev.sluice.rules.Consistency;
-import dev.sluice.rules.HeaderStyle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

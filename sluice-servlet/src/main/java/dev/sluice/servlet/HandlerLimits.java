@@ -3,6 +3,7 @@ package dev.sluice.servlet;
 import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.KeyResolver;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletMapping;

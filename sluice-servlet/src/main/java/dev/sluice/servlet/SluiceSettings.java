@@ -1,8 +1,11 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.EnforcementSettings;
 import dev.sluice.enforcement.settings.Setting;
@@ -12,9 +15,11 @@ import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
-import dev.sluice.memory.MemoryBackend;
-import dev.sluice.redis.FailurePolicy;
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.HttpSettings;
+import dev.sluice.http.KeyResolver;
+import dev.sluice.http.OnMissingKey;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
@@ -75,7 +80,7 @@ public final class SluiceSettings {
       .help("The header the api-key key part reads"));
 
   public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          EnforcementSettings.HEADER_STYLE)
+          HttpSettings.HEADER_STYLE)
       .byDefault("x-ratelimit")
       .help("Rate limit headers: x-ratelimit, ietf, both or none"));
 
@@ -303,17 +308,7 @@ public final class SluiceSettings {
 
   /** The backend {@code settings} name (see {@link #backend(Function, String)}). */
   public static Backend backend(Settings settings) {
-    return named(() -> {
-      String uri = settings.get(BACKEND);
-      if (uri.equals("memory")) {
-        return MemoryBackend.builder().maxKeys(settings.get(MAX_KEYS)).build();
-      }
-      if (!RedisBackends.available()) {
-        throw settings.error(BACKEND, "a Redis URI needs dev.sluice:sluice-redis on the"
-            + " classpath");
-      }
-      return settings.derive(BACKEND, u -> RedisBackends.create(u, settings));
-    });
+    return named(() -> settings.derive(BACKEND, u -> Backends.open(BackendSpec.from(settings))));
   }
 
   /**

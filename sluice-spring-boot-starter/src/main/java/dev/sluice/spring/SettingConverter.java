@@ -1,12 +1,12 @@
 package dev.sluice.spring;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.Setting;
-import dev.sluice.redis.FailurePolicy;
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.OnMissingKey;
 import dev.sluice.servlet.InvalidSettingException;
-import dev.sluice.servlet.OnMissingKey;
 import dev.sluice.servlet.SluiceSettings;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,10 +1,10 @@
 package dev.sluice.spring;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.enforcement.settings.Sources;
-import dev.sluice.redis.FailurePolicy;
-import dev.sluice.rules.HeaderStyle;
-import dev.sluice.servlet.OnMissingKey;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.OnMissingKey;
 import dev.sluice.servlet.SluiceSettings;
 import java.time.Duration;
 import java.util.ArrayList;

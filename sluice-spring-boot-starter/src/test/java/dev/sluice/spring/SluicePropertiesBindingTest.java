@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.HeaderStyle;
 import dev.sluice.memory.MemoryBackend;
-import dev.sluice.redis.FailurePolicy;
-import dev.sluice.rules.HeaderStyle;
 import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.spi.Backend;
 import java.time.Duration;

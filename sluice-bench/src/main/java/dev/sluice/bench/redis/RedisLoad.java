@@ -1,9 +1,9 @@
 package dev.sluice.bench.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
-import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
 import dev.sluice.testkit.redis.RedisBinary;
 import dev.sluice.testkit.redis.RedisNode;

@@ -1,14 +1,12 @@
 package dev.sluice.enforcement.settings;
 
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.BackendSpec;
 import dev.sluice.rules.Consistency;
-import dev.sluice.rules.HeaderStyle;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The settings every front end shares: where counters live and how decisions are enforced. The
@@ -27,15 +25,10 @@ public final class EnforcementSettings {
       .help("Where counters live: memory, or a Redis URI such as redis://host:6379 (also"
           + " rediss, redis-sentinel, redis-cluster)");
 
-  /**
-   * What a Redis backend answers while Redis is unreachable. Its values need {@code sluice-redis};
-   * without it a given value is still checked.
-   */
+  /** What a Redis backend answers while Redis is unreachable (a core type: no sluice-redis needed). */
   public static final Setting<FailurePolicy> FAILURE_POLICY = Setting.of("failure-policy",
-          ValueTypes.choice("failure policy", List.of("fail-open", "fail-closed",
-              "local-fallback"), new PolicyByName()))
+          ValueTypes.choice("failure policy", FailurePolicy.class))
       .byDefault("fail-open").label("POLICY").blankIsUnset()
-      .requires("dev.sluice.redis.FailurePolicy")
       .help("Redis unreachable: what decisions get");
 
   /**
@@ -87,13 +80,6 @@ public final class EnforcementSettings {
       .help("Eventual mode: a key without a fresh view on this instance is asked from the backend"
           + " once (sync) or assumed fresh (local)");
 
-  /**
-   * The value type of a front end's {@code headers} setting (each front end has its own default):
-   * {@code x-ratelimit}, {@code ietf}, {@code both} or {@code none}.
-   */
-  public static final ValueType<HeaderStyle> HEADER_STYLE =
-      ValueTypes.of("STYLE", HeaderStyle::parse, ValueTypes::spelling);
-
   /** The settings of a front end's backend: the servlet filter's and the starter's. */
   public static final List<Setting<?>> BACKEND_SETTINGS =
       List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT, MAX_KEYS);
@@ -102,16 +88,9 @@ public final class EnforcementSettings {
   public static final List<Setting<?>> ALL = List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT,
       MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT);
 
+  /** {@code memory} or the Redis URI, as {@link BackendSpec} accepts them. */
   private static String backend(String text) {
-    String t = text.trim();
-    if (t.equalsIgnoreCase("memory")) {
-      return "memory";
-    }
-    if (t.matches("(?i)rediss?(-sentinel|-cluster)?://.+")) {
-      return t;
-    }
-    throw new IllegalArgumentException("'" + text + "' is neither 'memory' nor a Redis URI"
-        + " (redis://host:port, rediss://, redis-sentinel://, redis-cluster://)");
+    return BackendSpec.of(text).redis().orElse("memory");
   }
 
   private static Map<String, Boolean> firstSight() {
@@ -119,16 +98,5 @@ public final class EnforcementSettings {
     m.put("local", false);
     m.put("sync", true);
     return m;
-  }
-
-  /**
-   * The failure policy of a checked name; a class of its own (not a lambda), so that {@code
-   * sluice-redis} is loaded only when a policy is made, not when these settings are declared.
-   */
-  private static final class PolicyByName implements Function<String, FailurePolicy> {
-    @Override
-    public FailurePolicy apply(String name) {
-      return FailurePolicy.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
-    }
   }
 }

@@ -3,7 +3,7 @@ package dev.sluice.enforcement.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.FailurePolicy;
 import dev.sluice.rules.Consistency;
 import java.nio.file.Files;
 import java.nio.file.Path;

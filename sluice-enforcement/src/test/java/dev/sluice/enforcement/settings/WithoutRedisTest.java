@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shared settings work in an application without {@code sluice-redis} (a servlet filter on
- * the memory backend): a failure policy is still checked, and only asking for it fails.
+ * the memory backend): a failure policy is checked and made (it is a core type).
  */
 class WithoutRedisTest {
 
@@ -73,8 +73,8 @@ class WithoutRedisTest {
     @SuppressWarnings("unchecked")
     Supplier<String> probe = (Supplier<String>) without.loadClass(Probe.class.getName())
         .getConstructor().newInstance();
-    assertThat(probe.get()).isEqualTo("memory 1000000"
-        + " | failure-policy needs dev.sluice.redis.FailurePolicy on the class path"
+    // The failure policy is a core type: it is made without sluice-redis too.
+    assertThat(probe.get()).isEqualTo("memory 1000000 | made"
         + " | sluice.failure-policy: unknown failure policy 'retry'; use fail-open, fail-closed"
         + " or local-fallback");
   }

@@ -1,0 +1,26 @@
+package dev.sluice.enforcement;
+
+import dev.sluice.redis.RedisBackend;
+import dev.sluice.spi.Backend;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The only class here that touches sluice-redis (an optional dependency), loaded once {@link
+ * Backends#redisAvailable()} said it is there.
+ */
+final class RedisSupport {
+
+  private RedisSupport() {}
+
+  static Backend open(BackendSpec spec) {
+    RedisBackend.Builder b = RedisBackend.builder(Objects.requireNonNull(spec.redisUri()))
+        .failurePolicy(spec.failurePolicy())
+        .warmUp(spec.warmUp());
+    Duration timeout = spec.redisTimeout();
+    if (timeout != null) {
+      b.timeout(timeout);
+    }
+    return b.build();
+  }
+}
