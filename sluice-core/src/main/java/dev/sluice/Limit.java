@@ -211,31 +211,6 @@ public final class Limit {
   }
 
   /**
-   * This limit with a bucket of {@code burst} permits (TOKEN_BUCKET and GCRA only).
-   *
-   * @deprecated validates the limit it starts from as it is, so a rate valid only for another
-   *     algorithm never gets there; build with {@code builder(...).burst(b).build()} or {@link
-   *     #toBuilder()} instead.
-   */
-  @Deprecated(since = "0.1.0", forRemoval = true)
-  public Limit withBurst(long burst) {
-    return toBuilder().burst(burst).build();
-  }
-
-  /**
-   * This limit counted by {@code algorithm}.
-   *
-   * @deprecated validates the limit it starts from as it is (a token bucket, for the factories),
-   *     so a count only the target algorithm accepts is refused; build with {@code
-   *     builder(...).algorithm(a).build()} or {@link #toBuilder()} instead.
-   */
-  @Deprecated(since = "0.1.0", forRemoval = true)
-  public Limit withAlgorithm(Algorithm algorithm) {
-    Objects.requireNonNull(algorithm, "algorithm must not be null");
-    return toBuilder().algorithm(algorithm).build();
-  }
-
-  /**
    * This limit under a name (shown in decisions, headers and metrics). The other fields are
    * already valid and do not depend on the name; only a blank name is refused.
    */

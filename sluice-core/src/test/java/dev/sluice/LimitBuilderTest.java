@@ -175,14 +175,4 @@ class LimitBuilderTest {
     assertThat(gcra.algorithm()).isEqualTo(Algorithm.GCRA);
     assertThat(List.of(bucket, gcra)).doesNotHaveDuplicates();
   }
-
-  @Test
-  @SuppressWarnings("removal")
-  void theDeprecatedStepsStillValidateEveryStep() {
-    assertThat(Limit.perSecond(5).withBurst(20).withAlgorithm(Algorithm.GCRA))
-        .isEqualTo(Limit.builder("5/second").burst(20).algorithm(Algorithm.GCRA).build());
-    // The token bucket a factory builds is checked first: the reason the builder exists.
-    assertThatThrownBy(() -> Limit.perSecond(999_999_937).withAlgorithm(Algorithm.FIXED_WINDOW))
-        .hasMessageStartingWith("burst × count / gcd(count, period in µs)");
-  }
 }

@@ -3,6 +3,7 @@ package dev.sluice.enforcement;
 import dev.sluice.FailurePolicy;
 import dev.sluice.enforcement.settings.EnforcementSettings;
 import dev.sluice.enforcement.settings.Settings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,9 +24,27 @@ import org.jspecify.annotations.Nullable;
  *     null for the Redis backend's default (50 ms)
  * @param maxKeys the most keys the memory backend holds at once (unused for Redis)
  * @param warmUp whether opening a Redis backend warms it up before it returns
+ * @param redisTls the PEM files of a TLS connection to Redis ({@code rediss://}); null for the
+ *     JVM's trust store and no client certificate
  */
 public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy,
-    @Nullable Duration redisTimeout, long maxKeys, boolean warmUp) {
+    @Nullable Duration redisTimeout, long maxKeys, boolean warmUp,
+    @Nullable RedisTls redisTls) {
+
+  /**
+   * The PEM files of a TLS connection to Redis: a client certificate chain and its unencrypted
+   * PKCS#8 key (both or neither), and CA certificates to trust instead of the JVM's; each may be
+   * null. The backend reads and checks them when it opens.
+   */
+  public record RedisTls(@Nullable Path clientCertificate, @Nullable Path clientKey,
+      @Nullable Path trustedCertificates) {
+    /** @throws IllegalArgumentException when only one of the certificate and its key is given */
+    public RedisTls {
+      if ((clientCertificate == null) != (clientKey == null)) {
+        throw new IllegalArgumentException("a client certificate and its key go together");
+      }
+    }
+  }
 
   /** The memory backend's bound unless one is given. */
   public static final long DEFAULT_MAX_KEYS = 1_000_000;
@@ -53,13 +72,13 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
 
   /** State in this process's memory. */
   public static BackendSpec memory() {
-    return new BackendSpec(null, FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true);
+    return new BackendSpec(null, FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true, null);
   }
 
   /** State in Redis at {@code uri}, fail-open, with the default timeout, warmed up on open. */
   public static BackendSpec redis(String uri) {
     return new BackendSpec(Objects.requireNonNull(uri, "uri must not be null").trim(),
-        FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true);
+        FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true, null);
   }
 
   /**
@@ -86,23 +105,28 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
 
   /** This spec with {@code policy}. */
   public BackendSpec withFailurePolicy(FailurePolicy policy) {
-    return new BackendSpec(redisUri, policy, redisTimeout, maxKeys, warmUp);
+    return new BackendSpec(redisUri, policy, redisTimeout, maxKeys, warmUp, redisTls);
   }
 
   /** This spec with a Redis timeout of {@code timeout}. */
   public BackendSpec withRedisTimeout(Duration timeout) {
     return new BackendSpec(redisUri, failurePolicy, Objects.requireNonNull(timeout, "timeout"),
-        maxKeys, warmUp);
+        maxKeys, warmUp, redisTls);
   }
 
   /** This spec with a memory backend of at most {@code maxKeys} keys. */
   public BackendSpec withMaxKeys(long maxKeys) {
-    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, warmUp);
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, warmUp, redisTls);
   }
 
   /** This spec warming a Redis backend up on open, or not. */
   public BackendSpec withWarmUp(boolean on) {
-    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, on);
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, on, redisTls);
+  }
+
+  /** This spec with the PEM files of a TLS connection to Redis, or none (null). */
+  public BackendSpec withRedisTls(@Nullable RedisTls tls) {
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, warmUp, tls);
   }
 
   /** Whether state lives in Redis. */

@@ -52,7 +52,10 @@ public final class LimiterCache {
   private final int maxSize;
   private final Factory factory;
   private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
-  /** Advanced by every insertion: the "time" of recency, without reading a clock. */
+  /**
+   * Advanced by every insertion and by every use of an entry that was not the latest: the "time"
+   * of recency, without reading a clock, so no two entries share one.
+   */
   private final AtomicLong epoch = new AtomicLong();
 
   /**
@@ -77,7 +80,8 @@ public final class LimiterCache {
         evict(key);
       }
     } else if (e.used != now) {
-      e.used = now;
+      // not the most recent use: becomes it (an entry used over and over advances nothing)
+      e.used = epoch.incrementAndGet();
     }
     return e.limiter;
   }

@@ -21,6 +21,15 @@ final class RedisSupport {
     if (timeout != null) {
       b.timeout(timeout);
     }
+    BackendSpec.RedisTls tls = spec.redisTls();
+    if (tls != null) {
+      if (tls.clientCertificate() != null && tls.clientKey() != null) {
+        b.clientCertificate(tls.clientCertificate(), tls.clientKey());
+      }
+      if (tls.trustedCertificates() != null) {
+        b.trustedCertificates(tls.trustedCertificates());
+      }
+    }
     return b.build();
   }
 }

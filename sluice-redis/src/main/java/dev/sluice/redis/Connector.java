@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -48,7 +49,7 @@ final class Connector implements AutoCloseable {
   record Connected(StatefulConnection<String, String> connection,
       RedisScriptingAsyncCommands<String, String> commands) {}
 
-  Connector(RedisTarget target, Duration connectTimeout) {
+  Connector(RedisTarget target, Duration connectTimeout, @Nullable SslOptions ssl) {
     this.target = target;
     this.resources = ClientResources.builder()
         .ioThreadPoolSize(2)
@@ -72,7 +73,11 @@ final class Connector implements AutoCloseable {
     TimeoutOptions timeouts = TimeoutOptions.enabled(target.uris.get(0).getTimeout());
     if (target.kind == RedisTarget.Kind.CLUSTER) {
       RedisClusterClient cluster = RedisClusterClient.create(resources, target.uris);
-      cluster.setOptions(ClusterClientOptions.builder()
+      ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+      if (ssl != null) {
+        options.sslOptions(ssl);
+      }
+      cluster.setOptions(options
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .autoReconnect(true)
@@ -82,7 +87,11 @@ final class Connector implements AutoCloseable {
       this.client = cluster;
     } else {
       RedisClient single = RedisClient.create(resources);
-      single.setOptions(ClientOptions.builder()
+      ClientOptions.Builder options = ClientOptions.builder();
+      if (ssl != null) {
+        options.sslOptions(ssl);
+      }
+      single.setOptions(options
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .autoReconnect(true)

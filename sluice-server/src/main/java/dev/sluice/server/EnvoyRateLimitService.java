@@ -19,11 +19,6 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
 
   private static final Logger log = LoggerFactory.getLogger(EnvoyRateLimitService.class);
 
-  /** With {@code benchmark-endpoints}, the domain answered OK without a decision (baseline). */
-  static final String NOOP_DOMAIN = "__noop__";
-  private static final RateLimitResponse NOOP = RateLimitResponse.newBuilder()
-      .setOverallCode(RateLimitResponse.Code.OK).build();
-
   private final Enforcer enforcer;
   private final ServerConfig config;
 
@@ -35,11 +30,6 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
   @Override
   public void shouldRateLimit(RateLimitRequest request,
       StreamObserver<RateLimitResponse> observer) {
-    if (config.benchmarkEndpoints() && NOOP_DOMAIN.equals(request.getDomain())) {
-      observer.onNext(NOOP);
-      observer.onCompleted();
-      return;
-    }
     List<Item> items;
     try {
       items = EnvoyProtocol.items(request, config);

@@ -51,19 +51,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP endpoints: envoy's {@code POST /json}, Sluice's {@code POST /v1/check}, the rules admin
- * API, {@code /healthz}, {@code /readyz} and {@code /metrics}. Every handler answers from the
- * event loop without blocking, except the admin file I/O, which runs on Armeria's blocking
- * executor. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
+ * The HTTP endpoints of the decision port: envoy's {@code POST /json}, Sluice's {@code POST
+ * /v1/check}, {@code /healthz} and {@code /readyz} (the rules admin API and {@code /metrics} are
+ * on the admin port: {@link AdminApi}). Every handler answers from the event loop without
+ * blocking. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
  */
 final class HttpApi {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  private static final ObjectMapper JSON = new ObjectMapper()
+  static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private static final MediaType PROMETHEUS =
-      MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
   private final Enforcer enforcer;
   private final Supplier<Routes> routes;
@@ -83,27 +81,22 @@ final class HttpApi {
     this.config = config;
   }
 
+  /** The decision port's routes: {@code /json}, {@code /v1/check} and health. */
   void bind(ServerBuilder sb) {
     sb.route().post("/json").build(guard(this::envoyJson));
     sb.route().post("/v1/check").build(guard(this::check));
-    sb.route().get("/v1/rules").build(guard(this::listRules));
-    sb.route().get("/v1/rules/{domain}").build(guard(this::getRules));
-    sb.route().put("/v1/rules/{domain}").build(guard(this::putRules));
-    sb.route().post("/v1/reload").build(guard(this::reload));
+    bindHealth(sb);
+  }
+
+  /** {@code /healthz} and {@code /readyz}: on the decision ports and on the admin port. */
+  void bindHealth(ServerBuilder sb) {
     sb.route().get("/healthz").build((ctx, req) ->
         HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"status\":\"ok\"}"));
     sb.route().get("/readyz").build(guard(this::ready));
-    sb.route().get("/metrics").build((ctx, req) ->
-        HttpResponse.of(HttpStatus.OK, PROMETHEUS, metrics.scrape()));
-    if (config.benchmarkEndpoints()) {
-      // the benchmark's baseline: the same aggregation of the body as /json, no decision
-      sb.route().post("/noop").build(guard((ctx, req) -> CompletableFuture.completedFuture(
-          HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"overallCode\":\"OK\"}"))));
-    }
   }
 
   /** A handler from the aggregated request to a future response. */
-  private interface Handler {
+  interface Handler {
     CompletableFuture<HttpResponse> handle(ServiceRequestContext ctx, AggregatedHttpRequest req)
         throws Exception;
   }
@@ -113,7 +106,7 @@ final class HttpApi {
    * otherwise. A body that fails to arrive (too large: 413, or the client went away) is left to
    * Armeria.
    */
-  private static HttpService guard(Handler h) {
+  static HttpService guard(Handler h) {
     return (ctx, req) -> HttpResponse.of(req.aggregate().handle((agg, failure) -> {
       if (failure != null) {
         return CompletableFuture.completedFuture(HttpResponse.ofFailure(failure));
@@ -142,7 +135,7 @@ final class HttpApi {
     return json(status, n, Map.of());
   }
 
-  private static HttpResponse json(HttpStatus status, Object body, Map<String, String> headers) {
+  static HttpResponse json(HttpStatus status, Object body, Map<String, String> headers) {
     ResponseHeadersBuilder b = ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8);
     headers.forEach(b::add);
     String text;
@@ -156,7 +149,7 @@ final class HttpApi {
     return HttpResponse.of(b.build(), HttpData.ofUtf8(text));
   }
 
-  private static String utf8(AggregatedHttpRequest req) {
+  static String utf8(AggregatedHttpRequest req) {
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .decode(ByteBuffer.wrap(req.content().array())).toString();
@@ -398,79 +391,7 @@ final class HttpApi {
     return new EnvoyProtocol.BadRequestException(message);
   }
 
-  // ---- admin and health
-
-  private CompletableFuture<HttpResponse> listRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    ObjectNode out = JSON.createObjectNode();
-    out.set("status", statusJson(rules.status()));
-    ArrayNode domains = out.putArray("domains");
-    for (Domain d : rules.current().domains()) {
-      ObjectNode n = domains.addObject().put("domain", d.name());
-      d.files().forEach(n.putArray("files")::add);
-    }
-    out.put("tree", rules.current().render());
-    return CompletableFuture.completedFuture(json(HttpStatus.OK, out, Map.of()));
-  }
-
-  private CompletableFuture<HttpResponse> getRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    String domain = ctx.pathParam("domain");
-    return CompletableFuture.supplyAsync(() -> {
-      Map<String, String> sources;
-      try {
-        sources = rules.sources(domain == null ? "" : domain);
-      } catch (IOException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot read the rules: " + e.getMessage());
-      }
-      if (sources.isEmpty()) {
-        return error(HttpStatus.NOT_FOUND, "no rules for domain " + domain);
-      }
-      return HttpResponse.of(HttpStatus.OK, MediaType.parse("application/yaml; charset=utf-8"),
-          String.join("\n---\n", sources.values()));
-    }, ctx.blockingTaskExecutor());
-  }
-
-  private CompletableFuture<HttpResponse> putRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    String domain = ctx.pathParam("domain");
-    String yaml = utf8(req);
-    String who = String.valueOf(ctx.remoteAddress());
-    return CompletableFuture.supplyAsync(() -> {
-      LiveRules.PutResult r;
-      try {
-        r = rules.put(domain == null ? "" : domain, yaml, who);
-      } catch (IOException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot write the rules: " + e.getMessage());
-      }
-      ObjectNode out = JSON.createObjectNode();
-      out.put("domain", domain);
-      out.put("message", r.message());
-      if (r.file() != null) {
-        out.put("file", r.file().toString());
-      }
-      out.set("errors", errorsJson(r.errors()));
-      if (r.status() != 200) {
-        out.put("error", r.message());
-      }
-      return json(HttpStatus.valueOf(r.status()), out, Map.of());
-    }, ctx.blockingTaskExecutor());
-  }
-
-  private CompletableFuture<HttpResponse> reload(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    return CompletableFuture.supplyAsync(() -> {
-      LiveRules.Outcome o = rules.reload();
-      ObjectNode out = JSON.createObjectNode();
-      out.put("ok", o.ok());
-      out.set("errors", errorsJson(o.errors()));
-      out.set("status", statusJson(rules.status()));
-      if (!o.ok()) {
-        out.put("error", "invalid rules; still serving the last good set");
-      }
-      return json(o.ok() ? HttpStatus.OK : HttpStatus.CONFLICT, out, Map.of());
-    }, ctx.blockingTaskExecutor());
-  }
+  // ---- health
 
   private CompletableFuture<HttpResponse> ready(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
@@ -485,7 +406,7 @@ final class HttpApi {
     });
   }
 
-  private static ObjectNode statusJson(LiveRules.Status s) {
+  static ObjectNode statusJson(LiveRules.Status s) {
     ObjectNode n = JSON.createObjectNode();
     n.put("loaded", s.loaded());
     n.put("domains", s.domains());
@@ -497,7 +418,7 @@ final class HttpApi {
     return n;
   }
 
-  private static ArrayNode errorsJson(List<RuleError> errors) {
+  static ArrayNode errorsJson(List<RuleError> errors) {
     ArrayNode a = JSON.createArrayNode();
     Function<RuleError, ObjectNode> one = e -> JSON.createObjectNode()
         .put("file", e.file()).put("line", e.line()).put("column", e.column())

@@ -111,11 +111,81 @@ public final class ServerConfig {
 
   public static final Setting<Boolean> FIRST_SIGHT = DECLARED.add(EnforcementSettings.FIRST_SIGHT);
 
-  public static final Setting<Boolean> BENCHMARK_ENDPOINTS = DECLARED.add(Setting.of(
-          "benchmark-endpoints", ValueTypes.bool())
-      .byDefault("false")
-      .help("Serve the no-op baselines POST /noop and gRPC domain __noop__ (for"
-          + " docs/server-benchmarks.md only)"));
+  public static final Setting<String> ADMIN_BIND = DECLARED.add(Setting.of("admin-bind",
+          ValueTypes.of("ADDR", ServerConfig::address))
+      .byDefault("127.0.0.1")
+      .help("Listen address of the admin port (admin API, /metrics)"));
+
+  public static final Setting<Integer> ADMIN_PORT = DECLARED.add(Setting.of("admin-port",
+          ValueTypes.integer(0, 65535))
+      .byDefault("8082")
+      .help("Admin port: the rules admin API, /metrics, /healthz and /readyz; never a decision"
+          + " port; 0 picks a free port"));
+
+  public static final Setting<Path> ADMIN_TOKEN_FILE = DECLARED.add(Setting.of(
+          "admin-token-file", ValueTypes.path("FILE"))
+      .help("File holding the bearer token that admin writes need (or the token itself in the"
+          + " environment variable SLUICE_ADMIN_TOKEN); without one, writes are refused"));
+
+  public static final Setting<Path> TLS_CERT = DECLARED.add(Setting.of("tls-cert",
+          ValueTypes.path("FILE"))
+      .help("PEM certificate chain: the HTTP, gRPC and admin ports serve TLS with it"));
+
+  public static final Setting<Path> TLS_KEY = DECLARED.add(Setting.of("tls-key",
+          ValueTypes.path("FILE"))
+      .help("PEM private key (unencrypted PKCS#8) of tls-cert"));
+
+  public static final Setting<Path> TLS_CLIENT_CA = DECLARED.add(Setting.of("tls-client-ca",
+          ValueTypes.path("FILE"))
+      .help("PEM CA certificates that client certificates must chain to (mTLS)"));
+
+  public static final Setting<ClientAuth> TLS_CLIENT_AUTH = DECLARED.add(Setting.of(
+          "tls-client-auth", ValueTypes.choice("client certificate policy", ClientAuth.class))
+      .byDefault("none")
+      .help("Whether TLS clients must present a certificate signed by tls-client-ca"));
+
+  public static final Setting<Path> REDIS_TLS_CERT = DECLARED.add(Setting.of("redis-tls-cert",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM client certificate chain presented to Redis"));
+
+  public static final Setting<Path> REDIS_TLS_KEY = DECLARED.add(Setting.of("redis-tls-key",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM private key (unencrypted PKCS#8) of redis-tls-cert"));
+
+  public static final Setting<Path> REDIS_TLS_CA = DECLARED.add(Setting.of("redis-tls-ca",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM CA certificates to trust instead of the JVM's"));
+
+  public static final Setting<LogFormat> LOG_FORMAT = DECLARED.add(Setting.of("log-format",
+          ValueTypes.choice("log format", LogFormat.class))
+      .byDefault("text")
+      .help("Log lines on stderr: text, or one JSON object per line"));
+
+  /**
+   * The environment variable that may hold the admin API's bearer token itself ({@link
+   * #ADMIN_TOKEN_FILE} names a file holding it instead). Environment only, not a setting: a
+   * token on the command line or in {@code sluice.yaml} would be readable by anyone who can list
+   * processes or read the file.
+   */
+  public static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+
+  /** Whether the TLS ports ask for client certificates (mTLS). */
+  public enum ClientAuth {
+    /** No client certificate is asked for. */
+    NONE,
+    /** A client certificate is asked for and verified when given; clients without one pass. */
+    OPTIONAL,
+    /** Every client must present a certificate signed by {@code tls-client-ca}. */
+    REQUIRE
+  }
+
+  /** How log lines are written on stderr. */
+  public enum LogFormat {
+    /** One line of text per event. */
+    TEXT,
+    /** One JSON object per line (logback's {@code JsonEncoder}). */
+    JSON
+  }
 
   /** Every setting, in the order they are documented. */
   public static final List<Setting<?>> DECLARATIONS = DECLARED.settings();
@@ -124,9 +194,53 @@ public final class ServerConfig {
   public static final List<String> SETTINGS = Settings.names(DECLARATIONS);
 
   private final Settings settings;
+  private final @Nullable String adminToken;
 
-  private ServerConfig(Settings settings) {
+  private ServerConfig(Settings settings, @Nullable String adminToken) {
     this.settings = settings;
+    this.adminToken = adminToken;
+    check(settings, adminToken);
+  }
+
+  /** The checks across settings; each error names the setting that was given. */
+  private static void check(Settings s, @Nullable String adminToken) {
+    int admin = s.get(ADMIN_PORT);
+    if (admin != 0 && (admin == s.get(HTTP_PORT) || admin == s.get(GRPC_PORT))) {
+      throw s.error(ADMIN_PORT, "the admin port must differ from http-port and grpc-port (the"
+          + " admin API and /metrics are never served on a decision port)");
+    }
+    if (adminToken != null && s.isSet(ADMIN_TOKEN_FILE)) {
+      throw s.error(ADMIN_TOKEN_FILE, "give the admin token either in a file or in the"
+          + " environment variable " + ADMIN_TOKEN_ENV + ", not both");
+    }
+    boolean cert = s.isSet(TLS_CERT);
+    if (cert != s.isSet(TLS_KEY)) {
+      throw s.error(cert ? TLS_CERT : TLS_KEY, "tls-cert and tls-key go together: give both"
+          + " (PEM files) or neither");
+    }
+    boolean ca = s.isSet(TLS_CLIENT_CA);
+    if (s.get(TLS_CLIENT_AUTH) != ClientAuth.NONE && !ca) {
+      throw s.error(TLS_CLIENT_AUTH, "client certificates need tls-client-ca (a PEM file of the"
+          + " CA certificates that sign them)");
+    }
+    if (ca && s.get(TLS_CLIENT_AUTH) == ClientAuth.NONE) {
+      throw s.error(TLS_CLIENT_CA, "set tls-client-auth to require or optional to ask clients"
+          + " for certificates");
+    }
+    if (ca && !cert) {
+      throw s.error(TLS_CLIENT_CA, "client certificates need TLS: set tls-cert and tls-key"
+          + " too");
+    }
+    boolean redisCert = s.isSet(REDIS_TLS_CERT);
+    if (redisCert != s.isSet(REDIS_TLS_KEY)) {
+      throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_KEY, "redis-tls-cert and"
+          + " redis-tls-key go together: give both (PEM files) or neither");
+    }
+    if ((redisCert || s.isSet(REDIS_TLS_CA))
+        && !s.get(BACKEND).toLowerCase(java.util.Locale.ROOT).startsWith("rediss")) {
+      throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_CA, "Redis TLS files need a TLS"
+          + " backend URI (rediss://, rediss-sentinel://, rediss-cluster://)");
+    }
   }
 
   /** The defaults: memory backend, rules from {@code ./config}, 127.0.0.1:8080 and :8081. */
@@ -150,7 +264,9 @@ public final class ServerConfig {
       if (fromFile != null) {
         sources.add(fromFile);
       }
-      return new ServerConfig(Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources));
+      String token = env.get(ADMIN_TOKEN_ENV);
+      return new ServerConfig(Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources),
+          token == null || token.isEmpty() ? null : token);
     } catch (SettingException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -272,13 +388,67 @@ public final class ServerConfig {
     return get(FIRST_SIGHT);
   }
 
+  /** Listen address of the admin port. */
+  public String adminBind() {
+    return get(ADMIN_BIND);
+  }
+
   /**
-   * Whether the no-op baselines of the server benchmark are served: HTTP {@code POST /noop} and
-   * gRPC {@code ShouldRateLimit} for the reserved domain {@code __noop__} (see
-   * docs/server-benchmarks.md). Off by default.
+   * The admin port (0: any free port): the rules admin API, {@code /metrics}, {@code /healthz} and
+   * {@code /readyz}. Never equal to a decision port.
    */
-  public boolean benchmarkEndpoints() {
-    return get(BENCHMARK_ENDPOINTS);
+  public int adminPort() {
+    return get(ADMIN_PORT);
+  }
+
+  /** The file holding the admin API's bearer token, if set. */
+  public @Nullable Path adminTokenFile() {
+    return settings.find(ADMIN_TOKEN_FILE);
+  }
+
+  /** The admin API's bearer token from {@link #ADMIN_TOKEN_ENV}, if set. */
+  @Nullable String adminTokenFromEnvironment() {
+    return adminToken;
+  }
+
+  /** The PEM certificate chain of the TLS listeners, or null for cleartext. */
+  public @Nullable Path tlsCert() {
+    return settings.find(TLS_CERT);
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #tlsCert()}. */
+  public @Nullable Path tlsKey() {
+    return settings.find(TLS_KEY);
+  }
+
+  /** The PEM CA certificates that client certificates must chain to, if clients present one. */
+  public @Nullable Path tlsClientCa() {
+    return settings.find(TLS_CLIENT_CA);
+  }
+
+  /** Whether clients are asked for certificates (only with TLS). */
+  public ClientAuth tlsClientAuth() {
+    return get(TLS_CLIENT_AUTH);
+  }
+
+  /** The PEM client certificate chain presented to a {@code rediss://} backend, if any. */
+  public @Nullable Path redisTlsCert() {
+    return settings.find(REDIS_TLS_CERT);
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #redisTlsCert()}. */
+  public @Nullable Path redisTlsKey() {
+    return settings.find(REDIS_TLS_KEY);
+  }
+
+  /** The PEM CA certificates a {@code rediss://} server's certificate must chain to, if set. */
+  public @Nullable Path redisTlsCa() {
+    return settings.find(REDIS_TLS_CA);
+  }
+
+  /** {@code text} or {@code json} lines on stderr. */
+  public LogFormat logFormat() {
+    return get(LOG_FORMAT);
   }
 
   @Override
@@ -286,7 +456,8 @@ public final class ServerConfig {
     return "ServerConfig[bind=" + bind() + ", http-port=" + httpPort() + ", grpc-port="
         + grpcPort() + ", rules=" + rules() + ", backend=" + redacted(backend())
         + ", merge-domains=" + mergeDomains() + ", headers=" + headers() + ", mode="
-        + mode().text() + "]";
+        + mode().text() + ", admin=" + adminBind() + ":" + adminPort() + ", tls="
+        + (tlsCert() != null) + "]";
   }
 
   /** A URI without its password, for logs. */

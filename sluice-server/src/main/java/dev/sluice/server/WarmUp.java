@@ -104,7 +104,7 @@ final class WarmUp {
     // Its own connection: decisions wait long and fail closed, counted nowhere the service shows.
     Backend redis = Backends.open(BackendSpec.redis(config.backend())
         .withFailurePolicy(FailurePolicy.FAIL_CLOSED).withRedisTimeout(Duration.ofSeconds(10))
-        .withWarmUp(false));
+        .withWarmUp(false).withRedisTls(SluiceServer.redisTls(config)));
     ClientFactory clients = ClientFactory.builder().build();
     Server server = null;
     ModeBackends backends = null;

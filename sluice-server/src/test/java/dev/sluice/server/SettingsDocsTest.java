@@ -11,10 +11,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** docs/server.md's settings table and the declarations agree: names, order and defaults. */
+/**
+ * docs/server.md's settings table and the declarations agree: names, order and defaults ({@code —}
+ * for a setting that is unset unless given).
+ */
 class SettingsDocsTest {
 
-  private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9-]+)` \\| `([^`]*)` \\|");
+  /** A row: the name, and the default in backticks, or {@code —} for a setting unset by default. */
+  private static final Pattern ROW =
+      Pattern.compile("^\\| `([a-z0-9-]+)` \\| (?:`([^`]*)`|—) \\|");
 
   @Test
   void theSettingsTableListsEveryDeclaredSettingWithItsDefault() throws Exception {
@@ -25,12 +30,12 @@ class SettingsDocsTest {
     for (String line : section.split("\n")) {
       Matcher m = ROW.matcher(line);
       if (m.find()) {
-        documented.put(m.group(1), m.group(2));
+        documented.put(m.group(1), m.group(2) == null ? "—" : m.group(2));
       }
     }
     Map<String, String> declared = new LinkedHashMap<>();
     for (Setting<?> s : ServerConfig.DECLARATIONS) {
-      declared.put(s.name(), String.valueOf(s.defaultText()));
+      declared.put(s.name(), s.defaultText() == null ? "—" : s.defaultText());
     }
     assertThat(documented).containsExactlyEntriesOf(declared);
   }

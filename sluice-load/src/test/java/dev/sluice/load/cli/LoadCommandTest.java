@@ -103,7 +103,7 @@ class LoadCommandTest {
     Files.writeString(body, "{\"domain\":\"load\",\"descriptors\":[{\"entries\":"
         + "[{\"key\":\"user\",\"value\":\"alice\"}]}]}");
     SluiceServer server = SluiceServer.start(ServerConfig.resolve(Map.of("http-port", "0",
-        "grpc-port", "0", "rules", rules.toString()), Map.of(), null));
+        "grpc-port", "0", "admin-port", "0", "rules", rules.toString()), Map.of(), null));
     try {
       Path out = dir.resolve("out");
       Result r = load("--rate", "20/s", "--duration", "1s",

@@ -27,7 +27,7 @@ class LoadIT {
     Files.writeString(rules.resolve("r.yaml"), "domain: d\ndescriptors:\n  - key: k\n"
         + "    rate_limit: {unit: hour, requests_per_unit: 1}\n");
     SluiceServer server = SluiceServer.start(ServerConfig.resolve(Map.of("http-port", "0",
-        "grpc-port", "0", "rules", rules.toString()), Map.of(), null));
+        "grpc-port", "0", "admin-port", "0", "rules", rules.toString()), Map.of(), null));
     try {
       Result r = run(dir, List.of(java(), "-jar",
           cliJar().toString(), "--rate", "10/s", "--duration", "1s",

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Run the rate limit service: envoy's gRPC RateLimitService, POST /json and /v1/check,",
-        "the rules admin API, /metrics, /healthz and /readyz.",
+        "/healthz and /readyz on the decision ports; the rules admin API and /metrics on the",
+        "admin port (127.0.0.1:8082 by default).",
         "Every option is also a sluice.yaml key and an environment variable SLUICE_<NAME>",
         "(e.g. SLUICE_HTTP_PORT); precedence: option, environment, file, default."})
 final class ServeCommand implements Callable<Integer> {
@@ -61,6 +62,7 @@ final class ServeCommand implements Callable<Integer> {
     SluiceServer server;
     try {
       cfg = ServerConfig.resolve(cli(), env, configFile());
+      Logging.apply(cfg.logFormat());
       server = SluiceServer.start(cfg);
     } catch (ServerConfig.ConfigException e) {
       err.println("sluice serve: " + e.getMessage());
@@ -75,8 +77,10 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "sluice-shutdown"));
-    out.println("sluice: serving HTTP on " + cfg.bind() + ":" + server.httpPort() + ", gRPC on "
-        + cfg.bind() + ":" + server.grpcPort() + " (rules: " + cfg.rules() + ", backend: "
+    out.println("sluice: serving " + (server.tls() ? "HTTPS" : "HTTP") + " on " + cfg.bind() + ":"
+        + server.httpPort() + ", gRPC" + (server.tls() ? " (TLS)" : "") + " on " + cfg.bind()
+        + ":" + server.grpcPort() + ", admin on " + cfg.adminBind() + ":" + server.adminPort()
+        + " (rules: " + cfg.rules() + ", backend: "
         + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
         + (!server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
             : !server.warmedUp() ? " - NOT READY: not warmed up (Redis unreachable?), see the log"
