@@ -4,13 +4,14 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A YAML document read with Jackson's streaming YAML parser into a small tree that remembers
@@ -134,10 +135,14 @@ final class YamlTree {
             at.getLineNr(), at.getColumnNr());
       }
       return root;
-    } catch (MarkedYAMLException e) {
-      String problem = e.getProblem() == null ? e.getOriginalMessage() : e.getProblem();
-      String context = e.getContext();
-      String text = firstLine(problem) + (context == null ? "" : " (" + firstLine(context) + ")");
+    } catch (JacksonYAMLParseException e) {
+      // SnakeYAML's own exception, as the cause, says what is wrong and in which construct.
+      String text = firstLine(e.getOriginalMessage());
+      if (e.getCause() instanceof MarkedYAMLException marked) {
+        String problem = marked.getProblem() == null ? e.getOriginalMessage() : marked.getProblem();
+        String context = marked.getContext();
+        text = firstLine(problem) + (context == null ? "" : " (" + firstLine(context) + ")");
+      }
       JsonLocation at = e.getLocation();
       throw new SyntaxError(
           text, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr());

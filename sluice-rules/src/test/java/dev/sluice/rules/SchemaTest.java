@@ -13,6 +13,7 @@ import dev.sluice.rules.YamlTree.MapNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 /** The declarative key schema: key checks, typed reads, required keys, and the context's paths. */
@@ -69,7 +70,7 @@ class SchemaTest {
     assertThat(fields.has(COUNT)).isFalse();
     assertThat(fields.read(SIZE, ctx)).isInstanceOf(Invalid.class);
     assertThat(fields.read(ITEMS, ctx)).isInstanceOfSatisfying(Present.class,
-        p -> assertThat(p.value()).asList().hasSize(1));
+        p -> assertThat(p.value()).asInstanceOf(InstanceOfAssertFactories.LIST).hasSize(1));
     assertThat(messages()).containsExactly(
         "f.yaml:2:7: d > thing: size must be a whole number at least 1, was 0");
   }

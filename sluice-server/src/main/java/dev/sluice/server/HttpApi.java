@@ -317,8 +317,7 @@ final class HttpApi {
         if (headers.size() > config.maxEntries()) {
           throw bad("request.headers has more than " + config.maxEntries() + " names");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> h = it.next();
+        for (Map.Entry<String, JsonNode> h : headers.properties()) {
           List<JsonNode> values = new ArrayList<>();
           if (h.getValue().isArray()) {
             h.getValue().forEach(values::add);

@@ -283,7 +283,16 @@ public final class SluiceServer implements AutoCloseable {
     } else {
       b.http(address);
     }
-    return b.maxRequestLength(maxRequestLength)
+    // The limit is set per request once its service is chosen, not on the server: there
+    // Armeria rejects a body whose Content-Length is over it before reading any of it and
+    // closes the connection, which an HTTP/1.1 client still sending the body (the JDK's
+    // HttpClient) sees as a hang instead of a 413. Per request, the body is read up to the
+    // limit, then answered 413.
+    return b.maxRequestLength(0)
+        .decorator((delegate, ctx, req) -> {
+          ctx.setMaxRequestLength(maxRequestLength);
+          return delegate.serve(ctx, req);
+        })
         .requestTimeout(Duration.ofSeconds(10))
         .meterRegistry(metrics.registry())
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2));

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +98,7 @@ public final class Sources {
             + ": expected a mapping of setting: value");
       }
       List<String> names = declared.stream().map(Setting::name).toList();
-      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : root.properties()) {
         if (!names.contains(e.getKey())) {
           throw new SettingException(file.toString(), file + ": unknown setting '" + e.getKey()
               + "' (known: " + String.join(", ", names) + ")");

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension handing tests a real server: a parameter (of a constructor, a {@code
+ * JUnit Jupiter extension handing tests a real server: a parameter (of a constructor, a {@code
  * BeforeAll}/{@code BeforeEach} or a test method) of type {@link RedisStandalone}, {@link
  * RedisCluster} or {@link RedisSentinel} receives one instance shared by the whole test run,
  * started on first use and stopped when the run ends.
@@ -45,6 +45,9 @@ public final class RealRedis implements ParameterResolver {
     return shared(context, RedisSentinel.class, RedisSentinel::start);
   }
 
+  // getOrComputeIfAbsent rather than JUnit 6's computeIfAbsent: applications on Spring Boot 3.5
+  // run this extension on the JUnit 5 line that Boot manages, which has only the former.
+  @SuppressWarnings("deprecation")
   private static <T extends AutoCloseable> T shared(ExtensionContext context, Class<T> type,
       Supplier<T> starter) {
     ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
@@ -53,9 +56,16 @@ public final class RealRedis implements ParameterResolver {
     return type.cast(holder.value);
   }
 
-  /** Closes the server when JUnit closes the root store at the end of the run. */
+  /**
+   * Closes the server when JUnit closes the root store at the end of the run: JUnit 6 closes
+   * values that are {@link AutoCloseable}, JUnit 5 (up to 5.12) those that are a {@code
+   * CloseableResource}; this is both, and JUnit closes it once.
+   */
+  // "deprecation": CloseableResource, for JUnit 5; "try": close() declares what AutoCloseable's
+  // does, though the servers' close() throws nothing
+  @SuppressWarnings({"deprecation", "try"})
   private static final class Closing<T extends AutoCloseable>
-      implements ExtensionContext.Store.CloseableResource {
+      implements AutoCloseable, ExtensionContext.Store.CloseableResource {
     final T value;
 
     Closing(T value) {

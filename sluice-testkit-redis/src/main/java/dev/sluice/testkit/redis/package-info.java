@@ -8,7 +8,7 @@
  * <p>The binary is {@code redis-server} from {@code PATH} when there is one, else the Linux or
  * macOS binary packaged inside {@code com.github.codemonstur:embedded-redis}, so a machine with
  * only a JDK runs the same tests. {@link dev.sluice.testkit.redis.RealRedis} hands one shared
- * instance of each to JUnit 5 tests.
+ * instance of each to JUnit Jupiter tests.
  *
  * <p>Servers are set up and inspected through Lettuce: {@link
  * dev.sluice.testkit.redis.RedisNode#commands()} for typed commands, {@link
