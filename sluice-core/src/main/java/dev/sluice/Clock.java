@@ -31,7 +31,7 @@ public interface Clock {
 /**
  * The only place in Sluice that reads system time for a decision. Operational timers that never
  * reach a decision (the Redis circuit breaker's open period, throttled log lines, latency
- * metrics, the rules reload timestamp, the Redis and service warm-ups' deadlines, and the test
+ * metrics such as the enforcement layer's per-limiter timing, the rules reload timestamp, the Redis and service warm-ups' deadlines, and the test
  * harness's waits for processes and replies) read {@code System.nanoTime()} or {@code
  * Instant.now()} themselves.
  */
