@@ -95,7 +95,7 @@ class EventualBackendTest {
     sync(a);
     assertThat(storeRemaining("k")).isEqualTo(6);
     assertThat(a.counters()).isEqualTo(
-        new EventualBackend.Counters(1, 1, 4, 0, 0, 0, 3, 0, 0, 1));
+        new EventualBackend.Counters(1, 1, 4, 0, 0, 0, 3, 0, 0, 1, 0, 0, 0));
     sync(a);
     assertThat(a.counters().keysSent()).as("an untouched key is not sent again").isEqualTo(1);
   }

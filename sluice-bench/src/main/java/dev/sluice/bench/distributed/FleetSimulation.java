@@ -75,11 +75,17 @@ final class FleetSimulation {
    * @param exact admitted by one exact limiter on the same requests
    * @param admitted admitted by the fleet
    * @param refused hits the store refused at the syncs (the fleet's own count of its overshoot)
-   * @param storeCalls calls to the store (one per key per sync)
+   * @param storeCalls calls to the store (take-up-to and refund calls at the syncs, direct
+   *     decisions)
    * @param bound the documented bound on the overshoot for this traffic (see {@link #bound})
+   * @param storeDecisions decisions the store made directly (first sights and stale views with
+   *     FirstSight.SYNC, keys short of their lease)
+   * @param leased permits the instances leased
+   * @param returned leased permits given back unused
+   * @param lapsed leased permits that lapsed unused with their window
    */
   record Result(long decisions, long exact, long admitted, long refused, long storeCalls,
-      double bound) {
+      double bound, long storeDecisions, long leased, long returned, long lapsed) {
 
     long overshoot() {
       return admitted - exact;
@@ -143,10 +149,20 @@ final class FleetSimulation {
     // Let the last syncs' replies land (no new requests), so every admitted hit was reported.
     events.runUntil(end + 2 * interval + 4 * c.delayMicros());
     long refused = 0;
+    long direct = 0;
+    long leased = 0;
+    long returned = 0;
+    long lapsed = 0;
     for (EventualBackend b : fleet) {
-      refused += b.counters().hitsRefused();
+      EventualBackend.Counters n = b.counters();
+      refused += n.hitsRefused();
+      direct += n.storeDecisions();
+      leased += n.leased();
+      returned += n.leaseReturned();
+      lapsed += n.leaseLapsed();
     }
-    return new Result(counts[0], counts[1], counts[2], refused, store.calls, bound(c));
+    return new Result(counts[0], counts[1], counts[2], refused, store.calls, bound(c), direct,
+        leased, returned, lapsed);
   }
 
   private static void schedulePeriodic(EventQueue events, long first, long every, Runnable r) {

@@ -52,24 +52,29 @@ public final class FleetSimulationMain {
         first.instances(), first.instanceSkew(), first.keys(), first.keySkew(),
         first.arrivalsPerSecond(), first.limit(), first.delay().toMillis(),
         first.duration().toSeconds(), first.seed());
-    for (FirstSight firstSight : FirstSight.values()) {
-    for (Algorithm algorithm : List.of(Algorithm.FIXED_WINDOW, Algorithm.TOKEN_BUCKET)) {
+    boolean quick = args.length > 1 && args[1].equals("--quick");
+    long[] intervals = quick ? new long[] {100} : INTERVALS_MS;
+    for (FirstSight firstSight : List.of(FirstSight.SYNC, FirstSight.LOCAL)) {
+    for (Algorithm algorithm : Algorithm.values()) {
       String name = algorithm + ", first sight " + firstSight;
       System.out.println("### " + name);
       System.out.println();
       System.out.println("| sync interval | decisions | exact limiter admits | fleet admits "
-          + "| overshoot | overshoot % | bound (per window) | store calls / 1000 decisions |");
-      System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+          + "| overshoot | overshoot % | bound (per window) | store calls / 1000 decisions "
+          + "| direct decisions | leased | returned | lapsed |");
+      System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       List<Double> xs = new ArrayList<>();
       List<Double> measured = new ArrayList<>();
       List<Double> bound = new ArrayList<>();
-      for (long ms : INTERVALS_MS) {
+      for (long ms : intervals) {
         FleetSimulation.Config c = base(algorithm, firstSight)
             .withSyncInterval(Duration.ofMillis(ms));
         FleetSimulation.Result r = FleetSimulation.run(c);
-        System.out.printf(Locale.ROOT, "| %d ms | %,d | %,d | %,d | %,d | %.1f %% | %,.0f | %.1f |%n",
+        System.out.printf(Locale.ROOT, "| %d ms | %,d | %,d | %,d | %,d | %.1f %% | %,.0f | %.1f"
+                + " | %,d | %,d | %,d | %,d |%n",
             ms, r.decisions(), r.exact(), r.admitted(), r.overshoot(), r.overshootPercent(),
-            r.bound(), r.callsPerThousand());
+            r.bound(), r.callsPerThousand(), r.storeDecisions(), r.leased(), r.returned(),
+            r.lapsed());
         xs.add((double) ms);
         measured.add(r.overshootPercent());
         bound.add(r.exact() == 0 ? 0 : 100.0 * r.bound() / r.exact());
