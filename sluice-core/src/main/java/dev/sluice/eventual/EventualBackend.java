@@ -1065,6 +1065,7 @@ public final class EventualBackend implements Backend {
         synchronized (e) {
           if (!e.removed) {
             settle(e);
+            e.touched = true;
             if (permits > 0) {
               if (d.allowed()) {
                 e.admittedSince += permits;

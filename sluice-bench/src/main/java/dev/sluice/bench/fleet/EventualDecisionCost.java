@@ -40,8 +40,10 @@ import org.openjdk.jmh.infra.ThreadParams;
  *
  * <p>Workload: every call admitted (the {@link Mix#ADMIT} token bucket, which never runs out), on
  * one hot key or on {@code keys} keys visited in a fixed shuffled order, each thread from its own
- * offset. Every key is decided once before measuring, so every key has a local view (eventual
- * mode decides locally from the first measured call on).
+ * offset. Eventual mode runs with {@link FirstSight#LOCAL}, so that a key visited once per lap of
+ * the keys is decided locally from the first call (with {@link FirstSight#SYNC}, a key whose view
+ * is older than two intervals is asked from the store, and in a closed loop whose lap is longer
+ * than that every call would be a round trip). The admission path measured is the same in both.
  *
  * <pre>
  * java -jar sluice-bench/target/benchmarks.jar EventualDecisionCost -t 1 -f 1 -wi 2 -w 1s -i 3 -r 1s
@@ -79,7 +81,7 @@ public class EventualDecisionCost {
           shared = MemoryBackend.create();
         }
         eventual = EventualBackend.builder(shared).syncInterval(Duration.ofMillis(100))
-            .firstSight(FirstSight.SYNC).build();
+            .firstSight(FirstSight.LOCAL).build();
         b = eventual;
       }
       default -> throw new IllegalArgumentException("backend: memory, eventual or"
