@@ -665,10 +665,15 @@ public final class EventualBackend implements Backend {
       return drains;
     }
 
-    /** Under e's monitor: the key was seen scarce; lease for a hold from now. */
+    /**
+     * Under e's monitor: the key was seen scarce; lease for a hold (a period of the limit, at
+     * least ten intervals) from now, or from when the store said the key frees if later: a denied
+     * key gets no replies until then.
+     */
     private void scarce(Entry e, long now, Limit limit) {
       long hold = Math.max(limit.periodMicros(), HOLD_INTERVALS * intervalMicros);
-      e.scarceUntil = Math.max(e.scarceUntil, saturatedAdd(now, hold));
+      e.scarceUntil = Math.max(e.scarceUntil,
+          saturatedAdd(Math.max(now, e.deniedUntil), hold));
     }
 
     /** When a lease taken by a call sent at {@code sentAt} lapses, per the limits' windows. */
@@ -1074,11 +1079,11 @@ public final class EventualBackend implements Backend {
               }
             }
             boolean denied = !d.allowed() && d.remaining() == 0 && permits == 1;
+            e.deniedUntil = denied ? now + d.retryAfterMicros() : Long.MIN_VALUE;
             if (drains(e, d.remaining(), now, 0) || denied
                 || (d.allowed() && permits > 0 && d.remaining() == 0)) {
               scarce(e, now, d.limit());
             }
-            e.deniedUntil = denied ? now + d.retryAfterMicros() : Long.MIN_VALUE;
             view(e, d, now);
             leasing = now < e.scarceUntil;
           }
@@ -1308,17 +1313,12 @@ public final class EventualBackend implements Backend {
           e.roundTrip = Math.max(0, now - sentAt);
           long remaining = d.allowed() ? d.remaining() : 0;
           boolean drains = drains(e, remaining, now, e.roundTrip);
+          e.deniedUntil = d.allowed() ? Long.MIN_VALUE : d.retryAfterMicros() == Long.MAX_VALUE
+              ? Long.MAX_VALUE : now + d.retryAfterMicros();
           if (!d.allowed() || hits < sent || taken < sent + asked || remaining == 0 || drains) {
             scarce(e, now, d.limit());
           }
-          if (d.allowed()) {
-            e.deniedUntil = Long.MIN_VALUE;
-            applyView(e, now, Math.max(0, remaining - e.pending));
-          } else {
-            e.deniedUntil = d.retryAfterMicros() == Long.MAX_VALUE ? Long.MAX_VALUE
-                : now + d.retryAfterMicros();
-            applyView(e, now, 0);
-          }
+          applyView(e, now, d.allowed() ? Math.max(0, remaining - e.pending) : 0);
           expire(e, now);
           again = e.lease > 0 && !e.queued;
         }
