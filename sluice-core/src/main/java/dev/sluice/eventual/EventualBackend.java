@@ -57,11 +57,11 @@ import org.jspecify.annotations.Nullable;
  * Once a reply shows the key scarce (exhausted, hits refused, a lease not granted in full, or the
  * fleet's net consumption emptying it within two rounds), the instance <em>leases</em> instead, for
  * at least one period of the limit: at each sync it takes from the store, in the same {@code
- * acquireUpTo} call, about twice the permits it was asked for in the last round (its observed
- * share of the traffic), and admits locally only from that lease, which the store has already
- * counted. What a lease does not use is given back with {@link KeyedLimits#refund(String, long)}
+ * acquireUpTo} call, one and a half times the permits it is asked for per interval (a smoothed
+ * rate: its observed share of the traffic), and admits locally only from that lease, which the
+ * store has already counted. What a lease does not use is given back with {@link KeyedLimits#refund(String, long)}
  * when the instance's traffic falls, or lapses with its window (fixed window, sliding window
- * counter: at the window's end; sliding window log: after two intervals). Beyond its lease, a key
+ * counter: at the window's end; sliding window log: after three intervals). Beyond its lease, a key
  * the store still had room for is decided by the store ({@link FirstSight#SYNC}, exact) or denied
  * until the next sync ({@link FirstSight#LOCAL}). So a saturated key is exact for every
  * algorithm, whatever the number of instances; the overshoot left is the onset of saturation (see
@@ -682,7 +682,7 @@ public final class EventualBackend implements Backend {
       if (windowPeriod > 0) { // the end of the window the store counted it in (or an earlier one)
         until = saturatedAdd(sentAt - Math.floorMod(sentAt, windowPeriod), windowPeriod);
       }
-      if (logPeriod > 0) { // a log entry is dated when taken: use it within two intervals
+      if (logPeriod > 0) { // a log entry is dated when taken: use it within three intervals
         until = Math.min(until, saturatedAdd(sentAt, Math.min(logPeriod, 3 * intervalMicros)));
       }
       return until;
@@ -1233,8 +1233,9 @@ public final class EventualBackend implements Backend {
     /**
      * Under e's monitor: the lease a key needs for the next round: its smoothed rate per interval
      * with headroom, but no more than it is expected to use before a lease taken now lapses (a
-     * window about to end, a log's lease after three intervals), at most the capacity. No lease
-     * when not even one permit would be used before it lapses (it would be wasted), nor, with
+     * window about to end, a log's lease after three intervals) or within a hold, at most the
+     * capacity. No lease when not even one permit would be used by then (it would be wasted, or
+     * held by an idle key), nor, with
      * {@link FirstSight#SYNC}, for a key asked for less than once per interval: the store decides
      * such a key's requests directly.
      */
@@ -1242,9 +1243,9 @@ public final class EventualBackend implements Backend {
       if (e.rate < 1 && firstSight == FirstSight.SYNC) {
         return 0;
       }
-      long until = leaseUntil(now);
-      double usable = until == Long.MAX_VALUE ? Double.MAX_VALUE
-          : e.rate * Math.max(0, until - now) / intervalMicros;
+      // used within its life (at most a hold: a key idle that long gives its lease back)
+      long life = Math.min(leaseUntil(now) - now, HOLD_INTERVALS * intervalMicros);
+      double usable = e.rate * Math.max(0, life) / intervalMicros;
       if (usable < 1) {
         return 0;
       }
