@@ -136,6 +136,8 @@ public final class EventualBackend implements Backend {
   private volatile boolean healthy = true;
   private volatile long nextSyncAt;
   private volatile boolean closed;
+  /** Interval syncs run so far: a key is sent at most once per interval by full-batch syncs. */
+  private final AtomicLong rounds = new AtomicLong();
 
   private final LongAdder syncs = new LongAdder();
   private final LongAdder keysSent = new LongAdder();
@@ -171,8 +173,8 @@ public final class EventualBackend implements Backend {
             return t;
           });
       this.scheduler = s;
-      this.task = s.scheduleAtFixedRate(this::scheduledSync, intervalMicros, intervalMicros,
-          TimeUnit.MICROSECONDS);
+      this.task = s.scheduleAtFixedRate(() -> scheduledSync(false), intervalMicros,
+          intervalMicros, TimeUnit.MICROSECONDS);
     }
   }
 
@@ -198,19 +200,22 @@ public final class EventualBackend implements Backend {
    * this round has been applied (or failed; failures are counted, never thrown).
    */
   public CompletionStage<Void> syncNow() {
-    return sync(false);
+    return sync(false, false);
   }
 
-  private CompletionStage<Void> sync(boolean closing) {
+  private CompletionStage<Void> sync(boolean closing, boolean batch) {
     if (closed) {
       return CompletableFuture.completedFuture(null);
     }
     long now = clock.nowMicros();
-    nextSyncAt = now + intervalMicros;
+    long round = batch ? rounds.get() : rounds.incrementAndGet();
+    if (!batch) {
+      nextSyncAt = now + intervalMicros;
+    }
     syncs.increment();
     List<CompletableFuture<?>> replies = new ArrayList<>();
     for (EventualLimits l : limiters) {
-      l.sync(now, replies, closing);
+      l.sync(now, replies, closing, batch, round);
     }
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
   }
@@ -246,7 +251,7 @@ public final class EventualBackend implements Backend {
       task.cancel(false);
     }
     try {
-      sync(true).toCompletableFuture().get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      sync(true, false).toCompletableFuture().get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
@@ -273,23 +278,26 @@ public final class EventualBackend implements Backend {
     return new IllegalStateException("this EventualBackend is closed");
   }
 
-  private void scheduledSync() {
+  private void scheduledSync(boolean batch) {
     try {
-      syncNow();
+      sync(false, batch);
     } catch (RuntimeException e) {
       storeFailures.increment(); // never let an exception cancel the periodic sync
     }
   }
 
-  /** Too many keys wait: sync now (on the scheduler, or inline in manual mode). */
+  /**
+   * Too many keys wait: sync the ones not sent in this interval now (on the scheduler, or inline
+   * in manual mode).
+   */
   private void batchFull() {
     if (scheduler == null) {
-      syncNow();
+      sync(false, true);
     } else if (batchSyncQueued.compareAndSet(false, true)) {
       try {
         scheduler.execute(() -> {
           batchSyncQueued.set(false);
-          scheduledSync();
+          scheduledSync(true);
         });
       } catch (RuntimeException e) { // rejected: the scheduler is shutting down
         batchSyncQueued.set(false);
@@ -415,6 +423,8 @@ public final class EventualBackend implements Backend {
     long rateAt = Long.MIN_VALUE;
     /** The last sync call's round trip (µs). */
     long roundTrip;
+    /** The interval sync round in which a sync last looked at the key. */
+    long round = -1;
     /** The store's remaining at the last reply, and when (for the fleet's consumption rate). */
     long lastRemaining = -1;
     long lastRemainingAt;
@@ -448,6 +458,8 @@ public final class EventualBackend implements Backend {
     final long logPeriod;
     final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    /** Keys a full-batch sync left for the interval's sync (they stay flagged queued). */
+    final ConcurrentLinkedQueue<Entry> deferred = new ConcurrentLinkedQueue<>();
     /** Where the incremental sweep goes on; used by one sweeping sync at a time. */
     @Nullable Iterator<Map.Entry<String, Entry>> cursor;
     final AtomicBoolean sweeping = new AtomicBoolean();
@@ -1111,108 +1123,139 @@ public final class EventualBackend implements Backend {
      * Sends every queued key: unused lease beyond what the key needs is refunded first, then the
      * pending hits and the lease it needs go in one take-up-to call, then owed permits as a
      * reservation. Adds one future per call to {@code replies}. Closing, every lease is returned.
+     * A sync triggered by a full batch sends only keys not yet looked at in this interval; the
+     * others wait for the interval's sync, so that a key is sent at most once per interval
+     * however many keys are busy.
      */
-    void sync(long now, List<CompletableFuture<?>> replies, boolean closing) {
+    void sync(long now, List<CompletableFuture<?>> replies, boolean closing, boolean batch,
+        long round) {
       if (closing) {
         for (Entry e : map.values()) {
           enqueue(e, now, false);
         }
       }
       List<Entry> again = new ArrayList<>();
+      if (!batch) {
+        for (Entry e; (e = deferred.poll()) != null; ) {
+          synchronized (e) {
+            e.queued = false;
+          }
+          send(e, now, replies, closing, round, again);
+        }
+      }
       int n = waiting.get();
       Entry e;
       for (int i = 0; i < n && (e = queue.poll()) != null; i++) {
-        long send;
-        long owed;
-        long ask;
-        long giveBack = 0;
-        boolean take;
         waiting.decrementAndGet();
-        synchronized (e) {
-          e.queued = false;
-          if (e.removed) {
-            continue;
+        if (batch) {
+          synchronized (e) {
+            if (e.round == round) {
+              deferred.add(e); // stays queued: sent by the interval's sync
+              continue;
+            }
+            e.queued = false;
           }
-          settle(e);
-          expire(e, now);
-          if (e.inFlight || e.owedInFlight > 0) {
-            again.add(e);
-            continue;
-          }
-          boolean leasing = !closing && now < e.scarceUntil;
-          long demand = e.admittedSince + e.deniedSince;
-          observe(e, demand, now);
-          boolean touched = e.touched;
-          e.admittedSince = 0;
-          e.deniedSince = 0;
-          e.touched = false;
-          long target = leasing ? target(e, now) : 0;
-          if (e.lease > target && returnable(e, now)) {
-            giveBack = takeBack(e, e.lease - target);
-          }
-          boolean denied = now < e.deniedUntil;
-          // a key denied, or in debt here, has nothing to lease until the store says it frees
-          ask = denied || e.owed > 0 || e.avail < 0 ? 0 : Math.max(0, target - e.lease);
-          take = e.pending > 0 || e.owed > 0 || ask > 0 || (touched && !denied);
-          send = take ? e.pending : 0;
-          owed = take ? e.owed : 0;
-          if (take) {
-            e.pending = 0;
-            e.inFlight = true;
-            e.owed = 0;
-            e.owedInFlight = owed;
-          }
-          if (e.lease > 0) {
-            again.add(e); // looked at again next round: renewed, returned or lapsed
+        } else {
+          synchronized (e) {
+            e.queued = false;
           }
         }
-        Entry sent = e;
-        if (giveBack > 0) { // first on the key's lane: the permits are free before the take
-          CompletableFuture<Decision> refund;
-          try {
-            refund = store.refundAsync(e.key, giveBack).toCompletableFuture();
-          } catch (RuntimeException ex) {
-            refund = CompletableFuture.failedFuture(ex);
-          }
-          long returned = giveBack;
-          replies.add(refund.handle((d, error) -> {
-            onRefundReply(returned, d, error);
-            return null;
-          }));
-        }
-        if (!take) {
-          continue;
-        }
-        keysSent.increment();
-        hitsSent.add(send + owed);
-        long asked = ask;
-        CompletableFuture<Grant> call;
-        try {
-          call = store.acquireUpToAsync(e.key, send + ask).toCompletableFuture();
-        } catch (RuntimeException ex) {
-          call = CompletableFuture.failedFuture(ex);
-        }
-        replies.add(call.handle((g, error) -> {
-          onReply(sent, send, asked, now, g, error);
-          return null;
-        }));
-        if (owed > 0) { // after the hits, in the store's order too: its debt
-          CompletableFuture<Reservation> debt;
-          try {
-            debt = store.reserveAsync(e.key, owed, Long.MAX_VALUE).toCompletableFuture();
-          } catch (RuntimeException ex) {
-            debt = CompletableFuture.failedFuture(ex);
-          }
-          replies.add(debt.handle((r, error) -> {
-            onDebtReply(sent, owed, r, error);
-            return null;
-          }));
-        }
+        send(e, now, replies, closing, round, again);
       }
       for (Entry b : again) {
         enqueue(b, now, false);
       }
       sweep(now, Math.max(SWEEP_PER_SYNC, n));
+    }
+
+    /** One key of a sync: see {@link #sync}. */
+    private void send(Entry e, long now, List<CompletableFuture<?>> replies, boolean closing,
+        long round, List<Entry> again) {
+      long send;
+      long owed;
+      long ask;
+      long giveBack = 0;
+      boolean take;
+      synchronized (e) {
+        if (e.removed || e.queued) {
+          return; // gone, or queued again meanwhile (sent from the queue)
+        }
+        settle(e);
+        expire(e, now);
+        if (e.inFlight || e.owedInFlight > 0) {
+          again.add(e);
+          return;
+        }
+        e.round = round;
+        boolean leasing = !closing && now < e.scarceUntil;
+        long demand = e.admittedSince + e.deniedSince;
+        observe(e, demand, now);
+        boolean touched = e.touched;
+        e.admittedSince = 0;
+        e.deniedSince = 0;
+        e.touched = false;
+        long target = leasing ? target(e, now) : 0;
+        if (e.lease > target && returnable(e, now)) {
+          giveBack = takeBack(e, e.lease - target);
+        }
+        boolean denied = now < e.deniedUntil;
+        // a key denied, or in debt here, has nothing to lease until the store says it frees
+        ask = denied || e.owed > 0 || e.avail < 0 ? 0 : Math.max(0, target - e.lease);
+        take = e.pending > 0 || e.owed > 0 || ask > 0 || (touched && !denied);
+        send = take ? e.pending : 0;
+        owed = take ? e.owed : 0;
+        if (take) {
+          e.pending = 0;
+          e.inFlight = true;
+          e.owed = 0;
+          e.owedInFlight = owed;
+        }
+        if (e.lease > 0) {
+          again.add(e); // looked at again next round: renewed, returned or lapsed
+        }
+      }
+      Entry sent = e;
+      if (giveBack > 0) { // first on the key's lane: the permits are free before the take
+        CompletableFuture<Decision> refund;
+        try {
+          refund = store.refundAsync(e.key, giveBack).toCompletableFuture();
+        } catch (RuntimeException ex) {
+          refund = CompletableFuture.failedFuture(ex);
+        }
+        long returned = giveBack;
+        replies.add(refund.handle((d, error) -> {
+          onRefundReply(returned, d, error);
+          return null;
+        }));
+      }
+      if (!take) {
+        return;
+      }
+      keysSent.increment();
+      hitsSent.add(send + owed);
+      long asked = ask;
+      CompletableFuture<Grant> call;
+      try {
+        call = store.acquireUpToAsync(e.key, send + ask).toCompletableFuture();
+      } catch (RuntimeException ex) {
+        call = CompletableFuture.failedFuture(ex);
+      }
+      replies.add(call.handle((g, error) -> {
+        onReply(sent, send, asked, now, g, error);
+        return null;
+      }));
+      if (owed > 0) { // after the hits, in the store's order too: its debt
+        CompletableFuture<Reservation> debt;
+        try {
+          debt = store.reserveAsync(e.key, owed, Long.MAX_VALUE).toCompletableFuture();
+        } catch (RuntimeException ex) {
+          debt = CompletableFuture.failedFuture(ex);
+        }
+        replies.add(debt.handle((r, error) -> {
+          onDebtReply(sent, owed, r, error);
+          return null;
+        }));
+      }
     }
 
     /**
