@@ -1082,7 +1082,6 @@ public final class EventualBackend implements Backend {
         synchronized (e) {
           if (!e.removed) {
             settle(e);
-            e.touched = true;
             if (permits > 0) {
               if (d.allowed()) {
                 e.admittedSince += permits;
