@@ -200,10 +200,14 @@ public final class EventualBackend implements Backend {
    * this round has been applied (or failed; failures are counted, never thrown).
    */
   public CompletionStage<Void> syncNow() {
-    return sync(false, false);
+    return sync(false, false, true);
   }
 
-  private CompletionStage<Void> sync(boolean closing, boolean batch) {
+  /**
+   * A sync round; {@code collect}: the returned stage completes when every reply has been
+   * applied (otherwise at once: the scheduler does not wait, and gathering the replies costs).
+   */
+  private CompletionStage<Void> sync(boolean closing, boolean batch, boolean collect) {
     if (closed) {
       return CompletableFuture.completedFuture(null);
     }
@@ -213,11 +217,12 @@ public final class EventualBackend implements Backend {
       nextSyncAt = now + intervalMicros;
     }
     syncs.increment();
-    List<CompletableFuture<?>> replies = new ArrayList<>();
+    List<CompletableFuture<?>> replies = collect ? new ArrayList<>() : null;
     for (EventualLimits l : limiters) {
       l.sync(now, replies, closing, batch, round);
     }
-    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
+    return replies == null ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
   }
 
   /** A snapshot of this backend's counters, cumulative since it was built. */
@@ -251,7 +256,8 @@ public final class EventualBackend implements Backend {
       task.cancel(false);
     }
     try {
-      sync(true, false).toCompletableFuture().get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      sync(true, false, true).toCompletableFuture()
+          .get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
@@ -280,7 +286,7 @@ public final class EventualBackend implements Backend {
 
   private void scheduledSync(boolean batch) {
     try {
-      sync(false, batch);
+      sync(false, batch, false);
     } catch (RuntimeException e) {
       storeFailures.increment(); // never let an exception cancel the periodic sync
     }
@@ -292,7 +298,7 @@ public final class EventualBackend implements Backend {
    */
   private void batchFull() {
     if (scheduler == null) {
-      sync(false, true);
+      sync(false, true, true);
     } else if (batchSyncQueued.compareAndSet(false, true)) {
       try {
         scheduler.execute(() -> {
@@ -1121,12 +1127,14 @@ public final class EventualBackend implements Backend {
     /**
      * Sends every queued key: unused lease beyond what the key needs is refunded first, then the
      * pending hits and the lease it needs go in one take-up-to call, then owed permits as a
-     * reservation. Adds one future per call to {@code replies}. Closing, every lease is returned.
+     * reservation. Adds one future per call to {@code replies} (when not null). Closing, every
+     * lease is returned.
      * A sync triggered by a full batch sends only keys not yet looked at in this interval; the
      * others wait for the interval's sync, so that a key is sent at most once per interval
      * however many keys are busy.
      */
-    void sync(long now, List<CompletableFuture<?>> replies, boolean closing, boolean batch,
+    void sync(long now, @Nullable List<CompletableFuture<?>> replies, boolean closing,
+        boolean batch,
         long round) {
       if (closing) {
         for (Entry e : map.values()) {
@@ -1168,7 +1176,8 @@ public final class EventualBackend implements Backend {
     }
 
     /** One key of a sync: see {@link #sync}. */
-    private void send(Entry e, long now, List<CompletableFuture<?>> replies, boolean closing,
+    private void send(Entry e, long now, @Nullable List<CompletableFuture<?>> replies,
+        boolean closing,
         long round, List<Entry> again) {
       long send;
       long owed;
@@ -1222,7 +1231,7 @@ public final class EventualBackend implements Backend {
           refund = CompletableFuture.failedFuture(ex);
         }
         long returned = giveBack;
-        replies.add(refund.handle((d, error) -> {
+        track(replies, refund.handle((d, error) -> {
           onRefundReply(returned, d, error);
           return null;
         }));
@@ -1239,7 +1248,7 @@ public final class EventualBackend implements Backend {
       } catch (RuntimeException ex) {
         call = CompletableFuture.failedFuture(ex);
       }
-      replies.add(call.handle((g, error) -> {
+      track(replies, call.handle((g, error) -> {
         onReply(sent, send, asked, now, g, error);
         return null;
       }));
@@ -1250,7 +1259,7 @@ public final class EventualBackend implements Backend {
         } catch (RuntimeException ex) {
           debt = CompletableFuture.failedFuture(ex);
         }
-        replies.add(debt.handle((r, error) -> {
+        track(replies, debt.handle((r, error) -> {
           onDebtReply(sent, owed, r, error);
           return null;
         }));
@@ -1292,6 +1301,12 @@ public final class EventualBackend implements Backend {
         return 0;
       }
       return (long) Math.min(capacity, Math.ceil(Math.min(e.rate * LEASE_HEADROOM, usable)));
+    }
+
+    private void track(@Nullable List<CompletableFuture<?>> replies, CompletableFuture<?> reply) {
+      if (replies != null) {
+        replies.add(reply);
+      }
     }
 
     /** Under e's monitor: removes up to {@code permits} of unused lease; returns how many. */
