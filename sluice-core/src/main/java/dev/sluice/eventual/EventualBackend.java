@@ -569,7 +569,9 @@ public final class EventualBackend implements Backend {
         e.pending += c - fromLease;
         e.admittedSince += c;
         e.touched = true;
-        hitsSent.add(fromLease);
+        if (fromLease > 0) {
+          hitsSent.add(fromLease);
+        }
       }
     }
 
@@ -1172,7 +1174,9 @@ public final class EventualBackend implements Backend {
       for (Entry b : again) {
         enqueue(b, now, false);
       }
-      sweep(now, Math.max(SWEEP_PER_SYNC, n));
+      if (!batch) {
+        sweep(now, Math.max(SWEEP_PER_SYNC, n));
+      }
     }
 
     /** One key of a sync: see {@link #sync}. */
@@ -1240,7 +1244,9 @@ public final class EventualBackend implements Backend {
         return;
       }
       keysSent.increment();
-      hitsSent.add(send + owed);
+      if (send + owed > 0) {
+        hitsSent.add(send + owed);
+      }
       long asked = ask;
       CompletableFuture<Grant> call;
       try {
@@ -1348,7 +1354,9 @@ public final class EventualBackend implements Backend {
         healthy = false;
       } else {
         healthy = true;
-        hitsRefused.add(sent - hits);
+        if (hits < sent) {
+          hitsRefused.add(sent - hits);
+        }
       }
       boolean again;
       synchronized (e) {
