@@ -59,14 +59,15 @@ import org.jspecify.annotations.Nullable;
  * at least one period of the limit: at each sync it takes from the store, in the same {@code
  * acquireUpTo} call, one and a half times the permits it is asked for per interval (a smoothed
  * rate: its observed share of the traffic), and admits locally only from that lease, which the
- * store has already counted. What a lease does not use is given back with {@link KeyedLimits#refund(String, long)}
- * when the instance's traffic falls, or lapses with its window (fixed window, sliding window
- * counter: at the window's end; sliding window log: after three intervals). Beyond its lease, a key
- * the store still had room for is decided by the store ({@link FirstSight#SYNC}, exact) or denied
- * until the next sync ({@link FirstSight#LOCAL}). So a saturated key is exact for every
- * algorithm, whatever the number of instances; the overshoot left is the onset of saturation (see
- * {@code docs/distributed.md} for the bound per algorithm and the measurements). Use the
- * consistent mode (the global backend directly) where the limit must be exact at all times.
+ * store has already counted. What a lease does not use is given back with {@link
+ * KeyedLimits#refund(String, long)} when the instance's traffic falls, or lapses with its window
+ * (fixed window, sliding window counter: at the window's end; sliding window log: after three
+ * intervals). Beyond its lease, a key the store still had room for is decided by the store
+ * ({@link FirstSight#SYNC}, exact) or denied until the next sync ({@link FirstSight#LOCAL}). So a
+ * saturated key is exact for every algorithm, whatever the number of instances; the overshoot
+ * left is the onset of scarcity (see {@code docs/distributed.md} for the bound per algorithm and
+ * the measurements). Use the consistent mode (the global backend directly) where the limit must
+ * be exact at all times.
  *
  * <p><b>Failures.</b> When a sync fails (an exception, or a {@link Decision#degraded() degraded}
  * answer from the global backend), the hits are kept pending (at most the tightest limit's
@@ -269,8 +270,8 @@ public final class EventualBackend implements Backend {
     }
     for (EventualLimits l : limiters) {
       for (Entry e : l.map.values()) {
-        synchronized (e) {
-          e.removed = true;
+        synchronized (e.s) {
+          e.s.removed = true;
           e.avail = GONE;
         }
       }
@@ -362,14 +363,15 @@ public final class EventualBackend implements Backend {
       long evictions, long keys, long leased, long leaseReturned, long leaseLapsed) {}
 
   /**
-   * One key's local view. The allowance {@code avail} is read and lowered without a lock by
-   * admissions (compare-and-set, only while it covers the permits, only before {@code
-   * fastUntil}); everything else is guarded by the entry's monitor, whose holder changes {@code
-   * avail} only by adding to it (so no admission is lost) and learns what was admitted since it
-   * last looked from {@code base - avail} ({@link EventualLimits#settle}).
+   * One key's local view, in two parts. This one holds what an admission reads without a lock:
+   * the allowance {@code avail}, lowered by compare-and-set (only while it covers the permits,
+   * only before {@code fastUntil}), and what the {@code Decision} reports. Everything else is in
+   * {@link Sync}, the key's monitor and the state it guards, kept apart so that syncs writing it
+   * do not disturb the cache line admissions read. The monitor's holder changes {@code avail}
+   * only by adding to it (so no admission is lost) and learns what was admitted since it last
+   * looked from {@code base - avail} ({@link EventualLimits#settle}).
    */
   private static final class Entry {
-    final String key;
     /**
      * What this instance may still admit locally: the lease, plus (while the store has plenty)
      * the view of the store's remaining, less the owed permits. Below zero: local debt.
@@ -384,9 +386,24 @@ public final class EventualBackend implements Backend {
     volatile Limit limit;
     /** The key waits in its limiter's sync queue. */
     volatile boolean queued;
-    volatile long touchedAt;
+    final String key;
+    /** The rest of the key's state, and its monitor. */
+    final Sync s;
 
-    // Guarded by the monitor.
+    Entry(String key, long avail, Limit limit, long now, long fastUntil) {
+      this.key = key;
+      this.avail = avail;
+      this.limit = limit;
+      this.resetAt = now;
+      this.fastUntil = fastUntil;
+      this.s = new Sync(avail, now);
+    }
+  }
+
+  /** The part of a key's state guarded by its monitor (this object), but {@code touchedAt}. */
+  private static final class Sync {
+    /** When a decision last queued the key (µs); written without the monitor. */
+    volatile long touchedAt;
     /** {@code avail} as of the last settle, moved with every change the monitor holder makes. */
     long base;
     /**
@@ -416,7 +433,7 @@ public final class EventualBackend implements Backend {
     /** When the store last told this entry its state (µs); MIN_VALUE: never (a local guess). */
     long viewAt = Long.MIN_VALUE;
     /** The view of the store's remaining is spent locally (the plentiful regime). */
-    boolean spendsView;
+    boolean spendsView = true;
     /** Lease mode until then (µs): the key was last seen scarce less than a hold ago. */
     long scarceUntil = Long.MIN_VALUE;
     /** Permits asked for here since the last sync sent the key: admitted, and denied. */
@@ -435,15 +452,9 @@ public final class EventualBackend implements Backend {
     long lastRemaining = -1;
     long lastRemainingAt;
 
-    Entry(String key, long avail, Limit limit, long now, long fastUntil) {
-      this.key = key;
-      this.avail = avail;
-      this.base = avail;
-      this.limit = limit;
-      this.resetAt = now;
+    Sync(long base, long now) {
+      this.base = base;
       this.touchedAt = now;
-      this.fastUntil = fastUntil;
-      this.spendsView = true;
     }
   }
 
@@ -543,7 +554,7 @@ public final class EventualBackend implements Backend {
      */
     private void enqueue(Entry e, long now, boolean decision) {
       if (decision) {
-        e.touchedAt = now;
+        e.s.touchedAt = now;
       }
       if (QUEUED.compareAndSet(e, false, true)) {
         queue.add(e);
@@ -561,14 +572,14 @@ public final class EventualBackend implements Backend {
      */
     void settle(Entry e) {
       long a = e.avail;
-      long c = e.base - a;
+      long c = e.s.base - a;
       if (c != 0) {
-        e.base = a;
-        long fromLease = Math.min(c, Math.max(0, e.lease));
+        e.s.base = a;
+        long fromLease = Math.min(c, Math.max(0, e.s.lease));
         useLease(e, fromLease);
-        e.pending += c - fromLease;
-        e.admittedSince += c;
-        e.touched = true;
+        e.s.pending += c - fromLease;
+        e.s.admittedSince += c;
+        e.s.touched = true;
         if (fromLease > 0) {
           hitsSent.add(fromLease);
         }
@@ -577,26 +588,26 @@ public final class EventualBackend implements Backend {
 
     /** Under e's monitor: {@code n} leased permits were used, the older ones first. */
     private void useLease(Entry e, long n) {
-      e.older -= Math.min(n, e.older);
-      e.lease -= n;
+      e.s.older -= Math.min(n, e.s.older);
+      e.s.lease -= n;
     }
 
     /** Under e's monitor: {@code got} permits leased by a call sent at {@code sentAt}. */
     private void grant(Entry e, long got, long sentAt) {
       long until = leaseUntil(sentAt);
-      if (e.lease == 0) {
-        e.older = 0;
-        e.leaseUntil = until;
-      } else if (until > e.leaseUntil) { // a newer lease (a log's): the one held is used first
-        if (e.older == 0) {
-          e.olderUntil = e.leaseUntil;
+      if (e.s.lease == 0) {
+        e.s.older = 0;
+        e.s.leaseUntil = until;
+      } else if (until > e.s.leaseUntil) { // a newer lease (a log's): the one held is used first
+        if (e.s.older == 0) {
+          e.s.olderUntil = e.s.leaseUntil;
         } // else: three generations; the two held lapse together, with the oldest
-        e.older = e.lease;
-        e.leaseUntil = until;
-      } else if (until < e.leaseUntil) {
-        e.leaseUntil = until; // an earlier window's (a reply overtaken): all lapse with it
+        e.s.older = e.s.lease;
+        e.s.leaseUntil = until;
+      } else if (until < e.s.leaseUntil) {
+        e.s.leaseUntil = until; // an earlier window's (a reply overtaken): all lapse with it
       }
-      e.lease += got;
+      e.s.lease += got;
       leased.add(got);
     }
 
@@ -604,13 +615,16 @@ public final class EventualBackend implements Backend {
     private void addAvail(Entry e, long delta) {
       if (delta != 0) {
         AVAIL.getAndAdd(e, delta);
-        e.base += delta;
+        e.s.base += delta;
       }
     }
 
-    /** Under e's monitor, after a settle: the allowance becomes {@code target} (less racing admissions). */
+    /**
+     * Under e's monitor, after a settle: the allowance becomes {@code target} (less what racing
+     * admissions take meanwhile).
+     */
     private void setAvail(Entry e, long target) {
-      addAvail(e, target - e.base);
+      addAvail(e, target - e.s.base);
     }
 
     /** Under e's monitor: takes {@code permits} from the allowance if it covers them. */
@@ -630,14 +644,14 @@ public final class EventualBackend implements Backend {
     /** Under e's monitor: a lease whose window has ended (or is too old) lapses. */
     private void expire(Entry e, long now) {
       long lapsed = 0;
-      if (e.lease > 0 && now >= e.leaseUntil) {
-        lapsed = e.lease;
-      } else if (e.older > 0 && now >= e.olderUntil) {
-        lapsed = e.older;
+      if (e.s.lease > 0 && now >= e.s.leaseUntil) {
+        lapsed = e.s.lease;
+      } else if (e.s.older > 0 && now >= e.s.olderUntil) {
+        lapsed = e.s.older;
       }
       if (lapsed > 0) {
-        e.lease -= lapsed;
-        e.older = 0;
+        e.s.lease -= lapsed;
+        e.s.older = 0;
         addAvail(e, -lapsed);
         leaseLapsed.add(lapsed);
         e.fastUntil = fastUntil(e);
@@ -646,12 +660,12 @@ public final class EventualBackend implements Backend {
 
     /** Until when admissions may skip the monitor, given the entry's lease and view. */
     private long fastUntil(Entry e) {
-      long until = e.lease <= 0 ? Long.MAX_VALUE
-          : e.older > 0 ? Math.min(e.olderUntil, e.leaseUntil) : e.leaseUntil;
-      if (e.spendsView && firstSight == FirstSight.SYNC) {
+      long until = e.s.lease <= 0 ? Long.MAX_VALUE
+          : e.s.older > 0 ? Math.min(e.s.olderUntil, e.s.leaseUntil) : e.s.leaseUntil;
+      if (e.s.spendsView && firstSight == FirstSight.SYNC) {
         // a view older than two intervals is refreshed from the store first
-        until = Math.min(until, e.viewAt == Long.MIN_VALUE ? Long.MIN_VALUE
-            : saturatedAdd(e.viewAt, 2 * intervalMicros + 1));
+        until = Math.min(until, e.s.viewAt == Long.MIN_VALUE ? Long.MIN_VALUE
+            : saturatedAdd(e.s.viewAt, 2 * intervalMicros + 1));
       }
       return until;
     }
@@ -662,10 +676,10 @@ public final class EventualBackend implements Backend {
      * spent here; in lease mode only the lease is, and the view is reported as {@code shared}.
      */
     private void applyView(Entry e, long now, long view) {
-      boolean leasing = now < e.scarceUntil;
-      e.spendsView = !leasing;
+      boolean leasing = now < e.s.scarceUntil;
+      e.s.spendsView = !leasing;
       e.shared = leasing ? view : 0;
-      setAvail(e, Math.max(0, e.lease) + (leasing ? 0 : view) - e.owed - e.owedInFlight);
+      setAvail(e, Math.max(0, e.s.lease) + (leasing ? 0 : view) - e.s.owed - e.s.owedInFlight);
       e.fastUntil = fastUntil(e);
     }
 
@@ -676,12 +690,12 @@ public final class EventualBackend implements Backend {
      */
     private boolean drains(Entry e, long remaining, long now, long roundTrip) {
       boolean drains = false;
-      if (e.lastRemaining >= 0 && now > e.lastRemainingAt && remaining < e.lastRemaining) {
-        double perMicro = (double) (e.lastRemaining - remaining) / (now - e.lastRemainingAt);
+      if (e.s.lastRemaining >= 0 && now > e.s.lastRemainingAt && remaining < e.s.lastRemaining) {
+        double perMicro = (double) (e.s.lastRemaining - remaining) / (now - e.s.lastRemainingAt);
         drains = remaining < perMicro * 2.0 * (intervalMicros + Math.max(0, roundTrip));
       }
-      e.lastRemaining = remaining;
-      e.lastRemainingAt = now;
+      e.s.lastRemaining = remaining;
+      e.s.lastRemainingAt = now;
       return drains;
     }
 
@@ -692,8 +706,8 @@ public final class EventualBackend implements Backend {
      */
     private void scarce(Entry e, long now, Limit limit) {
       long hold = Math.max(limit.periodMicros(), HOLD_INTERVALS * intervalMicros);
-      e.scarceUntil = Math.max(e.scarceUntil,
-          saturatedAdd(Math.max(now, e.deniedUntil), hold));
+      e.s.scarceUntil = Math.max(e.s.scarceUntil,
+          saturatedAdd(Math.max(now, e.s.deniedUntil), hold));
     }
 
     /** When a lease taken by a call sent at {@code sentAt} lapses, per the limits' windows. */
@@ -714,8 +728,8 @@ public final class EventualBackend implements Backend {
      * a margin of twice the key's last round trip, at least a tenth of the interval).
      */
     private boolean returnable(Entry e, long now) {
-      long margin = Math.max(intervalMicros / 10, 2 * e.roundTrip);
-      return e.leaseUntil == Long.MAX_VALUE || saturatedAdd(now, margin) <= e.leaseUntil;
+      long margin = Math.max(intervalMicros / 10, 2 * e.s.roundTrip);
+      return e.s.leaseUntil == Long.MAX_VALUE || saturatedAdd(now, margin) <= e.s.leaseUntil;
     }
 
     // ---- decisions ----------------------------------------------------------------------------
@@ -768,8 +782,8 @@ public final class EventualBackend implements Backend {
         if (d.allowed() && !d.degraded() && r.waitMicros() > 0) {
           Entry e = map.get(key);
           if (e != null) {
-            synchronized (e) { // the store holds the debt: nothing frees before it is due
-              e.deniedUntil = now + r.waitMicros();
+            synchronized (e.s) { // the store holds the debt: nothing frees before it is due
+              e.s.deniedUntil = now + r.waitMicros();
             }
           }
         }
@@ -782,30 +796,30 @@ public final class EventualBackend implements Backend {
       for (;;) {
         settle(e);
         long r = e.avail;
-        boolean denied = now < e.deniedUntil;
+        boolean denied = now < e.s.deniedUntil;
         if (maxWait == 0 || !buckets || permits == 0 || permits > capacity || permits <= r
             || r - permits < -capacity) {
           return Reservation.immediate(decideLocally(e, permits, now));
         }
         long need = permits - r; // >= 1: permits still to accrue
-        long wait = denied ? e.deniedUntil - now + timeOf(need - 1) : timeOf(need);
+        long wait = denied ? e.s.deniedUntil - now + timeOf(need - 1) : timeOf(need);
         if (wait > maxWait) {
           return Reservation.immediate(decideLocally(e, permits, now));
         }
         if (!AVAIL.compareAndSet(e, r, r - permits)) {
           continue; // an admission raced: look again
         }
-        e.base -= permits; // accounted for here, not by the next settle
+        e.s.base -= permits; // accounted for here, not by the next settle
         localDecisions.increment();
-        long fromLease = Math.min(permits, Math.min(Math.max(0, e.lease), Math.max(0, r)));
+        long fromLease = Math.min(permits, Math.min(Math.max(0, e.s.lease), Math.max(0, r)));
         long view = denied ? 0 : Math.min(permits - fromLease,
-            Math.max(0, r - Math.max(0, e.lease)));
+            Math.max(0, r - Math.max(0, e.s.lease)));
         useLease(e, fromLease);
         hitsSent.add(fromLease);
-        e.pending += view;
-        e.owed += permits - fromLease - view;
-        e.admittedSince += permits;
-        e.touched = true;
+        e.s.pending += view;
+        e.s.owed += permits - fromLease - view;
+        e.s.admittedSince += permits;
+        e.s.touched = true;
         long reset = Math.max(resetAfter(e, now), wait + timeOf(capacity));
         return new Reservation(Decision.allowed(e.limit, 0, reset), wait);
       }
@@ -834,15 +848,15 @@ public final class EventualBackend implements Backend {
       Entry e = map.get(key);
       long rest = permits;
       if (e != null) {
-        synchronized (e) {
-          if (!e.removed) {
+        synchronized (e.s) {
+          if (!e.s.removed) {
             settle(e);
-            long owed = Math.min(rest, e.owed);
-            e.owed -= owed;
-            long hits = Math.min(rest - owed, e.pending);
-            e.pending -= hits;
+            long owed = Math.min(rest, e.s.owed);
+            e.s.owed -= owed;
+            long hits = Math.min(rest - owed, e.s.pending);
+            e.s.pending -= hits;
             rest -= owed + hits;
-            setAvail(e, Math.min(capacity, e.base + owed + hits));
+            setAvail(e, Math.min(capacity, e.s.base + owed + hits));
             if (rest == 0) {
               return CompletableFuture.completedFuture(decideLocally(e, 0, now));
             }
@@ -862,12 +876,12 @@ public final class EventualBackend implements Backend {
       healthy = true;
       Entry e = map.get(key);
       if (e != null) {
-        synchronized (e) {
-          if (!e.removed) {
+        synchronized (e.s) {
+          if (!e.s.removed) {
             settle(e);
             view(e, d, now);
             if (d.remaining() > 0) {
-              e.deniedUntil = Long.MIN_VALUE;
+              e.s.deniedUntil = Long.MIN_VALUE;
             }
           }
         }
@@ -888,8 +902,8 @@ public final class EventualBackend implements Backend {
       }
       Entry e = map.get(key);
       if (e != null) {
-        synchronized (e) {
-          e.removed = true;
+        synchronized (e.s) {
+          e.s.removed = true;
           AVAIL.getAndSet(e, GONE);
         }
         if (map.remove(key, e)) {
@@ -912,8 +926,8 @@ public final class EventualBackend implements Backend {
               .thenApply(g -> new Grant(g.taken(), fromStore(key, g.taken(), now, g.decision())));
         }
         Grant g;
-        synchronized (e) {
-          if (e.removed) {
+        synchronized (e.s) {
+          if (e.s.removed) {
             continue;
           }
           settle(e);
@@ -951,16 +965,16 @@ public final class EventualBackend implements Backend {
           }
         }
         T d;
-        synchronized (e) {
-          if (e.removed) {
+        synchronized (e.s) {
+          if (e.s.removed) {
             continue;
           }
           settle(e);
           expire(e, now);
           if (firstSight == FirstSight.SYNC && permits > 0 && permits <= capacity
-              && now >= e.deniedUntil) {
-            boolean fromLease = permits <= e.lease && permits <= e.avail;
-            if (!fromLease && e.viewAt < now - 2 * intervalMicros) {
+              && now >= e.s.deniedUntil) {
+            boolean fromLease = permits <= e.s.lease && permits <= e.avail;
+            if (!fromLease && e.s.viewAt < now - 2 * intervalMicros) {
               return null; // a stale view: ask the store, as on a first sight
             }
             if (permits > e.avail && e.shared > 0) {
@@ -993,23 +1007,23 @@ public final class EventualBackend implements Backend {
     /** Under e's monitor, after a settle: the local answer for {@code permits}. */
     private Decision decideLocally(Entry e, long permits, long now) {
       localDecisions.increment();
-      e.touched = true; // a sync sends the key, if only to refresh the view
+      e.s.touched = true; // a sync sends the key, if only to refresh the view
       if (permits > capacity) {
         return Decision.denied(firstBelow(permits), remaining(e), resetAfter(e, now),
             Long.MAX_VALUE);
       }
       if (permits == 0) {
-        return Decision.allowed(e.limit, now < e.deniedUntil ? 0 : remaining(e),
+        return Decision.allowed(e.limit, now < e.s.deniedUntil ? 0 : remaining(e),
             resetAfter(e, now));
       }
       // The lease is this instance's own; beyond it the allowance is zero while denied.
       if (tryTake(e, permits)) {
         return Decision.allowed(e.limit, remaining(e), resetAfter(e, now));
       }
-      e.deniedSince += permits;
-      e.touched = true;
-      if (now < e.deniedUntil) {
-        return Decision.denied(e.limit, 0, resetAfter(e, now), e.deniedUntil - now);
+      e.s.deniedSince += permits;
+      e.s.touched = true;
+      if (now < e.s.deniedUntil) {
+        return Decision.denied(e.limit, 0, resetAfter(e, now), e.s.deniedUntil - now);
       }
       // Out of local permits: fresh global state (or a lease) arrives with the next reply.
       long retry = nextSyncAt - now;
@@ -1038,7 +1052,7 @@ public final class EventualBackend implements Backend {
       if (r > 0) {
         return r;
       }
-      return e.pending > 0 ? e.limit.periodMicros() : 0;
+      return e.s.pending > 0 ? e.limit.periodMicros() : 0;
     }
 
     /**
@@ -1049,8 +1063,8 @@ public final class EventualBackend implements Backend {
     private void view(Entry e, Decision d, long now) {
       e.limit = d.limit();
       e.resetAt = now + d.resetAfterMicros();
-      e.viewAt = now;
-      applyView(e, now, Math.max(0, d.remaining() - e.pending));
+      e.s.viewAt = now;
+      applyView(e, now, Math.max(0, d.remaining() - e.s.pending));
     }
 
     /** Applies an answer of the global store to the key's entry (creating it if there is room). */
@@ -1065,11 +1079,11 @@ public final class EventualBackend implements Backend {
           }
           if (e != null) {
             boolean kept = false;
-            synchronized (e) {
-              if (!e.removed) {
+            synchronized (e.s) {
+              if (!e.s.removed) {
                 settle(e);
                 keep(e, permits);
-                setAvail(e, Math.max(0, e.base - permits));
+                setAvail(e, Math.max(0, e.s.base - permits));
                 kept = true;
               }
             }
@@ -1087,24 +1101,24 @@ public final class EventualBackend implements Backend {
       }
       if (e != null) {
         boolean leasing = false;
-        synchronized (e) {
-          if (!e.removed) {
+        synchronized (e.s) {
+          if (!e.s.removed) {
             settle(e);
             if (permits > 0) {
               if (d.allowed()) {
-                e.admittedSince += permits;
+                e.s.admittedSince += permits;
               } else {
-                e.deniedSince += permits;
+                e.s.deniedSince += permits;
               }
             }
             boolean denied = !d.allowed() && d.remaining() == 0 && permits == 1;
-            e.deniedUntil = denied ? now + d.retryAfterMicros() : Long.MIN_VALUE;
+            e.s.deniedUntil = denied ? now + d.retryAfterMicros() : Long.MIN_VALUE;
             if (drains(e, d.remaining(), now, 0) || denied
                 || (d.allowed() && permits > 0 && d.remaining() == 0)) {
               scarce(e, now, d.limit());
             }
             view(e, d, now);
-            leasing = now < e.scarceUntil;
+            leasing = now < e.s.scarceUntil;
           }
         }
         if (leasing) {
@@ -1116,12 +1130,12 @@ public final class EventualBackend implements Backend {
 
     /** Adds hits to the key's pending count, capped at the capacity. */
     private void keep(Entry e, long hits) {
-      long total = e.pending + hits;
+      long total = e.s.pending + hits;
       if (total > capacity) {
         hitsDropped.add(total - capacity);
         total = capacity;
       }
-      e.pending = total;
+      e.s.pending = total;
     }
 
     // ---- syncs --------------------------------------------------------------------------------
@@ -1146,7 +1160,7 @@ public final class EventualBackend implements Backend {
       List<Entry> again = new ArrayList<>();
       if (!batch) {
         for (Entry e; (e = deferred.poll()) != null; ) {
-          synchronized (e) {
+          synchronized (e.s) {
             e.queued = false;
           }
           send(e, now, replies, closing, round, again);
@@ -1157,15 +1171,15 @@ public final class EventualBackend implements Backend {
       for (int i = 0; i < n && (e = queue.poll()) != null; i++) {
         waiting.decrementAndGet();
         if (batch) {
-          synchronized (e) {
-            if (e.round == round) {
+          synchronized (e.s) {
+            if (e.s.round == round) {
               deferred.add(e); // stays queued: sent by the interval's sync
               continue;
             }
             e.queued = false;
           }
         } else {
-          synchronized (e) {
+          synchronized (e.s) {
             e.queued = false;
           }
         }
@@ -1188,41 +1202,41 @@ public final class EventualBackend implements Backend {
       long ask;
       long giveBack = 0;
       boolean take;
-      synchronized (e) {
-        if (e.removed || e.queued) {
+      synchronized (e.s) {
+        if (e.s.removed || e.queued) {
           return; // gone, or queued again meanwhile (sent from the queue)
         }
         settle(e);
         expire(e, now);
-        if (e.inFlight || e.owedInFlight > 0) {
+        if (e.s.inFlight || e.s.owedInFlight > 0) {
           again.add(e);
           return;
         }
-        e.round = round;
-        boolean leasing = !closing && now < e.scarceUntil;
-        long demand = e.admittedSince + e.deniedSince;
+        e.s.round = round;
+        boolean leasing = !closing && now < e.s.scarceUntil;
+        long demand = e.s.admittedSince + e.s.deniedSince;
         observe(e, demand, now);
-        boolean touched = e.touched;
-        e.admittedSince = 0;
-        e.deniedSince = 0;
-        e.touched = false;
+        boolean touched = e.s.touched;
+        e.s.admittedSince = 0;
+        e.s.deniedSince = 0;
+        e.s.touched = false;
         long target = leasing ? target(e, now) : 0;
-        if (e.lease > target && returnable(e, now)) {
-          giveBack = takeBack(e, e.lease - target);
+        if (e.s.lease > target && returnable(e, now)) {
+          giveBack = takeBack(e, e.s.lease - target);
         }
-        boolean denied = now < e.deniedUntil;
+        boolean denied = now < e.s.deniedUntil;
         // a key denied, or in debt here, has nothing to lease until the store says it frees
-        ask = denied || e.owed > 0 || e.avail < 0 ? 0 : Math.max(0, target - e.lease);
-        take = e.pending > 0 || e.owed > 0 || ask > 0 || (touched && !denied);
-        send = take ? e.pending : 0;
-        owed = take ? e.owed : 0;
+        ask = denied || e.s.owed > 0 || e.avail < 0 ? 0 : Math.max(0, target - e.s.lease);
+        take = e.s.pending > 0 || e.s.owed > 0 || ask > 0 || (touched && !denied);
+        send = take ? e.s.pending : 0;
+        owed = take ? e.s.owed : 0;
         if (take) {
-          e.pending = 0;
-          e.inFlight = true;
-          e.owed = 0;
-          e.owedInFlight = owed;
+          e.s.pending = 0;
+          e.s.inFlight = true;
+          e.s.owed = 0;
+          e.s.owedInFlight = owed;
         }
-        if (e.lease > 0) {
+        if (e.s.lease > 0) {
           again.add(e); // looked at again next round: renewed, returned or lapsed
         }
       }
@@ -1278,13 +1292,13 @@ public final class EventualBackend implements Backend {
      */
     private void observe(Entry e, long demand, long now) {
       double perInterval = demand;
-      if (e.rateAt != Long.MIN_VALUE) {
-        long elapsed = Math.max(now - e.rateAt, intervalMicros / 4);
+      if (e.s.rateAt != Long.MIN_VALUE) {
+        long elapsed = Math.max(now - e.s.rateAt, intervalMicros / 4);
         perInterval = (double) demand * intervalMicros / elapsed;
-        perInterval = (perInterval + e.rate) / 2;
+        perInterval = (perInterval + e.s.rate) / 2;
       }
-      e.rate = perInterval;
-      e.rateAt = now;
+      e.s.rate = perInterval;
+      e.s.rateAt = now;
     }
 
     /**
@@ -1297,16 +1311,16 @@ public final class EventualBackend implements Backend {
      * such a key's requests directly.
      */
     private long target(Entry e, long now) {
-      if (e.rate < 1 && firstSight == FirstSight.SYNC) {
+      if (e.s.rate < 1 && firstSight == FirstSight.SYNC) {
         return 0;
       }
       // used within its life (at most a hold: a key idle that long gives its lease back)
       long life = Math.min(leaseUntil(now) - now, HOLD_INTERVALS * intervalMicros);
-      double usable = e.rate * Math.max(0, life) / intervalMicros;
+      double usable = e.s.rate * Math.max(0, life) / intervalMicros;
       if (usable < 1) {
         return 0;
       }
-      return (long) Math.min(capacity, Math.ceil(Math.min(e.rate * LEASE_HEADROOM, usable)));
+      return (long) Math.min(capacity, Math.ceil(Math.min(e.s.rate * LEASE_HEADROOM, usable)));
     }
 
     private void track(@Nullable List<CompletableFuture<?>> replies, CompletableFuture<?> reply) {
@@ -1324,9 +1338,9 @@ public final class EventualBackend implements Backend {
           return 0;
         }
         if (AVAIL.compareAndSet(e, a, a - back)) { // the newest first (a log drops its newest)
-          e.base -= back;
-          e.lease -= back;
-          e.older = Math.min(e.older, e.lease);
+          e.s.base -= back;
+          e.s.lease -= back;
+          e.s.older = Math.min(e.s.older, e.s.lease);
           e.fastUntil = fastUntil(e);
           return back;
         }
@@ -1359,9 +1373,9 @@ public final class EventualBackend implements Backend {
         }
       }
       boolean again;
-      synchronized (e) {
-        e.inFlight = false;
-        if (e.removed) {
+      synchronized (e.s) {
+        e.s.inFlight = false;
+        if (e.s.removed) {
           return; // reset (the store forgot the lease too) or closed
         }
         settle(e);
@@ -1372,21 +1386,21 @@ public final class EventualBackend implements Backend {
           Decision d = g.decision();
           e.limit = d.limit();
           e.resetAt = now + d.resetAfterMicros();
-          e.viewAt = now;
+          e.s.viewAt = now;
           if (got > 0) {
             grant(e, got, sentAt);
           }
-          e.roundTrip = Math.max(0, now - sentAt);
+          e.s.roundTrip = Math.max(0, now - sentAt);
           long remaining = d.allowed() ? d.remaining() : 0;
-          boolean drains = drains(e, remaining, now, e.roundTrip);
-          e.deniedUntil = d.allowed() ? Long.MIN_VALUE : d.retryAfterMicros() == Long.MAX_VALUE
+          boolean drains = drains(e, remaining, now, e.s.roundTrip);
+          e.s.deniedUntil = d.allowed() ? Long.MIN_VALUE : d.retryAfterMicros() == Long.MAX_VALUE
               ? Long.MAX_VALUE : now + d.retryAfterMicros();
           if (!d.allowed() || hits < sent || taken < sent + asked || remaining == 0 || drains) {
             scarce(e, now, d.limit());
           }
-          applyView(e, now, d.allowed() ? Math.max(0, remaining - e.pending) : 0);
+          applyView(e, now, d.allowed() ? Math.max(0, remaining - e.s.pending) : 0);
           expire(e, now);
-          again = e.lease > 0 && !e.queued;
+          again = e.s.lease > 0 && !e.queued;
         }
       }
       if (again) {
@@ -1410,24 +1424,24 @@ public final class EventualBackend implements Backend {
         hitsRefused.add(owed);
       }
       boolean again = false;
-      synchronized (e) {
-        e.owedInFlight = 0;
-        if (e.removed) {
+      synchronized (e.s) {
+        e.s.owedInFlight = 0;
+        if (e.s.removed) {
           return;
         }
         settle(e);
         if (failed) {
-          long total = e.owed + owed;
+          long total = e.s.owed + owed;
           if (total > capacity) {
             hitsDropped.add(total - capacity);
             total = capacity;
           }
-          e.owed = total;
+          e.s.owed = total;
           again = true;
         } else {
           Decision d = r.decision();
           if (d.allowed()) {
-            e.deniedUntil = r.waitMicros() > 0 ? now + r.waitMicros() : Long.MIN_VALUE;
+            e.s.deniedUntil = r.waitMicros() > 0 ? now + r.waitMicros() : Long.MIN_VALUE;
             view(e, d, now);
           }
         }
@@ -1470,20 +1484,21 @@ public final class EventualBackend implements Backend {
           }
         }
         Entry e = it.next().getValue();
-        synchronized (e) {
-          if (e.removed || e.queued || e.inFlight) {
+        synchronized (e.s) {
+          if (e.s.removed || e.queued || e.s.inFlight) {
             continue;
           }
           settle(e);
           expire(e, now);
-          if (e.pending > 0 || e.owed > 0 || e.owedInFlight > 0 || e.lease > 0
-              || now < e.scarceUntil || now < e.resetAt || now < e.deniedUntil || now - e.touchedAt < intervalMicros) {
+          if (e.s.pending > 0 || e.s.owed > 0 || e.s.owedInFlight > 0 || e.s.lease > 0
+              || now < e.s.scarceUntil || now < e.resetAt || now < e.s.deniedUntil
+              || now - e.s.touchedAt < intervalMicros) {
             continue;
           }
-          if (!AVAIL.compareAndSet(e, e.base, GONE)) {
+          if (!AVAIL.compareAndSet(e, e.s.base, GONE)) {
             continue; // admitted just now: keep it
           }
-          e.removed = true;
+          e.s.removed = true;
         }
         if (map.remove(e.key, e)) {
           size.decrementAndGet();

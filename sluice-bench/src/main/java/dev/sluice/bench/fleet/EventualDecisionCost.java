@@ -61,6 +61,13 @@ public class EventualDecisionCost {
   @Param({"1", "10000"})
   public int keys;
 
+  /**
+   * The eventual sync interval, ms: 100 (the default), or a long one to measure the local
+   * decision alone, without the syncs' work on the same cores.
+   */
+  @Param({"100"})
+  public long syncMillis;
+
   String[] order;
   RateLimiter limiter;
   private @Nullable RedisStandalone redis;
@@ -80,7 +87,7 @@ public class EventualDecisionCost {
         } else {
           shared = MemoryBackend.create();
         }
-        eventual = EventualBackend.builder(shared).syncInterval(Duration.ofMillis(100))
+        eventual = EventualBackend.builder(shared).syncInterval(Duration.ofMillis(syncMillis))
             .firstSight(FirstSight.LOCAL).build();
         b = eventual;
       }
