@@ -4,6 +4,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.internal.KeyIndex;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
 import dev.sluice.spi.KeyedLimits;
@@ -13,13 +14,10 @@ import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -269,14 +267,13 @@ public final class EventualBackend implements Backend {
       scheduler.shutdownNow();
     }
     for (EventualLimits l : limiters) {
-      for (Entry e : l.map.values()) {
+      l.index.forEach(e -> {
         synchronized (e.s) {
           e.s.removed = true;
           e.avail = GONE;
         }
-      }
-      size.addAndGet(-l.map.size());
-      l.map.clear();
+      });
+      size.addAndGet(-l.index.clear());
     }
     limiters.clear();
   }
@@ -363,7 +360,8 @@ public final class EventualBackend implements Backend {
       long evictions, long keys, long leased, long leaseReturned, long leaseLapsed) {}
 
   /**
-   * One key's local view, in two parts. This one holds what an admission reads without a lock:
+   * One key's local view, in two parts. This one, the key's node in its limiter's {@link
+   * KeyIndex} (found without a further indirection), holds what an admission reads without a lock:
    * the allowance {@code avail}, lowered by compare-and-set (only while it covers the permits,
    * only before {@code fastUntil}), and what the {@code Decision} reports. Everything else is in
    * {@link Sync}, the key's monitor and the state it guards, kept apart so that syncs writing it
@@ -371,7 +369,7 @@ public final class EventualBackend implements Backend {
    * only by adding to it (so no admission is lost) and learns what was admitted since it last
    * looked from {@code base - avail} ({@link EventualLimits#settle}).
    */
-  private static final class Entry {
+  private static final class Entry extends KeyIndex.Node {
     /**
      * What this instance may still admit locally: the lease, plus (while the store has plenty)
      * the view of the store's remaining, less the owed permits. Below zero: local debt.
@@ -386,12 +384,11 @@ public final class EventualBackend implements Backend {
     volatile Limit limit;
     /** The key waits in its limiter's sync queue. */
     volatile boolean queued;
-    final String key;
     /** The rest of the key's state, and its monitor. */
     final Sync s;
 
-    Entry(String key, long avail, Limit limit, long now, long fastUntil) {
-      this.key = key;
+    Entry(int hash, String key, long avail, Limit limit, long now, long fastUntil) {
+      super(hash, key);
       this.avail = avail;
       this.limit = limit;
       this.resetAt = now;
@@ -473,13 +470,10 @@ public final class EventualBackend implements Backend {
     final long windowPeriod;
     /** The shortest period among sliding window logs (0: none). */
     final long logPeriod;
-    final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
+    final KeyIndex<Entry> index = new KeyIndex<>();
     final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     /** Keys a full-batch sync left for the interval's sync (they stay flagged queued). */
     final ConcurrentLinkedQueue<Entry> deferred = new ConcurrentLinkedQueue<>();
-    /** Where the incremental sweep goes on; used by one sweeping sync at a time. */
-    @Nullable Iterator<Map.Entry<String, Entry>> cursor;
-    final AtomicBoolean sweeping = new AtomicBoolean();
 
     EventualLimits(List<Limit> limits, KeyedLimits store) {
       this.limits = limits;
@@ -528,7 +522,7 @@ public final class EventualBackend implements Backend {
       if (permits <= 0 || !healthy) {
         return null;
       }
-      Entry e = map.get(key);
+      Entry e = index.find(key, KeyIndex.hash(key));
       if (e == null || now >= e.fastUntil) {
         return null;
       }
@@ -780,7 +774,7 @@ public final class EventualBackend implements Backend {
       return store.reserveAsync(key, permits, maxWaitMicros).thenApply(r -> {
         Decision d = fromStore(key, permits, now, r.decision());
         if (d.allowed() && !d.degraded() && r.waitMicros() > 0) {
-          Entry e = map.get(key);
+          Entry e = entry(key);
           if (e != null) {
             synchronized (e.s) { // the store holds the debt: nothing frees before it is due
               e.s.deniedUntil = now + r.waitMicros();
@@ -845,7 +839,7 @@ public final class EventualBackend implements Backend {
         throw closedException();
       }
       long now = clock.nowMicros();
-      Entry e = map.get(key);
+      Entry e = entry(key);
       long rest = permits;
       if (e != null) {
         synchronized (e.s) {
@@ -874,7 +868,7 @@ public final class EventualBackend implements Backend {
         return d;
       }
       healthy = true;
-      Entry e = map.get(key);
+      Entry e = entry(key);
       if (e != null) {
         synchronized (e.s) {
           if (!e.s.removed) {
@@ -900,13 +894,13 @@ public final class EventualBackend implements Backend {
       if (closed) {
         throw closedException();
       }
-      Entry e = map.get(key);
+      Entry e = entry(key);
       if (e != null) {
         synchronized (e.s) {
           e.s.removed = true;
           AVAIL.getAndSet(e, GONE);
         }
-        if (map.remove(key, e)) {
+        if (index.remove(e, n -> true)) {
           size.decrementAndGet();
         }
       }
@@ -920,7 +914,7 @@ public final class EventualBackend implements Backend {
       }
       long now = clock.nowMicros();
       for (;;) {
-        Entry e = healthy ? map.get(key) : null;
+        Entry e = healthy ? entry(key) : null;
         if (e == null) { // not decidable locally: the store takes them, exactly
           return store.acquireUpToAsync(key, maxPermits)
               .thenApply(g -> new Grant(g.taken(), fromStore(key, g.taken(), now, g.decision())));
@@ -954,7 +948,7 @@ public final class EventualBackend implements Backend {
         return null;
       }
       for (;;) {
-        Entry e = map.get(key);
+        Entry e = entry(key);
         if (e == null) {
           if (firstSight == FirstSight.SYNC) {
             return null;
@@ -994,14 +988,22 @@ public final class EventualBackend implements Backend {
         return null;
       }
       // LOCAL: a fresh key's capacity, spent at once; SYNC: nothing until the store's view.
-      Entry fresh = new Entry(key, capacity, tightest, now,
-          firstSight == FirstSight.LOCAL ? Long.MAX_VALUE : Long.MIN_VALUE);
-      Entry e = map.putIfAbsent(key, fresh);
-      if (e != null) {
+      long fastUntil = firstSight == FirstSight.LOCAL ? Long.MAX_VALUE : Long.MIN_VALUE;
+      boolean[] created = new boolean[1];
+      Entry e = index.findOrInsert(key, KeyIndex.hash(key),
+          k -> new Entry(KeyIndex.hash(k), k, capacity, tightest, now, fastUntil), n -> false, 0,
+          created);
+      if (!created[0]) {
         size.decrementAndGet();
-        return e;
       }
-      return fresh;
+      return e;
+    }
+
+    /** The key's entry, or null: a lookup that never misses a key that is there. */
+    private @Nullable Entry entry(String key) {
+      int hash = KeyIndex.hash(key);
+      Entry e = index.find(key, hash);
+      return e != null ? e : index.findLocked(key, hash);
     }
 
     /** Under e's monitor, after a settle: the local answer for {@code permits}. */
@@ -1073,7 +1075,7 @@ public final class EventualBackend implements Backend {
       if (d.degraded()) {
         healthy = false;
         if (d.allowed() && permits > 0) { // admitted by the store's failure policy: report later
-          Entry e = map.get(key);
+          Entry e = entry(key);
           if (e == null) {
             e = insert(key, now);
           }
@@ -1095,7 +1097,7 @@ public final class EventualBackend implements Backend {
         return d;
       }
       healthy = true;
-      Entry e = map.get(key);
+      Entry e = entry(key);
       if (e == null) {
         e = insert(key, now);
       }
@@ -1153,9 +1155,7 @@ public final class EventualBackend implements Backend {
         boolean batch,
         long round) {
       if (closing) {
-        for (Entry e : map.values()) {
-          enqueue(e, now, false);
-        }
+        index.forEach(e -> enqueue(e, now, false));
       }
       List<Entry> again = new ArrayList<>();
       if (!batch) {
@@ -1452,62 +1452,42 @@ public final class EventualBackend implements Backend {
     }
 
     /**
-     * Examines up to {@code budget} keys (each at most once) and drops the idle, reset ones;
-     * {@code Integer.MAX_VALUE} examines them all (when the map is full).
+     * Examines about {@code budget} keys and drops the idle, reset ones; {@code
+     * Integer.MAX_VALUE} examines them all (when the map is full).
      */
     void sweep(long now, int budget) {
-      boolean all = budget == Integer.MAX_VALUE;
-      if (!all && !sweeping.compareAndSet(false, true)) {
-        return; // another sync is sweeping
-      }
-      try {
-        sweep(now, budget, all ? null : cursor);
-      } finally {
-        if (!all) {
-          sweeping.set(false);
-        }
+      KeyIndex.Remover<Entry> idle = e -> evict(e, now);
+      if (budget == Integer.MAX_VALUE) {
+        index.sweepAll(idle);
+      } else {
+        index.sweepSome(idle, budget);
       }
     }
 
-    private void sweep(long now, int budget, @Nullable Iterator<Map.Entry<String, Entry>> from) {
-      Iterator<Map.Entry<String, Entry>> it = from;
-      boolean restarted = false;
-      for (int seen = 0; seen < budget; seen++) {
-        if (it == null || !it.hasNext()) {
-          if (restarted) {
-            break;
-          }
-          restarted = true;
-          it = map.entrySet().iterator();
-          if (!it.hasNext()) {
-            break;
-          }
+    /**
+     * Under the key's segment lock: marks the entry removed (and says so) when it is idle and
+     * reset, with nothing pending, owed, leased or in flight.
+     */
+    private boolean evict(Entry e, long now) {
+      synchronized (e.s) {
+        if (e.s.removed || e.queued || e.s.inFlight) {
+          return false;
         }
-        Entry e = it.next().getValue();
-        synchronized (e.s) {
-          if (e.s.removed || e.queued || e.s.inFlight) {
-            continue;
-          }
-          settle(e);
-          expire(e, now);
-          if (e.s.pending > 0 || e.s.owed > 0 || e.s.owedInFlight > 0 || e.s.lease > 0
-              || now < e.s.scarceUntil || now < e.resetAt || now < e.s.deniedUntil
-              || now - e.s.touchedAt < intervalMicros) {
-            continue;
-          }
-          if (!AVAIL.compareAndSet(e, e.s.base, GONE)) {
-            continue; // admitted just now: keep it
-          }
-          e.s.removed = true;
+        settle(e);
+        expire(e, now);
+        if (e.s.pending > 0 || e.s.owed > 0 || e.s.owedInFlight > 0 || e.s.lease > 0
+            || now < e.s.scarceUntil || now < e.resetAt || now < e.s.deniedUntil
+            || now - e.s.touchedAt < intervalMicros) {
+          return false;
         }
-        if (map.remove(e.key, e)) {
-          size.decrementAndGet();
-          evictions.increment();
+        if (!AVAIL.compareAndSet(e, e.s.base, GONE)) {
+          return false; // admitted just now: keep it
         }
+        e.s.removed = true;
       }
-      if (budget != Integer.MAX_VALUE) {
-        cursor = it;
-      }
+      size.decrementAndGet();
+      evictions.increment();
+      return true;
     }
   }
 
