@@ -1529,6 +1529,8 @@ public final class EventualBackend implements Backend {
 
     /**
      * Sync at once, before the interval ends, when this many keys wait to be sent (default 512).
+     * Such a sync sends the keys not sent yet in this interval; the others wait for the
+     * interval's sync, so a key is sent at most about once per interval.
      */
     public Builder maxBatch(int maxBatch) {
       if (maxBatch < 1) {
