@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The server stack's ceiling, side by side (docs/server-benchmarks.md, "Server stack"): Armeria's
-# no-ops in `sluice serve --benchmark-endpoints` (memory backend) against the alternative stack,
+# no-ops in the service with the baselines (dev.sluice.bench.server.BaselineServer, memory
+# backend) against the alternative stack,
 # grpc-java's Netty server (with its default executor, and with directExecutor) plus the JDK's
 # HttpServer (TCP_NODELAY on, 2 x cores threads) (dev.sluice.bench.server.AltStackNoop), serving
 # the same no-ops.
@@ -31,19 +32,17 @@ for tool in wrk h2load java python3 flock; do
 done
 
 if [ -z "${SLUICE_BENCH_LOCKED:-}" ]; then
-  # build (unless SKIP_BUILD=1) and snapshot both jars under the shared lock
+  # build (unless SKIP_BUILD=1) and snapshot the jar under the shared lock
   snapshot="$(mktemp -d)"
   (
     flock -s 9
     if [ "${SKIP_BUILD:-0}" != 1 ]; then
-      echo "altstack.sh: building sluice-server and sluice-bench (shared lock $LOCK)" >&2
+      echo "altstack.sh: building sluice-bench (shared lock $LOCK)" >&2
       # shellcheck disable=SC2086 # MVN_FLAGS is a list of flags
-      (cd "$root" && ./mvnw -q ${MVN_FLAGS:-} -pl sluice-server,sluice-bench -am package -DskipTests) >&2
+      (cd "$root" && ./mvnw -q ${MVN_FLAGS:-} -pl sluice-bench -am package -DskipTests) >&2
     fi
-    jar="$(ls -t "$root"/sluice-server/target/sluice-server-*.jar 2>/dev/null \
-      | grep -v -e '-sources' -e '-javadoc' -e '-tests' -e 'original-' | head -1 || true)"
-    [ -n "$jar" ] || { echo "altstack.sh: no sluice-server jar" >&2; exit 1; }
-    cp "$jar" "$snapshot/server.jar"
+    [ -f "$root/sluice-bench/target/benchmarks.jar" ] \
+      || { echo "altstack.sh: no benchmarks.jar in sluice-bench/target" >&2; exit 1; }
     cp "$root/sluice-bench/target/benchmarks.jar" "$snapshot/benchmarks.jar"
   ) 9>>"$LOCK"
   echo "altstack.sh: waiting for the exclusive lock $LOCK" >&2
@@ -88,10 +87,10 @@ wait_line() { # file pattern pid
   echo "altstack.sh: $1 did not start" >&2; cat "$1" "${1%.out}.err" >&2; exit 1
 }
 
-A_HTTP="$(free_port)"; A_GRPC="$(free_port)"
-"${SRV[@]}" java $JAVA_OPTS -jar "$work/server.jar" serve --rules "$work/rules" \
-  --http-port "$A_HTTP" --grpc-port "$A_GRPC" --backend memory --benchmark-endpoints \
-  >"$out/armeria.out" 2>"$out/armeria.err" &
+A_HTTP="$(free_port)"; A_GRPC="$(free_port)"; A_ADMIN="$(free_port)"
+"${SRV[@]}" java $JAVA_OPTS -cp "$work/benchmarks.jar" dev.sluice.bench.server.BaselineServer \
+  --rules "$work/rules" --http-port "$A_HTTP" --grpc-port "$A_GRPC" --admin-port "$A_ADMIN" \
+  --backend memory >"$out/armeria.out" 2>"$out/armeria.err" &
 pids+=($!)
 wait_line "$out/armeria.out" '^sluice: serving' $!
 "${SRV[@]}" java $JAVA_OPTS -cp "$work/benchmarks.jar" dev.sluice.bench.server.AltStackNoop \

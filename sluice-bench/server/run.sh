@@ -3,8 +3,10 @@
 #
 #   sluice-bench/server/run.sh [memory] [redis]        default: both backends
 #
-# For each backend it starts the shaded sluice-server jar (with --benchmark-endpoints) on free
-# 127.0.0.1 ports, and for redis its own redis-server on a free port, then:
+# For each backend it starts the service with the no-op baselines (dev.sluice.bench.server.
+# BaselineServer in sluice-bench's jar: `sluice serve` plus POST /noop and the gRPC domain
+# __noop__, added through the service's extension hook) on free 127.0.0.1 ports, and for redis
+# its own redis-server on a free port, then:
 #   1. HTTP max throughput: wrk, the same -t/-c/-d for POST /noop, POST /json allowed and
 #      POST /json denied (429), alternated for $ROUNDS rounds; the median round is reported.
 #   2. gRPC max throughput: h2load with a prepared gRPC body (5-byte prefix + RateLimitRequest),
@@ -22,7 +24,7 @@
 # Settings (environment): DURATION (s per max-throughput run, default 8), ROUNDS (3), CONNS (32),
 # LAT_DURATION (s, 10), PIN (1: server on CPU 0, load generator and redis-server on CPU 1; 0: no
 # pinning), JAVA_OPTS (server JVM, default -Xms512m -Xmx512m), SKIP_BUILD (1: use the jar in
-# sluice-server/target as it is), MVN_FLAGS (e.g. -o).
+# sluice-bench/target as it is), MVN_FLAGS (e.g. -o).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,8 +45,7 @@ done
 [ "$PIN" != 1 ] || command -v taskset >/dev/null || { echo "run.sh: taskset not found (util-linux), or PIN=0" >&2; exit 1; }
 
 server_jar() {
-  ls -t "$root"/sluice-server/target/sluice-server-*.jar 2>/dev/null \
-    | grep -v -e '-sources' -e '-javadoc' -e '-tests' -e 'original-' | head -1 || true
+  ls "$root"/sluice-bench/target/benchmarks.jar 2>/dev/null || true
 }
 
 if [ -z "${SLUICE_BENCH_LOCKED:-}" ]; then
@@ -54,12 +55,12 @@ if [ -z "${SLUICE_BENCH_LOCKED:-}" ]; then
   (
     flock -s 9
     if [ "${SKIP_BUILD:-0}" != 1 ]; then
-      echo "run.sh: building sluice-server (shared lock $LOCK)" >&2
+      echo "run.sh: building sluice-bench (shared lock $LOCK)" >&2
       # shellcheck disable=SC2086 # MVN_FLAGS is a list of flags
-      (cd "$root" && ./mvnw -q ${MVN_FLAGS:-} -pl sluice-server -am package -DskipTests) >&2
+      (cd "$root" && ./mvnw -q ${MVN_FLAGS:-} -pl sluice-bench -am package -DskipTests) >&2
     fi
     jar="$(server_jar)"
-    [ -n "$jar" ] || { echo "run.sh: no sluice-server jar in sluice-server/target" >&2; exit 1; }
+    [ -n "$jar" ] || { echo "run.sh: no benchmarks.jar in sluice-bench/target" >&2; exit 1; }
     cp "$jar" "$snapshot/$(basename "$jar")"
   ) 9>>"$LOCK"
   echo "run.sh: waiting for the exclusive lock $LOCK" >&2
@@ -129,13 +130,14 @@ for kind in allow deny; do
   printf '{"domain":"bench","descriptors":[{"entries":[{"key":"%s","value":"bench"}]}]}' "$key" >"$work/json-$kind.json"
 done
 
-start_server() { # backend -> sets HTTP, GRPC, server_pid
+start_server() { # backend -> sets HTTP, GRPC, ADMIN, server_pid
   local backend="$1"
   HTTP="$(free_port)"
   GRPC="$(free_port)"
-  "${SRV[@]}" java $JAVA_OPTS -jar "$jar" serve --rules "$work/rules" --http-port "$HTTP" \
-    --grpc-port "$GRPC" --backend "$backend" --benchmark-endpoints \
-    >"$out/server-$2.out" 2>"$out/server-$2.err" &
+  ADMIN="$(free_port)"
+  "${SRV[@]}" java $JAVA_OPTS -cp "$jar" dev.sluice.bench.server.BaselineServer \
+    --rules "$work/rules" --http-port "$HTTP" --grpc-port "$GRPC" --admin-port "$ADMIN" \
+    --backend "$backend" >"$out/server-$2.out" 2>"$out/server-$2.err" &
   server_pid=$!
   pids+=("$server_pid")
   for _ in $(seq 1 100); do
@@ -205,7 +207,7 @@ for backend in "${backends[@]}"; do
 
   # what the warm-up decided (a Redis answer slower than the 50 ms timeout while the JIT is cold
   # is answered by the failure policy and counted as degraded): the measured part is the rest
-  curl -s "http://127.0.0.1:$HTTP/metrics" | grep -E '^sluice_(decisions|backend_degraded)' \
+  curl -s "http://127.0.0.1:$ADMIN/metrics" | grep -E '^sluice_(decisions|backend_degraded)' \
     >"$out/$backend-decisions-after-warmup.txt" || true
 
   for r in $(seq 1 "$ROUNDS"); do
@@ -252,7 +254,7 @@ for backend in "${backends[@]}"; do
   done
 
   # the server's own count of decisions by outcome: proves allowed / denied / degraded
-  curl -s "http://127.0.0.1:$HTTP/metrics" | grep -E '^sluice_(decisions|backend_degraded)' \
+  curl -s "http://127.0.0.1:$ADMIN/metrics" | grep -E '^sluice_(decisions|backend_degraded)' \
     >"$out/$backend-decisions.txt" || true
   stop_pid "$server_pid"
   [ -n "$redis_pid" ] && stop_pid "$redis_pid"

@@ -8,11 +8,11 @@ import java.util.Objects;
  * The answer to one {@link RateLimiter#tryAcquire(String, long)}: allowed or not, and the numbers a
  * client needs to behave (remaining permits, when the limit resets, when to retry).
  *
- * <p>When several limits apply to one key, the decision reports the one that decided: when
- * denied, the denying limit with the longest wait; when allowed, the limit with the fewest permits
- * left. Immutable.
+ * <p>When several limits apply to one key, the decision reports the one that decided, as {@link
+ * DecidingLimit} chooses: when denied, the denying limit with the longest wait; when allowed, the
+ * limit with the fewest permits left. Immutable.
  */
-public final class Decision {
+public final class Decision implements DecidingLimit.Candidate {
 
   /** {@link #retryAfter()} of a request that can never be admitted. */
   public static final Duration NEVER = ChronoUnit.FOREVER.getDuration();
@@ -99,6 +99,7 @@ public final class Decision {
   }
 
   /** Whether the permits were granted (and taken). */
+  @Override
   public boolean allowed() {
     return allowed;
   }
@@ -118,6 +119,7 @@ public final class Decision {
   }
 
   /** Permits left under the deciding limit after this decision. */
+  @Override
   public long remaining() {
     return remaining;
   }
@@ -127,6 +129,7 @@ public final class Decision {
     return Durations.ofMicros(resetAfterMicros);
   }
 
+  @Override
   public long resetAfterMicros() {
     return resetAfterMicros;
   }
@@ -140,6 +143,7 @@ public final class Decision {
   }
 
   /** {@link #retryAfter()} in microseconds; {@code Long.MAX_VALUE} for never. */
+  @Override
   public long retryAfterMicros() {
     return retryAfterMicros;
   }

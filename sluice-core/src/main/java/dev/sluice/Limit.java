@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.InvalidLimitException.Field;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,15 +16,22 @@ import org.jspecify.annotations.Nullable;
  * Algorithm}, with an optional burst (bucket size) for {@link Algorithm#TOKEN_BUCKET} and {@link
  * Algorithm#GCRA}.
  *
- * <p>Immutable; every {@code with...} method returns a new instance and validates it at once, so an
- * invalid limit can never be built. Text forms accepted by {@link #parse(String)}:
+ * <p>Immutable, and built once: {@link #builder(long, Duration)} (or {@link #builder(String)})
+ * takes every field and validates them together in {@link Builder#build()}, so a limit is never
+ * checked against an algorithm it does not use and an invalid limit can never exist. Text forms
+ * accepted by {@link #parse(String)} and {@link #builder(String)}:
  *
  * <pre>
  *   100/minute        100 per minute       5 per 10 seconds       5/10s       10/second;1000/day
  * </pre>
  *
- * Units (case-insensitive, singular or plural): second (s, sec), minute (min), hour (h, hr), day
- * (d), week (w), month (30 days, as envoy ratelimit), year (365 days).
+ * Units (case-insensitive, singular or plural): second (s, sec), minute (m, min), hour (h, hr),
+ * day (d), week (w), month (30 days, as envoy ratelimit), year (365 days). This is Sluice's one
+ * rate grammar: limits in settings and annotations, and the load client's {@code --rate}.
+ *
+ * <pre>
+ *   Limit api = Limit.builder("10/second").burst(20).algorithm(Algorithm.GCRA).name("api").build();
+ * </pre>
  */
 public final class Limit {
 
@@ -54,37 +62,50 @@ public final class Limit {
   private final Algorithm algorithm;
   private final @Nullable String name;
 
+  /** Only {@link Builder#build()} constructs, after {@link #check} accepted every field. */
   private Limit(
       long count, long periodMicros, long burst, Algorithm algorithm, @Nullable String name) {
+    this.count = count;
+    this.periodMicros = periodMicros;
+    this.burst = burst;
+    this.algorithm = algorithm;
+    this.name = name;
+  }
+
+  /**
+   * Every bound of a limit, checked once over all its fields, in a fixed order (the first problem
+   * found is the one reported).
+   */
+  private static void check(long count, long periodMicros, long burst, Algorithm algorithm,
+      @Nullable String name, @Nullable String text) {
     if (count <= 0) {
-      throw new IllegalArgumentException("count must be positive, was " + count);
+      throw invalid(Field.COUNT, "count must be positive, was " + count, text);
     }
     if (periodMicros <= 0) {
-      throw new IllegalArgumentException(
-          "period must be positive, was " + Durations.ofMicros(periodMicros));
+      throw invalid(Field.PERIOD,
+          "period must be positive, was " + Durations.ofMicros(periodMicros), text);
     }
     if (periodMicros > MAX_PERIOD_MICROS) {
-      throw new IllegalArgumentException(
-          "period must be at most " + MAX_PERIOD + " (100 years), was "
-              + Durations.ofMicros(periodMicros));
+      throw invalid(Field.PERIOD, "period must be at most " + MAX_PERIOD + " (100 years), was "
+          + Durations.ofMicros(periodMicros), text);
     }
     if (burst <= 0) {
-      throw new IllegalArgumentException("burst must be positive, was " + burst);
+      throw invalid(Field.BURST, "burst must be positive, was " + burst, text);
     }
     if (burst != count && !algorithm.hasBurst()) {
-      throw new IllegalArgumentException(
+      throw invalid(Field.BURST,
           "burst applies only to TOKEN_BUCKET and GCRA; " + algorithm + " admits count per period,"
-              + " so burst must equal count (" + count + "), was " + burst);
+              + " so burst must equal count (" + count + "), was " + burst, text);
     }
     if (algorithm == Algorithm.SLIDING_WINDOW_LOG && count > MAX_SLIDING_LOG_COUNT) {
-      throw new IllegalArgumentException(
+      throw invalid(Field.ALGORITHM,
           "SLIDING_WINDOW_LOG keeps every admitted request, so count must be at most "
               + MAX_SLIDING_LOG_COUNT + ", was " + count + "; use SLIDING_WINDOW_COUNTER for"
-              + " larger counts");
+              + " larger counts", text);
     }
     if (count > MAX_EXACT) {
-      throw new IllegalArgumentException("count must be at most 2^53 (" + MAX_EXACT + "), was "
-          + count);
+      throw invalid(Field.COUNT,
+          "count must be at most 2^53 (" + MAX_EXACT + "), was " + count, text);
     }
     if (algorithm.hasBurst()) {
       // Buckets measure time in fractions 1/c of a microsecond, c = count / gcd(period, count):
@@ -92,29 +113,49 @@ public final class Limit {
       BigInteger c = BigInteger.valueOf(count)
           .divide(BigInteger.valueOf(periodMicros).gcd(BigInteger.valueOf(count)));
       if (c.multiply(BigInteger.valueOf(burst)).compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
-        throw new IllegalArgumentException(
+        throw invalid(Field.BURST,
             "burst × count / gcd(count, period in µs) must be at most 2^53 (" + MAX_EXACT
                 + ") for exact arithmetic, was " + burst + " × " + c + " (count " + count
                 + " per " + periodMicros + " µs); use a count that divides the period more"
-                + " evenly, or a smaller burst");
+                + " evenly, or a smaller burst", text);
       }
       if (BigInteger.valueOf(burst).multiply(BigInteger.valueOf(periodMicros))
               .divide(BigInteger.valueOf(count))
               .compareTo(BigInteger.valueOf(MAX_REFILL_MICROS)) >= 0) {
-        throw new IllegalArgumentException(
+        throw invalid(Field.BURST,
             "burst × period / count (the time to refill the burst) must be below 2^52 µs"
                 + " (about 142 years), was " + burst + " × " + Durations.ofMicros(periodMicros)
-                + " / " + count);
+                + " / " + count, text);
       }
     }
     if (name != null && name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank, was \"" + name + "\"");
+      throw invalid(Field.NAME, "name must not be blank, was \"" + name + "\"", text);
     }
-    this.count = count;
-    this.periodMicros = periodMicros;
-    this.burst = burst;
-    this.algorithm = algorithm;
-    this.name = name;
+  }
+
+  private static InvalidLimitException invalid(Field field, String problem, @Nullable String text) {
+    return new InvalidLimitException(field, problem, text, null);
+  }
+
+  /**
+   * A builder of {@code count} permits per {@code period}; unless set otherwise, a {@link
+   * Algorithm#TOKEN_BUCKET} whose burst is {@code count}, without a name. Nothing is checked until
+   * {@link Builder#build()}.
+   */
+  public static Builder builder(long count, Duration period) {
+    Objects.requireNonNull(period, "period must not be null");
+    return new Builder(count, period, 0, null);
+  }
+
+  /** As {@link #builder(long, Duration)}, with the period in microseconds. */
+  public static Builder builderOfMicros(long count, long periodMicros) {
+    return new Builder(count, null, periodMicros, null);
+  }
+
+  /** A builder holding every field of this limit, to build a limit that differs in some. */
+  public Builder toBuilder() {
+    Builder b = builderOfMicros(count, periodMicros).algorithm(algorithm).name(name);
+    return burst == count ? b : b.burst(burst);
   }
 
   /**
@@ -125,9 +166,7 @@ public final class Limit {
    *     sub-microsecond part or exceeds {@link #MAX_PERIOD}
    */
   public static Limit of(long count, Duration period) {
-    Objects.requireNonNull(period, "period must not be null");
-    return new Limit(count, Durations.toMicros(period, "period"), count, Algorithm.TOKEN_BUCKET,
-        null);
+    return builder(count, period).build();
   }
 
   /**
@@ -135,23 +174,20 @@ public final class Limit {
    * whose count is only valid for that algorithm (e.g. a fixed window of 2^40).
    */
   public static Limit of(long count, Duration period, Algorithm algorithm) {
-    Objects.requireNonNull(period, "period must not be null");
-    Objects.requireNonNull(algorithm, "algorithm must not be null");
-    return new Limit(count, Durations.toMicros(period, "period"), count, algorithm, null);
+    return builder(count, period).algorithm(algorithm).build();
   }
 
   /** {@code count} permits per {@code periodMicros} microseconds. */
   public static Limit ofMicros(long count, long periodMicros) {
-    return new Limit(count, periodMicros, count, Algorithm.TOKEN_BUCKET, null);
+    return builderOfMicros(count, periodMicros).build();
   }
 
   /**
-   * Every field at once, validated once: for callers that map configuration (rules files) and
-   * must not trip over the bounds of an intermediate limit.
+   * Every field at once, validated once: the same as {@code builderOfMicros(count,
+   * periodMicros).burst(burst).algorithm(algorithm).build()}.
    */
   public static Limit ofMicros(long count, long periodMicros, long burst, Algorithm algorithm) {
-    Objects.requireNonNull(algorithm, "algorithm must not be null");
-    return new Limit(count, periodMicros, burst, algorithm, null);
+    return builderOfMicros(count, periodMicros).burst(burst).algorithm(algorithm).build();
   }
 
   /** {@code count} permits per second. */
@@ -175,26 +211,81 @@ public final class Limit {
   }
 
   /**
-   * This limit with a bucket of {@code burst} permits (TOKEN_BUCKET and GCRA only). A full bucket
-   * admits {@code burst} permits at once; the refill rate stays {@code count / period}.
+   * This limit under a name (shown in decisions, headers and metrics). The other fields are
+   * already valid and do not depend on the name; only a blank name is refused.
    */
-  public Limit withBurst(long burst) {
-    return new Limit(count, periodMicros, burst, algorithm, name);
+  public Limit named(String name) {
+    Objects.requireNonNull(name, "name must not be null");
+    return toBuilder().name(name).build();
   }
 
   /**
-   * This limit counted by {@code algorithm}. Moving to an algorithm without burst requires that
-   * no burst other than {@code count} was set.
+   * Collects the fields of one limit and validates them all at once in {@link #build()}: setting a
+   * burst and then an algorithm (or the other way round) never checks a limit in between.
+   * Obtained from {@link Limit#builder(long, Duration)}, {@link Limit#builderOfMicros(long, long)},
+   * {@link Limit#builder(String)} or {@link Limit#toBuilder()}. Not thread-safe.
    */
-  public Limit withAlgorithm(Algorithm algorithm) {
-    Objects.requireNonNull(algorithm, "algorithm must not be null");
-    return new Limit(count, periodMicros, burst, algorithm, name);
-  }
+  public static final class Builder {
+    private final long count;
+    private final @Nullable Duration period;
+    private final long periodMicros;
+    private final @Nullable String text;
+    private @Nullable Long burst;
+    private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
+    private @Nullable String name;
 
-  /** This limit under a name (shown in decisions, headers and metrics). */
-  public Limit named(String name) {
-    Objects.requireNonNull(name, "name must not be null");
-    return new Limit(count, periodMicros, burst, algorithm, name);
+    private Builder(long count, @Nullable Duration period, long periodMicros,
+        @Nullable String text) {
+      this.count = count;
+      this.period = period;
+      this.periodMicros = periodMicros;
+      this.text = text;
+    }
+
+    /**
+     * The bucket size for {@link Algorithm#TOKEN_BUCKET} and {@link Algorithm#GCRA}: a full bucket
+     * admits {@code burst} permits at once, refilled at {@code count / period}. Defaults to count;
+     * other algorithms accept only that.
+     */
+    public Builder burst(long burst) {
+      this.burst = burst;
+      return this;
+    }
+
+    /** The algorithm; {@link Algorithm#TOKEN_BUCKET} unless set. */
+    public Builder algorithm(Algorithm algorithm) {
+      this.algorithm = Objects.requireNonNull(algorithm, "algorithm must not be null");
+      return this;
+    }
+
+    /**
+     * The name shown in decisions, headers and metrics; {@code null} (the default) for the
+     * canonical rate text.
+     */
+    public Builder name(@Nullable String name) {
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * The limit, after checking every field together.
+     *
+     * @throws InvalidLimitException naming the field out of bounds and the bound, prefixed with
+     *     {@code invalid limit "<text>": } for a builder made from text
+     */
+    public Limit build() {
+      long micros = periodMicros;
+      if (period != null) {
+        try {
+          micros = Durations.toMicros(period, "period");
+        } catch (IllegalArgumentException | ArithmeticException e) {
+          throw new InvalidLimitException(Field.PERIOD, String.valueOf(e.getMessage()), text, e);
+        }
+      }
+      long b = burst != null ? burst : count;
+      check(count, micros, b, algorithm, name, text);
+      return new Limit(count, micros, b, algorithm, name);
+    }
   }
 
   /** Permits per period. */
@@ -214,7 +305,7 @@ public final class Limit {
 
   /**
    * The most permits a full bucket admits at once; equals {@link #count()} unless set with {@link
-   * #withBurst(long)}.
+   * Builder#burst(long)}.
    */
   public long burst() {
     return burst;
@@ -229,7 +320,7 @@ public final class Limit {
     return algorithm;
   }
 
-  /** The name given with {@link #named(String)}, else the canonical text form, e.g. "100/minute". */
+  /** The name given with {@link Builder#name(String)}, else the canonical rate: "100/minute". */
   public String name() {
     return name != null ? name : rateText();
   }
@@ -250,26 +341,29 @@ public final class Limit {
   }
 
   /**
-   * Parses one limit, e.g. {@code "100/minute"} or {@code "5 per 10 seconds"}.
+   * A builder of the rate written in {@code text} ({@code "100/minute"}, {@code "5 per 10
+   * seconds"}, see {@link Limit}); the bounds are checked by {@link Builder#build()}, whose
+   * messages then name the text.
    *
-   * @throws IllegalArgumentException naming the text and what is accepted
+   * @throws LimitSyntaxException if the text does not follow the grammar, naming the text and
+   *     what is accepted
    */
-  public static Limit parse(String text) {
+  public static Builder builder(String text) {
     Objects.requireNonNull(text, "limit text must not be null");
     Matcher m = ONE.matcher(text.trim());
     if (!m.matches()) {
       if (text.contains(";")) {
-        throw new IllegalArgumentException(
+        throw new LimitSyntaxException(LimitSyntaxException.Problem.SYNTAX, text,
             "\"" + text + "\" holds several limits; use Limit.parseAll for lists separated by ';'");
       }
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + GRAMMAR);
+      throw syntax(LimitSyntaxException.Problem.SYNTAX, text, text, GRAMMAR, null);
     }
     long count;
     try {
       count = Long.parseLong(m.group(1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count " + m.group(1) + " is too large", e);
+      throw syntax(LimitSyntaxException.Problem.COUNT_TOO_LARGE, text, m.group(1),
+          "count " + m.group(1) + " is too large", e);
     }
     long multiple = 1;
     if (m.group(2) != null) {
@@ -279,18 +373,18 @@ public final class Limit {
         multiple = Long.MAX_VALUE;
       }
       if (multiple == 0) {
-        throw new IllegalArgumentException(
-            "invalid limit \"" + text + "\": period must be positive, was 0 " + m.group(3));
+        throw syntax(LimitSyntaxException.Problem.ZERO_PERIOD, text, m.group(2),
+            "period must be positive, was 0 " + m.group(3), null);
       }
     }
     Unit unit = Unit.lookup(m.group(3));
     if (unit == null) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": unknown unit \"" + m.group(3) + "\"; " + UNITS);
+      throw syntax(LimitSyntaxException.Problem.UNKNOWN_UNIT, text, m.group(3),
+          "unknown unit \"" + m.group(3) + "\"; " + UNITS, null);
     }
     if (count == 0) {
-      throw new IllegalArgumentException(
-          "invalid limit \"" + text + "\": count must be positive, was 0");
+      throw syntax(LimitSyntaxException.Problem.ZERO_COUNT, text, m.group(1),
+          "count must be positive, was 0", null);
     }
     long periodMicros;
     try {
@@ -298,11 +392,38 @@ public final class Limit {
     } catch (ArithmeticException e) {
       periodMicros = Long.MAX_VALUE;
     }
-    try {
-      return ofMicros(count, periodMicros);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid limit \"" + text + "\": " + e.getMessage(), e);
+    return new Builder(count, null, periodMicros, text);
+  }
+
+  private static LimitSyntaxException syntax(LimitSyntaxException.Problem problem, String text,
+      String part, String why, @Nullable Throwable cause) {
+    LimitSyntaxException e = new LimitSyntaxException(problem, part,
+        "invalid limit \"" + text + "\": " + why);
+    if (cause != null) {
+      e.initCause(cause);
     }
+    return e;
+  }
+
+  /**
+   * Parses one limit, e.g. {@code "100/minute"} or {@code "5 per 10 seconds"}.
+   *
+   * @throws IllegalArgumentException naming the text and what is accepted
+   */
+  public static Limit parse(String text) {
+    return builder(text).build();
+  }
+
+  /**
+   * Parses one limit counted by {@code algorithm}, validated once for that algorithm: {@code
+   * parse("999999937/second", FIXED_WINDOW)} is a valid window although as a token bucket the same
+   * rate would be out of exact range.
+   *
+   * @throws IllegalArgumentException naming the text and what is accepted ({@link
+   *     InvalidLimitException} when a bound is exceeded)
+   */
+  public static Limit parse(String text, Algorithm algorithm) {
+    return builder(text).algorithm(algorithm).build();
   }
 
   /**
@@ -311,7 +432,19 @@ public final class Limit {
    * @throws IllegalArgumentException naming the entry that is wrong
    */
   public static List<Limit> parseAll(String text) {
+    return parseAll(text, Algorithm.TOKEN_BUCKET);
+  }
+
+  /**
+   * Parses a list of limits separated by {@code ;}, each counted by {@code algorithm} and validated
+   * once for it.
+   *
+   * @throws IllegalArgumentException naming the entry that is wrong ({@link InvalidLimitException}
+   *     when a bound is exceeded)
+   */
+  public static List<Limit> parseAll(String text, Algorithm algorithm) {
     Objects.requireNonNull(text, "limits text must not be null");
+    Objects.requireNonNull(algorithm, "algorithm must not be null");
     List<Limit> limits = new ArrayList<>();
     for (String part : text.split(";", -1)) {
       if (part.isBlank()) {
@@ -319,7 +452,7 @@ public final class Limit {
             "invalid limits \"" + text + "\": empty entry; expected entries like \"100/minute\""
                 + " separated by ';'");
       }
-      limits.add(parse(part));
+      limits.add(parse(part, algorithm));
     }
     return List.copyOf(limits);
   }
@@ -364,7 +497,7 @@ public final class Limit {
   /** Period units, with envoy ratelimit's lengths for month (30 days) and year (365 days). */
   public enum Unit {
     SECOND(1_000_000L, "second", "s", "sec", "secs", "seconds"),
-    MINUTE(60_000_000L, "minute", "min", "mins", "minutes"),
+    MINUTE(60_000_000L, "minute", "m", "min", "mins", "minutes"),
     HOUR(3_600_000_000L, "hour", "h", "hr", "hrs", "hours"),
     DAY(86_400_000_000L, "day", "d", "days"),
     WEEK(7 * 86_400_000_000L, "week", "w", "weeks"),

@@ -100,49 +100,57 @@ class LimitTest {
     assertThatThrownBy(() -> Limit.of(5, null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("period must not be null");
-    assertThatThrownBy(() -> Limit.perSecond(5).withBurst(0))
-        .hasMessage("burst must be positive, was 0");
+    assertThatThrownBy(() -> Limit.builder("5/second").burst(0).build())
+        .hasMessage("invalid limit \"5/second\": burst must be positive, was 0");
     assertThatThrownBy(() -> Limit.perSecond(5).named(" "))
         .hasMessage("name must not be blank, was \" \"");
   }
 
   @Test
   void burstAppliesOnlyToBuckets() {
-    assertThat(Limit.perSecond(5).withBurst(20).withAlgorithm(Algorithm.GCRA).burst()).isEqualTo(20);
-    assertThatThrownBy(() -> Limit.perSecond(5).withBurst(20).withAlgorithm(Algorithm.FIXED_WINDOW))
+    assertThat(Limit.builder(5, Duration.ofSeconds(1)).burst(20).algorithm(Algorithm.GCRA).build()
+        .burst()).isEqualTo(20);
+    assertThatThrownBy(() -> Limit.builder(5, Duration.ofSeconds(1)).burst(20)
+            .algorithm(Algorithm.FIXED_WINDOW).build())
         .hasMessage("burst applies only to TOKEN_BUCKET and GCRA; FIXED_WINDOW admits count per"
             + " period, so burst must equal count (5), was 20");
-    assertThatThrownBy(() -> Limit.perSecond(5).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG)
-            .withBurst(6))
+    assertThatThrownBy(() -> Limit.builder(5, Duration.ofSeconds(1))
+            .algorithm(Algorithm.SLIDING_WINDOW_LOG).burst(6).build())
         .hasMessageStartingWith("burst applies only to TOKEN_BUCKET and GCRA");
+    // A burst equal to the count is no burst: every algorithm accepts it.
+    assertThat(Limit.builder(5, Duration.ofSeconds(1)).burst(5)
+        .algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build())
+        .isEqualTo(Limit.of(5, Duration.ofSeconds(1), Algorithm.SLIDING_WINDOW_COUNTER));
   }
 
   @Test
   void valuesBeyondExactArithmeticAreRejected() {
     assertThatThrownBy(
-            () -> Limit.ofMicros(999_999_937, 1_000_000, 10_000_000, Algorithm.TOKEN_BUCKET))
+            () -> Limit.builderOfMicros(999_999_937, 1_000_000).burst(10_000_000).build())
         .hasMessage("burst × count / gcd(count, period in µs) must be at most 2^53"
             + " (9007199254740992) for exact arithmetic, was 10000000 × 999999937 (count"
             + " 999999937 per 1000000 µs); use a count that divides the period more evenly, or a"
             + " smaller burst");
     // Round numbers reduce: 10^9 per day is 5 fractions of a µs, whatever the burst.
-    assertThat(Limit.perDay(1_000_000_000).withBurst(1_000_000_000).burst())
+    assertThat(Limit.builder("1000000000/day").burst(1_000_000_000).build().burst())
         .isEqualTo(1_000_000_000);
     assertThat(Limit.of(1L << 40, Duration.ofSeconds(1), Algorithm.FIXED_WINDOW).count())
         .isEqualTo(1L << 40);
-    assertThat(Limit.ofMicros(999_999_937, 1_000_000, 9_000_000, Algorithm.GCRA).burst())
+    assertThat(Limit.builderOfMicros(999_999_937, 1_000_000).burst(9_000_000)
+        .algorithm(Algorithm.GCRA).build().burst())
         .isEqualTo(9_000_000);
-    assertThat(Limit.ofMicros(999_999_937, 1_000_000, 999_999_937, Algorithm.FIXED_WINDOW).count())
+    assertThat(Limit.ofMicros(999_999_937, 1_000_000, 999_999_937, Algorithm.FIXED_WINDOW)
+        .count())
         .isEqualTo(999_999_937);
     assertThatThrownBy(() -> Limit.of(1L << 54, Duration.ofDays(1), Algorithm.FIXED_WINDOW))
         .hasMessage("count must be at most 2^53 (9007199254740992), was 18014398509481984");
-    assertThatThrownBy(() -> Limit.perDay(1).withBurst(60_000))
+    assertThatThrownBy(() -> Limit.builder(1, Duration.ofDays(1)).burst(60_000).build())
         .hasMessageStartingWith("burst × period / count (the time to refill the burst) must be"
             + " below 2^52 µs (about 142 years)");
-    assertThatThrownBy(() -> Limit.perDay(2_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG))
+    assertThatThrownBy(() -> Limit.of(2_000_000, Duration.ofDays(1), Algorithm.SLIDING_WINDOW_LOG))
         .hasMessage("SLIDING_WINDOW_LOG keeps every admitted request, so count must be at most"
             + " 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for larger counts");
-    assertThat(Limit.perSecond(10_000_000).withBurst(100_000_000).capacity())
+    assertThat(Limit.builder("10000000/second").burst(100_000_000).build().capacity())
         .isEqualTo(100_000_000);
   }
 
@@ -158,7 +166,8 @@ class LimitTest {
   void equalityCoversEveryField() {
     Limit a = Limit.parse("10/second");
     assertThat(a).isEqualTo(Limit.perSecond(10)).hasSameHashCodeAs(Limit.perSecond(10));
-    assertThat(List.of(a.withBurst(11), a.withAlgorithm(Algorithm.GCRA), a.named("x"),
-        Limit.perSecond(11), Limit.perMinute(10))).doesNotContain(a);
+    assertThat(List.of(a.toBuilder().burst(11).build(),
+        a.toBuilder().algorithm(Algorithm.GCRA).build(), a.named("x"), Limit.perSecond(11),
+        Limit.perMinute(10))).doesNotContain(a);
   }
 }

@@ -47,7 +47,7 @@ class WaitingRefundResetTest {
 
   /** 10 per second, burst 1: one permit every 100 ms. */
   private static Limit bucket() {
-    return Limit.perSecond(10).withBurst(1);
+    return Limit.builder("10/second").burst(1).build();
   }
 
   /** Every call of the listener, in order, as text. */
@@ -107,7 +107,7 @@ class WaitingRefundResetTest {
 
   @Test
   void aWindowWaiterRetriesAtRetryAfterAndGivesUpWhenItsBudgetIsSpent() {
-    Limit window = Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW);
+    Limit window = Limit.builder("1/second").algorithm(Algorithm.FIXED_WINDOW).build();
     RateLimiter limiter = limiter(sleeper, window);
     clock.setMicros(500_000);
     limiter.tryAcquire("k");
@@ -302,7 +302,7 @@ class WaitingRefundResetTest {
         "decision api 1 WITHIN_LIMIT 0 200000 0");
 
     // A window waiter retries after the delay, asynchronously.
-    Limit window = Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW);
+    Limit window = Limit.builder("1/second").algorithm(Algorithm.FIXED_WINDOW).build();
     RateLimiter windows = limiter(sleeper, window);
     windows.tryAcquire("w");
     assertThat(windows.acquireAsync("w", 1, Duration.ofSeconds(2)).toCompletableFuture()

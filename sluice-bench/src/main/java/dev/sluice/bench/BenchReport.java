@@ -106,8 +106,8 @@ public final class BenchReport {
   static void read(Path file, Map<String, Result> pooled) throws IOException {
     for (JsonNode r : new ObjectMapper().readTree(file.toFile())) {
       Map<String, String> params = new LinkedHashMap<>();
-      r.path("params").fields()
-          .forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+      r.path("params").properties()
+          .forEach(e -> params.put(e.getKey(), e.getValue().asText()));
       String benchmark = r.path("benchmark").asText();
       int threads = r.path("threads").asInt();
       Result result = pooled.computeIfAbsent(benchmark + "|" + threads + "|" + params,

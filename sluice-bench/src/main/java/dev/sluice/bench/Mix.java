@@ -28,13 +28,13 @@ public enum Mix {
     @Override
     public Limit sluiceLimit(Algorithm algorithm, int keys) {
       if (algorithm.hasBurst()) {
-        return Limit.perSecond(1).withBurst(BIG_BURST).withAlgorithm(algorithm);
+        return Limit.builder("1/second").burst(BIG_BURST).algorithm(algorithm).build();
       }
       if (algorithm == Algorithm.SLIDING_WINDOW_LOG) {
-        return (keys == 1 ? Limit.ofMicros(LOG_COUNT, 1_000) : Limit.perSecond(LOG_COUNT))
-            .withAlgorithm(algorithm);
+        long periodMicros = keys == 1 ? 1_000 : 1_000_000;
+        return Limit.builderOfMicros(LOG_COUNT, periodMicros).algorithm(algorithm).build();
       }
-      return Limit.perSecond(90_000_000).withAlgorithm(algorithm);
+      return Limit.builder("90000000/second").algorithm(algorithm).build();
     }
 
     @Override
@@ -64,7 +64,7 @@ public enum Mix {
   ADMIT_REFILLED {
     @Override
     public Limit sluiceLimit(Algorithm algorithm, int keys) {
-      return Limit.ofMicros(1_000_000, 1_000).withAlgorithm(algorithm);
+      return Limit.builderOfMicros(1_000_000, 1_000).algorithm(algorithm).build();
     }
 
     @Override
@@ -90,7 +90,7 @@ public enum Mix {
   DENY {
     @Override
     public Limit sluiceLimit(Algorithm algorithm, int keys) {
-      return Limit.perMinute(1).withAlgorithm(algorithm);
+      return Limit.builder("1/minute").algorithm(algorithm).build();
     }
 
     @Override

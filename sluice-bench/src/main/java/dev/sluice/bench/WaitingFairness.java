@@ -63,7 +63,7 @@ public final class WaitingFairness {
   }
 
   private static ResourceLimiter limiter(Sleeper sleeper) {
-    return RateLimiter.builder(Limit.perSecond(1_000).withBurst(1))
+    return RateLimiter.builder(Limit.builder("1000/second").burst(1).build())
         .backend(MemoryBackend.create()).name("downstream").sleeper(sleeper).buildForResource();
   }
 

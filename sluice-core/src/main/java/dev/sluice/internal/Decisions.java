@@ -1,5 +1,6 @@
 package dev.sluice.internal;
 
+import dev.sluice.DecidingLimit;
 import dev.sluice.Decision;
 
 /** Turns the outcomes of a key's limits into the one {@link Decision} the caller sees. */
@@ -26,22 +27,15 @@ public final class Decisions {
   }
 
   /**
-   * The decision for all limits together. Allowed: reported by the limit with the fewest permits
-   * left (ties: the later reset). Denied: by the denying limit with the longest retry, since the
-   * request fits only once every limit has room; limits that admit now still admit later.
+   * The decision for all limits together, reported by the limit {@link DecidingLimit} chooses:
+   * allowed, the one with the fewest permits left (ties: the later reset); denied, the denying
+   * limit with the longest retry.
    */
   public static Decision combine(Transition[] transitions, Outcome[] outcomes) {
     int pick = 0;
     boolean allowed = allAllowed(outcomes);
     for (int i = 1; i < outcomes.length; i++) {
-      Outcome o = outcomes[i];
-      Outcome best = outcomes[pick];
-      if (allowed) {
-        if (o.remaining < best.remaining
-            || (o.remaining == best.remaining && o.resetAfter > best.resetAfter)) {
-          pick = i;
-        }
-      } else if (!o.allowed && (best.allowed || o.retryAfter > best.retryAfter)) {
+      if (DecidingLimit.precedes(outcomes[i], outcomes[pick], !allowed)) {
         pick = i;
       }
     }

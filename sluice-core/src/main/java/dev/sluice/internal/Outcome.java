@@ -1,11 +1,13 @@
 package dev.sluice.internal;
 
+import dev.sluice.DecidingLimit;
+
 /**
  * What one limit says about one request: the decision's numbers and the state the limit would
  * hold if the request is committed. Mutable scratch space, filled by {@link
  * Transition#evaluate}; one per limit per call, never shared between threads.
  */
-public final class Outcome {
+public final class Outcome implements DecidingLimit.Candidate {
   /** Whether this limit admits the request. */
   public boolean allowed;
   /** Permits left after the request (taken if allowed, untouched if denied). */
@@ -23,6 +25,26 @@ public final class Outcome {
   long s0;
   long s1;
   long s2;
+
+  @Override
+  public boolean allowed() {
+    return allowed;
+  }
+
+  @Override
+  public long remaining() {
+    return remaining;
+  }
+
+  @Override
+  public long resetAfterMicros() {
+    return resetAfter;
+  }
+
+  @Override
+  public long retryAfterMicros() {
+    return retryAfter;
+  }
 
   void allow(long remaining, long resetAfter) {
     this.allowed = true;

@@ -29,7 +29,7 @@ class EventualBackendTest {
   private static final long SECOND = 1_000_000L;
   private static final long MINUTE = 60 * SECOND;
   private static final List<Limit> TEN_PER_MINUTE =
-      List.of(Limit.perMinute(10).withAlgorithm(Algorithm.FIXED_WINDOW));
+      List.of(Limit.builder("10/minute").algorithm(Algorithm.FIXED_WINDOW).build());
 
   private final ManualClock clock = new ManualClock(T0);
   private final FlakyBackend global =

@@ -32,7 +32,7 @@ class EventualLeaseTest {
   /** 10 per second: one permit refills every 100 ms (one sync interval). */
   private static final List<Limit> BUCKET = List.of(Limit.perSecond(10));
   private static final List<Limit> WINDOW =
-      List.of(Limit.perMinute(10).withAlgorithm(Algorithm.FIXED_WINDOW));
+      List.of(Limit.builder("10/minute").algorithm(Algorithm.FIXED_WINDOW).build());
 
   private final ManualClock clock = new ManualClock(T0);
   private final FlakyBackend global =

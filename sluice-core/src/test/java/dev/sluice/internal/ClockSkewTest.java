@@ -20,7 +20,7 @@ class ClockSkewTest {
 
   @Test
   void gcraPureCheckPassesAfterTheClockMovesBack() {
-    Harness h = Harness.of(Limit.perSecond(1).withAlgorithm(Algorithm.GCRA));
+    Harness h = Harness.of(Limit.builder("1/second").algorithm(Algorithm.GCRA).build());
     assertThat(h.acquire(T, 1).allowed()).isTrue(); // TAT = T + 1 s
     // The token bucket answers: allowed, remaining 0, resetAfter 1,000,001 µs.
     // GCRA answers: denied, LIMIT_EXCEEDED, remaining 0, retryAfter 1 µs.
@@ -29,7 +29,8 @@ class ClockSkewTest {
 
   @Test
   void slidingCounterPureCheckPassesAfterTheClockMovesBack() {
-    Harness h = Harness.of(Limit.perSecond(4).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER));
+    Harness h = Harness.of(
+        Limit.builder("4/second").algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build());
     assertThat(h.acquire(T, 4).allowed()).isTrue();
     // At T + 1.5 s the previous window weighs ceil(4 × 0.5) = 2: room for 2.
     assertThat(h.acquire(T + 1_500_000, 2).allowed()).isTrue();
@@ -40,9 +41,9 @@ class ClockSkewTest {
 
   @Test
   void gcraAndTokenBucketAgreeAfterTheClockMovesBack() {
-    Limit bucket = Limit.perSecond(1).withBurst(3);
+    Limit bucket = Limit.builder("1/second").burst(3).build();
     Harness tb = Harness.of(bucket);
-    Harness gcra = Harness.of(bucket.withAlgorithm(Algorithm.GCRA));
+    Harness gcra = Harness.of(bucket.toBuilder().algorithm(Algorithm.GCRA).build());
     assertThat(tb.acquire(T, 1)).isEqualTo(Decision.allowed(bucket, 2, 1_000_000));
     gcra.acquire(T, 1);
     // 0.5 s back, both algorithms treat the 0.5 s not yet lived as refill not yet accrued: one
@@ -59,7 +60,7 @@ class ClockSkewTest {
   @Test
   void aClockThatMovesBackNeverAdmitsMore() {
     for (Algorithm a : Algorithm.values()) {
-      Harness h = Harness.of(Limit.perSecond(3).withAlgorithm(a));
+      Harness h = Harness.of(Limit.builder("3/second").algorithm(a).build());
       assertThat(h.acquire(T + 999_999, 3).allowed()).as("%s", a).isTrue();
       for (long back = 1; back <= 2_000_000; back += 99_999) {
         assertThat(h.acquire(T + 999_999 - back, 1).allowed())

@@ -135,7 +135,7 @@ class ReservationPropertiesTest {
   private static void checkBucketEqualsGcra(OpScenario s) {
     Limit bucket = s.limits().get(0);
     Harness tb = Harness.of(bucket);
-    Harness gcra = Harness.of(bucket.withAlgorithm(Algorithm.GCRA));
+    Harness gcra = Harness.of(bucket.toBuilder().algorithm(Algorithm.GCRA).build());
     s.run((now, step) -> {
       String as = String.format("%s at %d µs: %s", bucket, now, step);
       switch (step.op()) {

@@ -21,7 +21,7 @@ class ReservationTest {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void successiveReservationsWaitOneIntervalMoreEachUntilTheWaitExceedsTheMost(Algorithm a) {
-    Limit limit = Limit.perSecond(10).withBurst(1).withAlgorithm(a); // T = 100 ms
+    Limit limit = Limit.builder("10/second").burst(1).algorithm(a).build(); // T = 100 ms
     Harness h = Harness.of(limit);
     for (int i = 0; i <= 10; i++) {
       Reservation r = h.reserve(0, 1, SECOND);
@@ -39,7 +39,7 @@ class ReservationTest {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void fractionsOfTheIntervalAreRoundedUpOnlyInTheWait(Algorithm a) {
-    Limit limit = Limit.perSecond(3).withAlgorithm(a); // T = 333,333⅓ µs
+    Limit limit = Limit.builder("3/second").algorithm(a).build(); // T = 333,333⅓ µs
     Harness h = Harness.of(limit);
     h.acquire(0, 3);
     assertThat(h.reserve(0, 1, SECOND).waitMicros()).isEqualTo(333_334);
@@ -61,7 +61,7 @@ class ReservationTest {
     assertThat(r.decision().retryAfterMicros()).isEqualTo(3_153_600_000_000_000L);
 
     // floor((floor(2^53 / c) - b) × T) binds: burst × c is already 2^53, no debt at all.
-    Limit dense = Limit.ofMicros(1L << 26, 1).withBurst(1L << 27);
+    Limit dense = Limit.builderOfMicros(1L << 26, 1).burst(1L << 27).build();
     assertThat(Transition.of(dense).maxWaitMicros()).isZero();
     Harness d = Harness.of(dense);
     d.acquire(0, 1L << 27);
@@ -70,11 +70,12 @@ class ReservationTest {
     assertThat(r.decision().retryAfterMicros()).isEqualTo(1);
 
     // 10/second, burst 1: c = 1, so the first term binds.
-    assertThat(Transition.of(Limit.perSecond(10).withBurst(1)).maxWaitMicros())
+    assertThat(Transition.of(Limit.builder("10/second").burst(1).build()).maxWaitMicros())
         .isEqualTo((1L << 52) - 100_000);
     for (Algorithm w : new Algorithm[] {Algorithm.FIXED_WINDOW, Algorithm.SLIDING_WINDOW_LOG,
         Algorithm.SLIDING_WINDOW_COUNTER}) {
-      assertThat(Transition.of(Limit.perSecond(10).withAlgorithm(w)).maxWaitMicros()).isZero();
+      assertThat(Transition.of(Limit.builder("10/second").algorithm(w).build()).maxWaitMicros())
+          .isZero();
     }
   }
 
@@ -82,7 +83,7 @@ class ReservationTest {
   void tokenBucketDebtIsNegativeTokensAndAgreesWithGcraWhenTheClockMovesBack() {
     Limit bucket = Limit.perSecond(1);
     Harness tb = Harness.of(bucket);
-    Harness gcra = Harness.of(bucket.withAlgorithm(Algorithm.GCRA));
+    Harness gcra = Harness.of(bucket.toBuilder().algorithm(Algorithm.GCRA).build());
     for (Harness h : new Harness[] {tb, gcra}) {
       h.acquire(0, 1);
       assertThat(h.reserve(0, 1, 5 * SECOND).waitMicros()).isEqualTo(SECOND);
@@ -101,7 +102,7 @@ class ReservationTest {
     // Refunding two at -0.5 s: tat 3 s - 2 s = 1 s.
     assertThat(tb.refund(-SECOND / 2, 2)).isEqualTo(Decision.allowed(bucket, 0, 1_500_000));
     assertThat(gcra.refund(-SECOND / 2, 2)).isEqualTo(Decision.allowed(
-        bucket.withAlgorithm(Algorithm.GCRA), 0, 1_500_000));
+        bucket.toBuilder().algorithm(Algorithm.GCRA).build(), 0, 1_500_000));
     assertThat(tb.states[0]).containsExactly(0, 0, 0);
     assertThat(gcra.states[0]).containsExactly(SECOND, 0);
     // Refunding more than the debt stops at now: no state (full), however many.
@@ -112,7 +113,8 @@ class ReservationTest {
   @Test
   void refundReportsWhetherTheLimitStillHoldsState() {
     long[] fixed = {0, 3}; // window [0, 1 s), 3 used
-    Transition fw = Transition.of(Limit.perSecond(5).withAlgorithm(Algorithm.FIXED_WINDOW));
+    Transition fw =
+        Transition.of(Limit.builder("5/second").algorithm(Algorithm.FIXED_WINDOW).build());
     assertThat(fw.refund(fixed, 0, 500_000, 2)).isTrue();
     assertThat(fixed).containsExactly(0, 1);
     assertThat(fw.refund(fixed, 0, 500_000, 7)).isFalse();
@@ -123,7 +125,7 @@ class ReservationTest {
     assertThat(fw.refund(null, 0, 0, 2)).isFalse();
 
     Transition swc = Transition.of(
-        Limit.perSecond(5).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER));
+        Limit.builder("5/second").algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build());
     long[] counter = {SECOND, 4, 2}; // previous window 4, current 2
     assertThat(swc.refund(counter, 0, 1_500_000, 5)).isTrue(); // the previous still weighs
     assertThat(counter).containsExactly(SECOND, 4, 0);
@@ -131,7 +133,8 @@ class ReservationTest {
     assertThat(swc.refund(previous, 0, 1_500_000, 3)).isTrue(); // over: untouched, still weighs
     assertThat(previous).containsExactly(0, 0, 3);
 
-    Transition log = Transition.of(Limit.perSecond(5).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+    Transition log =
+        Transition.of(Limit.builder("5/second").algorithm(Algorithm.SLIDING_WINDOW_LOG).build());
     long[] entries = {2, 8, 100_000, 1, 200_000, 2, 300_000, 2, 0, 0}; // at 0.1, 0.2, 0.3 s
     assertThat(log.refund(entries, 0, 1_150_000, 3)).isTrue(); // the newest first: 0.3 s, then 0.2 s
     assertThat(entries[1]).isEqualTo(6);

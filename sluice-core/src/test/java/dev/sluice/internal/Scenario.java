@@ -67,8 +67,8 @@ record Scenario(List<Limit> limits, long start, List<Scenario.Step> steps) {
     Arbitrary<Long> bursts = Arbitraries.longs().between(1, 15);
     return Combinators.combine(Arbitraries.of(algorithms), counts, periods, bursts)
         .as((algorithm, count, period, burst) -> {
-          Limit limit = Limit.ofMicros(count, period).withAlgorithm(algorithm);
-          return algorithm.hasBurst() ? limit.withBurst(burst) : limit;
+          Limit.Builder limit = Limit.builderOfMicros(count, period).algorithm(algorithm);
+          return (algorithm.hasBurst() ? limit.burst(burst) : limit).build();
         });
   }
 
@@ -88,8 +88,8 @@ record Scenario(List<Limit> limits, long start, List<Scenario.Step> steps) {
 
   private static @Nullable Limit limitOrNull(Algorithm a, long count, long period, long burst) {
     try {
-      Limit limit = Limit.ofMicros(count, period).withAlgorithm(a);
-      return a.hasBurst() ? limit.withBurst(burst) : limit;
+      Limit.Builder limit = Limit.builderOfMicros(count, period).algorithm(a);
+      return (a.hasBurst() ? limit.burst(burst) : limit).build();
     } catch (IllegalArgumentException e) {
       return null;
     }

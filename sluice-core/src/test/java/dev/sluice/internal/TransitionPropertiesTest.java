@@ -201,7 +201,7 @@ class TransitionPropertiesTest {
 
   private static void checkBucketEqualsGcra(Scenario s) {
     Limit bucket = s.limits().get(0);
-    Limit gcra = bucket.withAlgorithm(Algorithm.GCRA);
+    Limit gcra = bucket.toBuilder().algorithm(Algorithm.GCRA).build();
     Harness tb = Harness.of(bucket);
     Harness cell = Harness.of(gcra);
     s.run((now, k, key, cleanUp) -> {

@@ -37,7 +37,7 @@ class MemoryBackendConcurrencyTest {
     ManualClock clock = new ManualClock(1_700_000_000_000_000L);
     MemoryBackend backend = MemoryBackend.builder().clock(clock).packedState(packed).build();
     RateLimiter limiter = RateLimiter.create(backend,
-        List.of(Limit.of(2, java.time.Duration.ofHours(1)).withAlgorithm(algorithm)));
+        List.of(Limit.builder("2/hour").algorithm(algorithm).build()));
     int keys = 60_000;
     AtomicLong admitted = new AtomicLong();
     CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -79,7 +79,7 @@ class MemoryBackendConcurrencyTest {
     MemoryBackend backend = MemoryBackend.builder().clock(clock).packedState(packed)
         .maxKeys(50_000).build();
     RateLimiter limiter = RateLimiter.create(backend,
-        List.of(Limit.perSecond(1).withAlgorithm(algorithm)));
+        List.of(Limit.builder("1/second").algorithm(algorithm).build()));
     for (int i = 0; i < 40_000; i++) {
       assertThat(limiter.tryAcquire("old" + i).allowed()).isTrue();
     }

@@ -26,13 +26,13 @@ class PackedRowParityTest {
     List<Limit> limits = new ArrayList<>();
     for (Algorithm a : new Algorithm[] {Algorithm.TOKEN_BUCKET, Algorithm.GCRA,
         Algorithm.FIXED_WINDOW, Algorithm.SLIDING_WINDOW_COUNTER}) {
-      limits.add(Limit.perSecond(10).withAlgorithm(a));
-      limits.add(Limit.ofMicros(7, 1_000_003).withAlgorithm(a));
-      limits.add(Limit.perMinute(1000).withAlgorithm(a));
-      limits.add(Limit.ofMicros(3, 10).withAlgorithm(a));
+      limits.add(Limit.builder("10/second").algorithm(a).build());
+      limits.add(Limit.builderOfMicros(7, 1_000_003).algorithm(a).build());
+      limits.add(Limit.builder("1000/minute").algorithm(a).build());
+      limits.add(Limit.builderOfMicros(3, 10).algorithm(a).build());
       if (a.hasBurst()) {
-        limits.add(Limit.perSecond(10).withBurst(1).withAlgorithm(a));
-        limits.add(Limit.ofMicros(3, 1_000_003).withBurst(17).withAlgorithm(a));
+        limits.add(Limit.builder("10/second").burst(1).algorithm(a).build());
+        limits.add(Limit.builderOfMicros(3, 1_000_003).burst(17).algorithm(a).build());
       }
     }
     limits.forEach(l -> assertThat(Packed.of(l)).as("%s packs", l).isNotNull());

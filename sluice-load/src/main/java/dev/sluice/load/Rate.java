@@ -1,23 +1,24 @@
 package dev.sluice.load;
 
+import dev.sluice.InvalidLimitException;
+import dev.sluice.Limit;
+import dev.sluice.LimitSyntaxException;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A constant arrival rate: {@code count} requests per {@code period}, sent at exact, evenly spaced
  * times ({@link #offsetNanos(long)}). Parsed from {@code 2000/min}, {@code 50/s}, {@code 300/30s}
- * or {@code 10 per second}.
+ * or {@code 10 per second}, as limits are ({@link Limit#parse(String)}).
  */
 public final class Rate {
 
   /** The most a rate may be: one request per microsecond. */
   public static final long MAX_PER_SECOND = 1_000_000;
 
-  private static final Pattern SYNTAX = Pattern.compile(
-      "(\\d{1,10})\\s*(?:/|\\s+per\\s+)\\s*(\\d{1,6})?\\s*([a-z]+)");
+  private static final String TOO_MUCH = "at most " + MAX_PER_SECOND
+      + " requests per second, over a period of at most a day";
 
   private final long count;
   private final long periodNanos;
@@ -51,40 +52,30 @@ public final class Rate {
   }
 
   /**
-   * Parses {@code COUNT/UNIT}, {@code COUNT/NUNIT} or {@code COUNT per UNIT}, where UNIT is {@code
-   * s}, {@code sec}, {@code second(s)}, {@code m}, {@code min}, {@code minute(s)}, {@code h},
-   * {@code hour(s)} (any case).
+   * Parses a rate in Sluice's one rate grammar, {@link Limit#parse(String)}: {@code COUNT/UNIT},
+   * {@code COUNT/NUNIT} or {@code COUNT per [N] UNIT}, where UNIT is {@code s}, {@code sec},
+   * {@code second(s)}, {@code m}, {@code min}, {@code minute(s)}, {@code h}, {@code hour(s)} or
+   * a longer unit of {@link Limit.Unit} (any case); the period is at most a day.
    *
    * @throws IllegalArgumentException with a message saying what is wrong
    */
   public static Rate parse(String text) {
-    Matcher m = SYNTAX.matcher(text.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
-      throw new IllegalArgumentException("expected COUNT/UNIT such as 2000/min, 50/s or 300/30s");
+    Limit limit;
+    try {
+      limit = Limit.parse(text);
+    } catch (LimitSyntaxException e) {
+      throw new IllegalArgumentException(switch (e.problem()) {
+        case SYNTAX -> "expected COUNT/UNIT such as 2000/min, 50/s or 300/30s";
+        case UNKNOWN_UNIT -> "unknown unit '" + e.part().toLowerCase(Locale.ROOT)
+            + "'; use s, sec, second, m, min, minute, h or hour";
+        case ZERO_COUNT -> "the count must be positive, not 0";
+        case ZERO_PERIOD -> "the period must not be 0";
+        case COUNT_TOO_LARGE -> TOO_MUCH;
+      }, e);
+    } catch (InvalidLimitException e) {
+      throw new IllegalArgumentException(TOO_MUCH, e);
     }
-    long unit = unitNanos(m.group(3));
-    if (unit == 0) {
-      throw new IllegalArgumentException("unknown unit '" + m.group(3)
-          + "'; use s, sec, second, m, min, minute, h or hour");
-    }
-    long multiplier = m.group(2) == null ? 1 : Long.parseLong(m.group(2));
-    if (multiplier == 0) {
-      throw new IllegalArgumentException("the period must not be 0");
-    }
-    return of(Long.parseLong(m.group(1)), Duration.ofNanos(unit).multipliedBy(multiplier));
-  }
-
-  private static long unitNanos(String unit) {
-    switch (unit) {
-      case "s": case "sec": case "secs": case "second": case "seconds":
-        return 1_000_000_000L;
-      case "m": case "min": case "mins": case "minute": case "minutes":
-        return 60_000_000_000L;
-      case "h": case "hr": case "hour": case "hours":
-        return 3_600_000_000_000L;
-      default:
-        return 0;
-    }
+    return of(limit.count(), limit.period());
   }
 
   /** Requests per period. */

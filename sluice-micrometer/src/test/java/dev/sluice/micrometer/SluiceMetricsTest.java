@@ -173,7 +173,8 @@ class SluiceMetricsTest {
         return manual.delay(micros);
       }
     };
-    jobs[0] = RateLimiter.builder(Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW))
+    jobs[0] = RateLimiter.builder(
+            Limit.builder("1/second").algorithm(Algorithm.FIXED_WINDOW).build())
         .name("jobs").listener(metrics).sleeper(sleeper)
         .backend(MemoryBackend.builder().clock(clock).build()).build();
     RateLimiter limiter = jobs[0];

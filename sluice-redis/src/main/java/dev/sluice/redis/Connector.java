@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -48,7 +49,7 @@ final class Connector implements AutoCloseable {
   record Connected(StatefulConnection<String, String> connection,
       RedisScriptingAsyncCommands<String, String> commands) {}
 
-  Connector(RedisTarget target, Duration connectTimeout) {
+  Connector(RedisTarget target, Duration connectTimeout, @Nullable SslOptions ssl) {
     this.target = target;
     this.resources = ClientResources.builder()
         .ioThreadPoolSize(2)
@@ -72,22 +73,25 @@ final class Connector implements AutoCloseable {
     TimeoutOptions timeouts = TimeoutOptions.enabled(target.uris.get(0).getTimeout());
     if (target.kind == RedisTarget.Kind.CLUSTER) {
       RedisClusterClient cluster = RedisClusterClient.create(resources, target.uris);
-      cluster.setOptions(ClusterClientOptions.builder()
+      ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+      if (ssl != null) {
+        options.sslOptions(ssl);
+      }
+      cluster.setOptions(options
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-              .enablePeriodicRefresh(Duration.ofSeconds(1))
-              .enableAllAdaptiveRefreshTriggers()
-              .adaptiveRefreshTriggersTimeout(Duration.ofMillis(100))
-              .refreshTriggersReconnectAttempts(1)
-              .build())
+          .topologyRefreshOptions(topologyRefresh())
           .build());
       this.client = cluster;
     } else {
       RedisClient single = RedisClient.create(resources);
-      single.setOptions(ClientOptions.builder()
+      ClientOptions.Builder options = ClientOptions.builder();
+      if (ssl != null) {
+        options.sslOptions(ssl);
+      }
+      single.setOptions(options
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .autoReconnect(true)
@@ -95,6 +99,22 @@ final class Connector implements AutoCloseable {
           .build());
       this.client = single;
     }
+  }
+
+  /**
+   * The Cluster topology is refreshed every second, and at once (at most every 100 ms) on a
+   * MOVED or ASK redirect, an uncovered slot, an unknown node or a node that does not reconnect.
+   */
+  @SuppressWarnings("deprecation") // the adaptive triggers: see below
+  private static ClusterTopologyRefreshOptions topologyRefresh() {
+    return ClusterTopologyRefreshOptions.builder()
+        .enablePeriodicRefresh(Duration.ofSeconds(1))
+        // Every adaptive trigger is on by default since Lettuce 7, which makes this call a no-op
+        // there; Lettuce 6 (the line Spring Boot 3.5 manages) needs it to turn them on.
+        .enableAllAdaptiveRefreshTriggers()
+        .adaptiveRefreshTriggersTimeout(Duration.ofMillis(100))
+        .refreshTriggersReconnectAttempts(1)
+        .build();
   }
 
   /** The connection, connecting (again) if there is none or the last attempt failed. */
@@ -161,8 +181,10 @@ final class Connector implements AutoCloseable {
         continue;
       }
       boolean master = node.is(NodeFlag.UPSTREAM);
-      CompletableFuture<Integer> loaded = cluster.getConnectionAsync(node.getNodeId(),
-              master ? ConnectionIntent.WRITE : ConnectionIntent.READ)
+      // By host and port, as key routing names its connections: Lettuce 7 rejects a command
+      // routed to a node connection still being opened when disconnected commands are rejected.
+      CompletableFuture<Integer> loaded = cluster.getConnectionAsync(node.getUri().getHost(),
+              node.getUri().getPort(), master ? ConnectionIntent.WRITE : ConnectionIntent.READ)
           .thenCompose(n -> load(n.async(), scripts))
           .thenApply(v -> 1);
       nodes.add(master ? loaded : loaded.exceptionally(e -> 0));

@@ -1,10 +1,12 @@
 package dev.sluice.redis;
 
 import dev.sluice.Clock;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -92,7 +94,7 @@ public final class RedisBackend implements Backend {
     this.fallback = b.policy == FailurePolicy.LOCAL_FALLBACK
         ? MemoryBackend.builder().clock(b.clock != null ? b.clock : Clock.system()).build()
         : null;
-    this.connector = new Connector(target, b.connectTimeout);
+    this.connector = new Connector(target, b.connectTimeout, b.tls.sslOptions());
     this.warmUpTimeout = b.warmUpTimeout;
   }
 
@@ -277,6 +279,7 @@ public final class RedisBackend implements Backend {
     private boolean coalesce = true;
     private boolean warmUp = true;
     private Duration warmUpTimeout = Duration.ofSeconds(10);
+    private final RedisTls tls = new RedisTls();
 
     private Builder(String uri) {
       this.uri = uri;
@@ -380,6 +383,36 @@ public final class RedisBackend implements Backend {
     }
 
     /**
+     * TLS ({@code rediss://} URIs): presents this client certificate to Redis, for servers that
+     * require one ({@code tls-auth-clients yes}). {@code certificateChain} is a PEM file of
+     * certificates, the client's first; {@code privateKey} its unencrypted PKCS#8 PEM key ({@code
+     * -----BEGIN PRIVATE KEY-----}). Both are read and checked now; Lettuce reads them again
+     * whenever it connects, so replaced files are used from the next reconnection.
+     *
+     * @throws IllegalArgumentException naming the file that cannot be read or used, and why
+     */
+    public Builder clientCertificate(Path certificateChain, Path privateKey) {
+      Objects.requireNonNull(certificateChain, "certificateChain must not be null");
+      Objects.requireNonNull(privateKey, "privateKey must not be null");
+      tls.clientCertificate(certificateChain, privateKey);
+      return this;
+    }
+
+    /**
+     * TLS ({@code rediss://} URIs): trusts the server certificates that chain to the CA
+     * certificates of this PEM file, instead of the JVM's default trust store (a private CA).
+     * The URI's {@code verifyPeer} still applies (by default the host name is checked too).
+     *
+     * @throws IllegalArgumentException naming the file if it cannot be read or holds no
+     *     certificate
+     */
+    public Builder trustedCertificates(Path caCertificates) {
+      Objects.requireNonNull(caCertificates, "caCertificates must not be null");
+      tls.trustedCertificates(caCertificates);
+      return this;
+    }
+
+    /**
      * Opens the circuit after {@code consecutiveFailures} failed calls in a row, for {@code
      * openFor}, then probes with one call (defaults: 5 failures, 250 ms).
      */
@@ -405,13 +438,19 @@ public final class RedisBackend implements Backend {
      * and {@link RedisBackend#warmedUp()} stays false until a later {@link RedisBackend#warmUp()}
      * succeeds.
      *
-     * @throws IllegalArgumentException if the URI is malformed, naming the part that is wrong
+     * @throws IllegalArgumentException if the URI is malformed, naming the part that is wrong, or
+     *     if certificates are set for a URI without TLS
      */
     public RedisBackend build() {
       // Lettuce reaps commands stuck on a hung server after this; decisions give up far earlier.
       Duration lettuceTimeout = timeout.multipliedBy(20).compareTo(Duration.ofSeconds(1)) > 0
           ? timeout.multipliedBy(20) : Duration.ofSeconds(1);
       RedisTarget target = RedisTarget.parse(uri, lettuceTimeout);
+      if (tls.configured() && !target.uris.get(0).isSsl()) {
+        throw new IllegalArgumentException("client and trusted certificates apply to TLS"
+            + " connections only: use a rediss:// URI (rediss-sentinel://, rediss-cluster://),"
+            + " not " + target.display);
+      }
       RedisBackend backend = new RedisBackend(this, target);
       try {
         backend.connector.connection()

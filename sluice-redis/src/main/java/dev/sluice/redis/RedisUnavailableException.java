@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.FailurePolicy;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -112,7 +112,7 @@ final class WarmUp {
     List<Limit> all = new ArrayList<>();
     for (Algorithm a : Algorithm.values()) {
       // Small enough that a burst is partly admitted, partly denied: both paths run.
-      Limit l = Limit.of(BURST / 2, Duration.ofSeconds(1)).withAlgorithm(a).named(NAME);
+      Limit l = Limit.builder(BURST / 2, Duration.ofSeconds(1)).algorithm(a).name(NAME).build();
       out.add(RedisLimits.forWarmUp(backend, List.of(l), timeout));
       all.add(l);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
@@ -29,9 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(RealRedis.class)
 class CoalescingTest {
 
-  private static final List<Limit> LIMITS = List.of(Limit.perMinute(50).withBurst(20),
-      Limit.perHour(400).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER),
-      Limit.ofMicros(30, 7_000_003).withAlgorithm(Algorithm.GCRA).withBurst(12));
+  private static final List<Limit> LIMITS = List.of(Limit.builder("50/minute").burst(20).build(),
+      Limit.builder("400/hour").algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build(),
+      Limit.builderOfMicros(30, 7_000_003).algorithm(Algorithm.GCRA).burst(12).build());
 
   @ParameterizedTest
   @ValueSource(booleans = {true, false})

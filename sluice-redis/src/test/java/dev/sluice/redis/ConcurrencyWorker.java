@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import java.io.BufferedReader;
@@ -50,7 +51,7 @@ public final class ConcurrencyWorker {
   static int hammer(RedisBackend redis, Algorithm a, long count, int threads, int each)
       throws Exception {
     RateLimiter limiter = RateLimiter.create(redis,
-        List.of(Limit.perHour(count).withAlgorithm(a)));
+        List.of(Limit.builder(count, Duration.ofHours(1)).algorithm(a).build()));
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Integer>> parts = new ArrayList<>();

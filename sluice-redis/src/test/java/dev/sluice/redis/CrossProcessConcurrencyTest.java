@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.testkit.redis.RealRedis;
 import dev.sluice.testkit.redis.RedisStandalone;
 import java.io.BufferedReader;

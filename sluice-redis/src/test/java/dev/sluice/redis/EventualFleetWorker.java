@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Clock;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import dev.sluice.eventual.EventualBackend;
@@ -34,8 +35,8 @@ public final class EventualFleetWorker {
    * competes for (the case where a fleet without leases overshoots every round).
    */
   static Limit limit(Algorithm algorithm, long count) {
-    Limit l = Limit.perSecond(count).withAlgorithm(algorithm);
-    return algorithm.hasBurst() ? l.withBurst(Math.max(1, count / 5)) : l;
+    Limit.Builder b = Limit.builder(count, Duration.ofSeconds(1)).algorithm(algorithm);
+    return (algorithm.hasBurst() ? b.burst(Math.max(1, count / 5)) : b).build();
   }
 
   public static void main(String[] args) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.ManualSleeper;
@@ -116,7 +117,8 @@ class EventualOperationsTest {
 
   @Test
   void windowsReserveOnlyWhatFitsNow() {
-    List<Limit> window = List.of(Limit.perSecond(10).withAlgorithm(Algorithm.FIXED_WINDOW));
+    List<Limit> window =
+        List.of(Limit.builder("10/second").algorithm(Algorithm.FIXED_WINDOW).build());
     EventualBackend a = instance(FirstSight.LOCAL);
     KeyedLimits la = a.open(window);
     assertThat(la.reserve("w", 10, 5_000_000))

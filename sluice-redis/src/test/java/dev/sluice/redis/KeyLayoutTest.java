@@ -18,7 +18,7 @@ class KeyLayoutTest {
   @Test
   void layoutIsPrefixTagAndLimitIdentity() {
     KeyLayout layout = new KeyLayout("app:", List.of(PER_SECOND,
-        Limit.perMinute(100).withAlgorithm(Algorithm.GCRA).withBurst(5).named("api")));
+        Limit.builder("100/minute").algorithm(Algorithm.GCRA).burst(5).name("api").build()));
     assertThat(layout.keys("user:42")).containsExactly(
         "app:{user:42}:tb:10:1000000:10:10/second",
         "app:{user:42}:gcra:100:60000000:5:api");
@@ -41,8 +41,8 @@ class KeyLayoutTest {
   @Test
   void twoLimitsOnOneKeyNeverShareState() {
     Limit a = Limit.perSecond(10);
-    KeyLayout layout = new KeyLayout("", List.of(a, a, a.withAlgorithm(Algorithm.FIXED_WINDOW),
-        a.named("other")));
+    KeyLayout layout = new KeyLayout("", List.of(a, a,
+        a.toBuilder().algorithm(Algorithm.FIXED_WINDOW).build(), a.named("other")));
     assertThat(Set.of(layout.keys("k"))).hasSize(4);
     assertThat(layout.keys("k")[1]).endsWith("#2");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.ManualSleeper;
@@ -86,7 +87,7 @@ abstract class OperationsContract {
   }
 
   private static Limit perSecond(long count, Algorithm a) {
-    return Limit.ofMicros(count, 1_000_000).withAlgorithm(a);
+    return Limit.builderOfMicros(count, 1_000_000).algorithm(a).build();
   }
 
   @ParameterizedTest
@@ -144,7 +145,7 @@ abstract class OperationsContract {
   @Test
   void severalLimitsReserveAllOrNothing() {
     Limit bucket = Limit.ofMicros(2, 1_000_000); // T = 0.5 s
-    Limit window = Limit.ofMicros(5, 10_000_000).withAlgorithm(Algorithm.FIXED_WINDOW);
+    Limit window = Limit.builderOfMicros(5, 10_000_000).algorithm(Algorithm.FIXED_WINDOW).build();
     List<Limit> limits = List.of(bucket, window);
     KeyedLimits l = redis.open(limits);
     String key = key();
@@ -168,7 +169,7 @@ abstract class OperationsContract {
   @ParameterizedTest
   @EnumSource(names = {"TOKEN_BUCKET", "GCRA"})
   void bucketRefundsMoveTheBucketForwardAndRecomputeTheTtl(Algorithm a) {
-    Limit limit = Limit.ofMicros(1, 60_000_000).withBurst(10).withAlgorithm(a);
+    Limit limit = Limit.builderOfMicros(1, 60_000_000).burst(10).algorithm(a).build();
     KeyedLimits l = redis.open(List.of(limit));
     String key = key();
     String stateKey = stateKeys(List.of(limit), key)[0];
@@ -210,8 +211,8 @@ abstract class OperationsContract {
 
   @Test
   void aRefundForgetsTheKeyOnlyWhenEveryLimitIsEmpty() {
-    Limit bucket = Limit.ofMicros(2, 1_000_000).withAlgorithm(Algorithm.GCRA);
-    Limit window = Limit.ofMicros(5, 10_000_000).withAlgorithm(Algorithm.FIXED_WINDOW);
+    Limit bucket = Limit.builderOfMicros(2, 1_000_000).algorithm(Algorithm.GCRA).build();
+    Limit window = Limit.builderOfMicros(5, 10_000_000).algorithm(Algorithm.FIXED_WINDOW).build();
     List<Limit> limits = List.of(bucket, window);
     KeyedLimits l = redis.open(limits);
     String key = key();
@@ -300,7 +301,7 @@ abstract class OperationsContract {
   @Test
   void aCoalescedBatchAppliesMixedOperationsInOrder() {
     List<Limit> limits = List.of(Limit.ofMicros(5, 1_000_000),
-        Limit.ofMicros(8, 2_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+        Limit.builderOfMicros(8, 2_000_000).algorithm(Algorithm.SLIDING_WINDOW_LOG).build());
     KeyedLimits l = redis.open(limits);
     ReferenceLimits ref = new ReferenceLimits(clock, limits);
     String[] keys = {key(), key(), key()};
@@ -386,7 +387,7 @@ abstract class OperationsContract {
   private static List<Limit> everyAlgorithm() {
     List<Limit> limits = new ArrayList<>();
     for (Algorithm a : Algorithm.values()) {
-      limits.add(Limit.ofMicros(4, 2_000_000).withAlgorithm(a));
+      limits.add(Limit.builderOfMicros(4, 2_000_000).algorithm(a).build());
     }
     return limits;
   }

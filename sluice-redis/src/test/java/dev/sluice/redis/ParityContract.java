@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.memory.MemoryBackend;
@@ -64,21 +65,21 @@ abstract class ParityContract {
   static Stream<List<Limit>> limitSets() {
     List<List<Limit>> sets = new ArrayList<>();
     for (Algorithm a : Algorithm.values()) {
-      sets.add(List.of(Limit.ofMicros(5, 1_000_000).withAlgorithm(a)));
-      sets.add(List.of(Limit.ofMicros(7, 1_000_003).withAlgorithm(a)));
-      sets.add(List.of(Limit.ofMicros(3, 10).withAlgorithm(a)));
-      sets.add(List.of(Limit.ofMicros(1000, 60_000_000).withAlgorithm(a)));
+      sets.add(List.of(Limit.builderOfMicros(5, 1_000_000).algorithm(a).build()));
+      sets.add(List.of(Limit.builderOfMicros(7, 1_000_003).algorithm(a).build()));
+      sets.add(List.of(Limit.builderOfMicros(3, 10).algorithm(a).build()));
+      sets.add(List.of(Limit.builderOfMicros(1000, 60_000_000).algorithm(a).build()));
       if (a.hasBurst()) {
-        sets.add(List.of(Limit.ofMicros(3, 999_999).withAlgorithm(a).withBurst(10)));
-        sets.add(List.of(Limit.ofMicros(10, 1_000_000).withAlgorithm(a).withBurst(1)));
-        sets.add(List.of(Limit.ofMicros(999_983, 1_000_000).withAlgorithm(a).withBurst(7)));
+        sets.add(List.of(Limit.builderOfMicros(3, 999_999).algorithm(a).burst(10).build()));
+        sets.add(List.of(Limit.builderOfMicros(10, 1_000_000).algorithm(a).burst(1).build()));
+        sets.add(List.of(Limit.builderOfMicros(999_983, 1_000_000).algorithm(a).burst(7).build()));
       }
     }
     sets.add(List.of(Limit.ofMicros(4, 1_000_000),
-        Limit.ofMicros(10, 5_000_000).withAlgorithm(Algorithm.FIXED_WINDOW),
-        Limit.ofMicros(6, 2_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER),
-        Limit.ofMicros(5, 3_000_000).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG),
-        Limit.ofMicros(3, 700_001).withAlgorithm(Algorithm.GCRA).withBurst(5)));
+        Limit.builderOfMicros(10, 5_000_000).algorithm(Algorithm.FIXED_WINDOW).build(),
+        Limit.builderOfMicros(6, 2_000_000).algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build(),
+        Limit.builderOfMicros(5, 3_000_000).algorithm(Algorithm.SLIDING_WINDOW_LOG).build(),
+        Limit.builderOfMicros(3, 700_001).algorithm(Algorithm.GCRA).burst(5).build()));
     return sets.stream();
   }
 
@@ -94,24 +95,24 @@ abstract class ParityContract {
   void productsBeyondTwoToThe53AreExact() {
     // count² ≤ 2^53 and a 100-year period: prev × (period − elapsed) reaches ~2^77.
     long count = 90_000_000;
-    Limit huge = Limit.ofMicros(count, Limit.MAX_PERIOD.toSeconds() * 1_000_000L)
-        .withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER);
+    Limit huge = Limit.builderOfMicros(count, Limit.MAX_PERIOD.toSeconds() * 1_000_000L)
+        .algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build();
     compare(List.of(huge), new Random(7), 300, huge.periodMicros(), count);
-    Limit odd = Limit.ofMicros(94_906_265, 3_153_599_999_999_999L)
-        .withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER);
+    Limit odd = Limit.builderOfMicros(94_906_265, 3_153_599_999_999_999L)
+        .algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build();
     compare(List.of(odd), new Random(11), 300, odd.periodMicros(), odd.count());
   }
 
   @Test
   void largeBucketsAndLongRefillsAreExact() {
-    Limit bucket = Limit.ofMicros(3, 1_000_003).withBurst(1_000_000_007L);
+    Limit bucket = Limit.builderOfMicros(3, 1_000_003).burst(1_000_000_007L).build();
     compare(List.of(bucket), new Random(3), 200, 1_000_000_000_000L, 1_000_000_007L);
-    Limit gcra = bucket.withAlgorithm(Algorithm.GCRA);
+    Limit gcra = bucket.toBuilder().algorithm(Algorithm.GCRA).build();
     compare(List.of(gcra), new Random(5), 200, 1_000_000_000_000L, 1_000_000_007L);
-    Limit wide = Limit.ofMicros(94_906_263, 604_800_000_000L).withBurst(9_000_000);
+    Limit wide = Limit.builderOfMicros(94_906_263, 604_800_000_000L).burst(9_000_000).build();
     compare(List.of(wide), new Random(9), 200, 604_800_000_000L, 9_000_000);
-    compare(List.of(wide.withAlgorithm(Algorithm.GCRA)), new Random(13), 200, 604_800_000_000L,
-        9_000_000);
+    compare(List.of(wide.toBuilder().algorithm(Algorithm.GCRA).build()), new Random(13), 200,
+        604_800_000_000L, 9_000_000);
   }
 
   @ParameterizedTest
@@ -163,14 +164,14 @@ abstract class ParityContract {
   @Test
   void reservationsUpToTheExactnessBoundMatchTheReference() {
     List<Limit> buckets = List.of(
-        Limit.ofMicros(3, 1_000_003).withBurst(1_000_000_007L),
-        Limit.ofMicros(94_906_263, 604_800_000_000L).withBurst(9_000_000),
+        Limit.builderOfMicros(3, 1_000_003).burst(1_000_000_007L).build(),
+        Limit.builderOfMicros(94_906_263, 604_800_000_000L).burst(9_000_000).build(),
         Limit.ofMicros(1, Limit.MAX_PERIOD.toSeconds() * 1_000_000L),
         Limit.ofMicros(2, 3_000_000_000_001L),
-        Limit.ofMicros(999_983, 1_000_000).withBurst(7));
+        Limit.builderOfMicros(999_983, 1_000_000).burst(7).build());
     for (Limit b : buckets) {
       for (Algorithm a : List.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA)) {
-        Limit limit = b.withAlgorithm(a);
+        Limit limit = b.toBuilder().algorithm(a).build();
         ReferenceLimits ref = new ReferenceLimits(CLOCK, List.of(limit));
         KeyedLimits red = redis.open(List.of(limit));
         String key = "bound" + (run++);
@@ -203,11 +204,12 @@ abstract class ParityContract {
    */
   @Test
   void bucketsWithClocksGoingBackMatchTheReference() {
-    List<Limit> shapes = List.of(Limit.ofMicros(3, 1_000_000), Limit.ofMicros(7, 1_000_003)
-        .withBurst(3), Limit.ofMicros(10, 1_000_000).withBurst(1));
+    List<Limit> shapes = List.of(Limit.ofMicros(3, 1_000_000),
+        Limit.builderOfMicros(7, 1_000_003).burst(3).build(),
+        Limit.builderOfMicros(10, 1_000_000).burst(1).build());
     for (Limit shape : shapes) {
       for (Algorithm a : List.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA)) {
-        Limit limit = shape.withAlgorithm(a);
+        Limit limit = shape.toBuilder().algorithm(a).build();
         ReferenceLimits ref = new ReferenceLimits(CLOCK, List.of(limit));
         KeyedLimits red = redis.open(List.of(limit));
         String key = "back" + (run++);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
@@ -77,7 +78,7 @@ class RedisBackendTest {
   @Test
   void everyWrittenKeyExpiresWhenItsStateWouldBeEmpty() {
     RateLimiter limiter = RateLimiter.create(serverTime, List.of(Limit.perMinute(10),
-        Limit.perHour(100).withAlgorithm(Algorithm.FIXED_WINDOW)));
+        Limit.builder("100/hour").algorithm(Algorithm.FIXED_WINDOW).build()));
     Decision d = limiter.tryAcquire("ttl", 4);
     assertThat(d.allowed()).isTrue();
     List<?> keys = (List<?>) server.node().call("KEYS", "t1:*");
@@ -113,7 +114,7 @@ class RedisBackendTest {
   @Test
   void severalLimitsAreAllOrNothing() {
     Limit bucket = Limit.perMinute(2);
-    Limit window = Limit.perMinute(5).withAlgorithm(Algorithm.FIXED_WINDOW);
+    Limit window = Limit.builder("5/minute").algorithm(Algorithm.FIXED_WINDOW).build();
     RateLimiter both = RateLimiter.create(manual, List.of(bucket, window));
     RateLimiter windowOnly = RateLimiter.create(manual, List.of(window));
     assertThat(both.tryAcquire("a").allowed()).isTrue();
@@ -151,7 +152,7 @@ class RedisBackendTest {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void threadsOnOneKeyAreAdmittedExactly(Algorithm algorithm) throws Exception {
-    Limit limit = Limit.perHour(150).withAlgorithm(algorithm);
+    Limit limit = Limit.builder("150/hour").algorithm(algorithm).build();
     RateLimiter limiter = RateLimiter.create(manual, List.of(limit));
     int threads = 8;
     int each = 40;

@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,11 @@ class RedisTargetTest {
     return RedisTarget.parse(uri, Duration.ofSeconds(1));
   }
 
+  /** The user name and password a URI carries (Lettuce keeps them in a credentials provider). */
+  private static RedisCredentials credentials(RedisURI u) {
+    return u.getCredentialsProvider().resolveCredentials().block();
+  }
+
   @Test
   void standaloneWithPasswordDatabaseAndDefaultPort() {
     RedisTarget t = parse("redis://:s3cret@cache.local/2");
@@ -24,7 +30,7 @@ class RedisTargetTest {
     assertThat(u.getHost()).isEqualTo("cache.local");
     assertThat(u.getPort()).isEqualTo(6379);
     assertThat(u.getDatabase()).isEqualTo(2);
-    assertThat(new String(u.getPassword())).isEqualTo("s3cret");
+    assertThat(new String(credentials(u).getPassword())).isEqualTo("s3cret");
     assertThat(u.isSsl()).isFalse();
     assertThat(t.display).isEqualTo("redis://:***@cache.local/2");
   }
@@ -33,7 +39,7 @@ class RedisTargetTest {
   void tlsWithUserAndPeerVerification() {
     RedisURI u = parse("rediss://app:pw@10.0.0.1:6380?verifyPeer=ca").uris.get(0);
     assertThat(u.isSsl()).isTrue();
-    assertThat(u.getUsername()).isEqualTo("app");
+    assertThat(credentials(u).getUsername()).isEqualTo("app");
     assertThat(u.getPort()).isEqualTo(6380);
     assertThat(u.getVerifyMode()).isEqualTo(io.lettuce.core.SslVerifyMode.CA);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Decision;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import dev.sluice.testkit.redis.RealRedis;

@@ -1,24 +1,18 @@
 package dev.sluice.rules;
 
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.jspecify.annotations.Nullable;
 
-/** The built-in {@link Action}s. */
-final class Actions {
+/**
+ * The built-in {@link Action}s, as the rules file declares them. Each record says which entry its
+ * action contributes; the HTTP front ends read the request ({@code dev.sluice.http.Routes}).
+ */
+public final class Actions {
 
   private Actions() {}
 
   /** ({@code descriptor_key} or "remote_address", client address). */
-  record RemoteAddress(String descriptorKey) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return request.clientAddress().map(a -> new Descriptor.Entry(descriptorKey, a));
-    }
-
+  public record RemoteAddress(String descriptorKey) implements Action {
     @Override
     public String describe() {
       return "remote_address -> " + descriptorKey;
@@ -26,13 +20,8 @@ final class Actions {
   }
 
   /** ({@code descriptor_key}, value of header {@code header_name}). */
-  record RequestHeaders(String headerName, String descriptorKey, boolean skipIfAbsent)
+  public record RequestHeaders(String headerName, String descriptorKey, boolean skipIfAbsent)
       implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return request.header(headerName).map(v -> new Descriptor.Entry(descriptorKey, v));
-    }
-
     @Override
     public String describe() {
       return "request_headers(" + headerName + (skipIfAbsent ? ", skip_if_absent" : "") + ") -> "
@@ -41,27 +30,18 @@ final class Actions {
   }
 
   /** ({@code descriptor_key} or "basic_auth_user", user of an Authorization: Basic header). */
-  record BasicAuthUser(String descriptorKey) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return request.basicAuthUser().map(u -> new Descriptor.Entry(descriptorKey, u));
-    }
-
+  public record BasicAuthUser(String descriptorKey) implements Action {
     @Override
     public String describe() {
       return "basic_auth_user -> " + descriptorKey;
     }
   }
 
-  /** ({@code descriptor_key} or "api_key", value of header {@code header_name} or X-API-Key). */
-  record ApiKey(String headerName, String descriptorKey) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return request.header(headerName)
-          .filter(v -> !v.isBlank())
-          .map(v -> new Descriptor.Entry(descriptorKey, v.trim()));
-    }
-
+  /**
+   * ({@code descriptor_key} or "api_key", the trimmed, non-blank value of header {@code
+   * header_name} or X-API-Key).
+   */
+  public record ApiKey(String headerName, String descriptorKey) implements Action {
     @Override
     public String describe() {
       return "api_key(" + headerName + ") -> " + descriptorKey;
@@ -69,12 +49,7 @@ final class Actions {
   }
 
   /** ({@code descriptor_key} or "generic_key", {@code descriptor_value}): always applies. */
-  record GenericKey(String descriptorKey, String descriptorValue) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return Optional.of(new Descriptor.Entry(descriptorKey, descriptorValue));
-    }
-
+  public record GenericKey(String descriptorKey, String descriptorValue) implements Action {
     @Override
     public String describe() {
       return "generic_key " + descriptorKey + "=" + descriptorValue;
@@ -82,12 +57,7 @@ final class Actions {
   }
 
   /** ({@code descriptor_key} or "path", request path without query). */
-  record Path(String descriptorKey) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      return Optional.of(new Descriptor.Entry(descriptorKey, request.path()));
-    }
-
+  public record Path(String descriptorKey) implements Action {
     @Override
     public String describe() {
       return "path -> " + descriptorKey;
@@ -98,15 +68,12 @@ final class Actions {
    * ({@code descriptor_key} or "header_match", {@code descriptor_value}) when every header
    * matcher matches and {@code expect_match} is true, or when not all match and it is false.
    */
-  record HeaderValueMatch(
+  public record HeaderValueMatch(
       String descriptorKey, String descriptorValue, boolean expectMatch,
       List<HeaderMatcher> headers) implements Action {
-    @Override
-    public Optional<Descriptor.Entry> apply(RequestContext request) {
-      boolean all = headers.stream().allMatch(h -> h.matches(request));
-      return all == expectMatch
-          ? Optional.of(new Descriptor.Entry(descriptorKey, descriptorValue))
-          : Optional.empty();
+
+    public HeaderValueMatch {
+      headers = List.copyOf(headers);
     }
 
     @Override
@@ -118,15 +85,18 @@ final class Actions {
   }
 
   /** How a {@link HeaderMatcher} compares. */
-  enum MatchKind {
+  public enum MatchKind {
     EXACT("exact_match"),
     PREFIX("prefix_match"),
     SUFFIX("suffix_match"),
     CONTAINS("contains_match"),
+    /** The operand is {@code true} (the header must be present) or {@code false} (absent). */
     PRESENT("present_match"),
+    /** The operand is a Java regular expression, checked when the rules load. */
     REGEX("safe_regex_match");
 
-    final String field;
+    /** The key of this kind in the rules file. */
+    public final String field;
 
     MatchKind(String field) {
       this.field = field;
@@ -137,67 +107,11 @@ final class Actions {
    * One header condition of {@code header_value_match}. A missing header matches nothing but
    * {@code present_match: false}; {@code invert_match} negates the result.
    */
-  static final class HeaderMatcher {
-    private final String name;
-    private final MatchKind kind;
-    private final String operand;
-    private final boolean invert;
-    private final @Nullable Pattern regex;
+  public record HeaderMatcher(String name, MatchKind kind, String operand, boolean invert) {
 
-    HeaderMatcher(String name, MatchKind kind, String operand, boolean invert) {
-      this.name = name;
-      this.kind = kind;
-      this.operand = operand;
-      this.invert = invert;
-      this.regex = kind == MatchKind.REGEX ? Pattern.compile(operand) : null;
-    }
-
-    boolean matches(RequestContext request) {
-      Optional<String> value = request.header(name);
-      boolean result;
-      if (kind == MatchKind.PRESENT) {
-        result = value.isPresent() == Boolean.parseBoolean(operand);
-      } else if (value.isEmpty()) {
-        result = false;
-      } else {
-        String v = value.get();
-        switch (kind) {
-          case EXACT:
-            result = v.equals(operand);
-            break;
-          case PREFIX:
-            result = v.startsWith(operand);
-            break;
-          case SUFFIX:
-            result = v.endsWith(operand);
-            break;
-          case CONTAINS:
-            result = v.contains(operand);
-            break;
-          default:
-            result = regex != null && regex.matcher(v).matches();
-            break;
-        }
-      }
-      return result != invert;
-    }
-
-    String describe() {
+    /** For example {@code user-agent contains_match Mobile}. */
+    public String describe() {
       return name + " " + kind.field + " " + operand + (invert ? " (inverted)" : "");
-    }
-
-    @Override
-    public boolean equals(@Nullable Object o) {
-      return o instanceof HeaderMatcher h
-          && name.equals(h.name)
-          && kind == h.kind
-          && operand.equals(h.operand)
-          && invert == h.invert;
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(name, kind, operand, invert);
     }
   }
 }

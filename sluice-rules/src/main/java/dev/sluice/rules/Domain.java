@@ -2,7 +2,6 @@ package dev.sluice.rules;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,7 +36,10 @@ public final class Domain {
     return descriptors;
   }
 
-  /** The per-path rules, in file order; the first that matches a request is used. */
+  /**
+   * The per-path rules, in file order; the first that covers a request is used (by the HTTP
+   * front ends, see {@code dev.sluice.http.Routes}).
+   */
   public List<Route> routes() {
     return routes;
   }
@@ -45,17 +47,6 @@ public final class Domain {
   /** The files this domain was read from, in load order. */
   public List<String> files() {
     return files;
-  }
-
-  /** The first route covering {@code request}, if any. */
-  public Optional<Route> route(RequestContext request) {
-    Objects.requireNonNull(request, "request must not be null");
-    for (Route r : routes) {
-      if (r.matches(request)) {
-        return Optional.of(r);
-      }
-    }
-    return Optional.empty();
   }
 
   @Override

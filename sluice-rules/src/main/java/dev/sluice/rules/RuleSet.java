@@ -85,30 +85,6 @@ public final class RuleSet {
   }
 
   /**
-   * The descriptors the first route of {@code domain} covering {@code request} produces; empty
-   * when the domain is unknown or no route covers the request.
-   */
-  public List<Descriptor> descriptorsFor(String domain, RequestContext request) {
-    Domain d = domains.get(Objects.requireNonNull(domain, "domain must not be null"));
-    if (d == null) {
-      return List.of();
-    }
-    return d.route(request).map(r -> r.descriptors(request)).orElse(List.of());
-  }
-
-  /**
-   * The matches for an HTTP request: {@link #descriptorsFor} then {@link #matchAll}, keeping only
-   * the descriptors that matched a rule, in order.
-   */
-  public List<RuleMatch> match(String domain, RequestContext request) {
-    List<RuleMatch> out = new ArrayList<>();
-    for (Optional<RuleMatch> m : matchAll(domain, descriptorsFor(domain, request))) {
-      m.ifPresent(out::add);
-    }
-    return List.copyOf(out);
-  }
-
-  /**
    * The rules as an indented tree, one line per domain, descriptor and route, each descriptor with
    * its limits and flags; what {@code sluice check} prints.
    */

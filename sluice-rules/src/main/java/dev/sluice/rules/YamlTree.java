@@ -4,13 +4,14 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A YAML document read with Jackson's streaming YAML parser into a small tree that remembers
@@ -45,18 +46,31 @@ final class YamlTree {
     NULL
   }
 
-  /** Any node; line and column are 1-based. */
-  sealed interface Node permits MapNode, ListNode, ScalarNode {
+  /** What an error can point at: a node, or the key of a field; line and column are 1-based. */
+  sealed interface Located permits Node, Field {
     int line();
 
     int column();
+  }
+
+  /** Any node. */
+  sealed interface Node extends Located permits MapNode, ListNode, ScalarNode {
 
     /** How the node reads in an error message: the scalar itself, or its shape. */
     String describe();
+
+    /** Whether this is YAML's null ({@code ~}, {@code null} or nothing at all). */
+    default boolean isNull() {
+      return this instanceof ScalarNode s && s.kind() == Kind.NULL;
+    }
   }
 
-  /** One key of a mapping. {@code stringKey} is false when the key was a number, bool or null. */
-  record Field(String name, boolean stringKey, int line, int column, Node value) {}
+  /**
+   * One key of a mapping, at the key's position. {@code stringKey} is false when the key was a
+   * number, bool or null.
+   */
+  record Field(String name, boolean stringKey, int line, int column, Node value)
+      implements Located {}
 
   record MapNode(List<Field> fields, int line, int column) implements Node {
     @Nullable Field field(String name) {
@@ -121,10 +135,14 @@ final class YamlTree {
             at.getLineNr(), at.getColumnNr());
       }
       return root;
-    } catch (MarkedYAMLException e) {
-      String problem = e.getProblem() == null ? e.getOriginalMessage() : e.getProblem();
-      String context = e.getContext();
-      String text = firstLine(problem) + (context == null ? "" : " (" + firstLine(context) + ")");
+    } catch (JacksonYAMLParseException e) {
+      // SnakeYAML's own exception, as the cause, says what is wrong and in which construct.
+      String text = firstLine(e.getOriginalMessage());
+      if (e.getCause() instanceof MarkedYAMLException marked) {
+        String problem = marked.getProblem() == null ? e.getOriginalMessage() : marked.getProblem();
+        String context = marked.getContext();
+        text = firstLine(problem) + (context == null ? "" : " (" + firstLine(context) + ")");
+      }
       JsonLocation at = e.getLocation();
       throw new SyntaxError(
           text, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr());

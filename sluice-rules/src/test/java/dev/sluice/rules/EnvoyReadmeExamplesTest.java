@@ -46,7 +46,7 @@ class EnvoyReadmeExamplesTest {
     RuleSet rules = load("example1.yaml");
     RuleMatch users = match(rules, "mongo_cps", "database", "users").orElseThrow();
     assertThat(users.limits().get(0).limit()).contains(
-        Limit.ofMicros(500, Limit.Unit.SECOND.micros()).withAlgorithm(Algorithm.FIXED_WINDOW));
+        Limit.builder("500/second").algorithm(Algorithm.FIXED_WINDOW).build());
     assertThat(requestsPerUnit(match(rules, "mongo_cps", "database", "default"))).isEqualTo(500);
     assertThat(match(rules, "mongo_cps", "database", "other")).isEmpty();
     assertThat(match(rules, "other_domain", "database", "users")).isEmpty();
@@ -173,8 +173,8 @@ class EnvoyReadmeExamplesTest {
     RuleLimit limit = rule.rateLimit().orElseThrow().limits().get(0);
     assertThat(limit.name()).contains("the_name");
     assertThat(limit.replaces()).containsExactly("other_name");
-    assertThat(limit.limit()).contains(Limit.ofMicros(42, Limit.Unit.HOUR.micros())
-        .withAlgorithm(Algorithm.FIXED_WINDOW).named("the_name"));
+    assertThat(limit.limit()).contains(
+        Limit.builder("42/hour").algorithm(Algorithm.FIXED_WINDOW).name("the_name").build());
     RuleLimit nested = rule.descriptors().get(0).rateLimit().orElseThrow().limits().get(0);
     assertThat(nested.unit()).isEqualTo(Limit.Unit.WEEK);
     assertThat(nested.limit().orElseThrow().periodMicros()).isEqualTo(7 * 86_400_000_000L);

@@ -5,31 +5,26 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Sluice's optional extensions: limits mapped to core Limits, and routes with actions. */
+/**
+ * Sluice's optional extensions: limits mapped to core Limits, and routes with actions as declared
+ * (applied to requests in sluice-http's RoutesTest).
+ */
 class ExtensionsTest {
 
   private static final String DIR = "src/test/resources/extensions/";
   private static final RuleSet SHOP = RuleLoader.create().load(Path.of(DIR + "shop.yaml"));
 
-  private static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder()
-        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-  }
-
   @Test
   void severalLimitsWithAlgorithmAndBurstMapToCoreLimits() {
     RuleMatch m = SHOP.match("shop", Descriptor.of("user", "42")).orElseThrow();
     assertThat(m.coreLimits()).containsExactly(
-        Limit.ofMicros(10, Limit.Unit.SECOND.micros()).withAlgorithm(Algorithm.TOKEN_BUCKET)
-            .withBurst(20),
-        Limit.ofMicros(1000, Limit.Unit.DAY.micros()).withAlgorithm(Algorithm.FIXED_WINDOW));
+        Limit.builder("10/second").algorithm(Algorithm.TOKEN_BUCKET).burst(20).build(),
+        Limit.builder("1000/day").algorithm(Algorithm.FIXED_WINDOW).build());
     assertThat(m.limits().get(0).burst()).hasValue(20);
     assertThat(m.limits().get(1).burst()).isEmpty();
     assertThat(m.limits().get(1).algorithm()).isEqualTo(Algorithm.FIXED_WINDOW);
@@ -40,74 +35,12 @@ class ExtensionsTest {
     RuleMatch m = SHOP.match("shop", Descriptor.of("api_key", "k1")).orElseThrow();
     RuleLimit l = m.limits().get(0);
     assertThat(l.unitMultiplier()).isEqualTo(5);
-    assertThat(l.limit()).contains(Limit.ofMicros(100, 5 * Limit.Unit.MINUTE.micros())
-        .withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+    assertThat(l.limit()).contains(
+        Limit.builder("100 per 5 minutes").algorithm(Algorithm.SLIDING_WINDOW_LOG).build());
     assertThat(m.quotaMode()).isTrue();
     assertThat(m.metadata()).isEqualTo(Map.of(
         "service_with_quota", Map.of("name", "service_2"),
         "weight", 3L, "ratio", 0.5, "tags", List.of("a", "b"), "enabled", true));
-  }
-
-  @Test
-  void routeActionsBuildDescriptorsFromTheRequest() {
-    RequestContext order = RequestContext.builder("post", "/pizza/margherita?size=l")
-        .clientAddress("10.0.0.7")
-        .header("Authorization", basic("alice", "secret"))
-        .build();
-    assertThat(SHOP.descriptorsFor("shop", order)).containsExactly(
-        Descriptor.of("route", "/pizza", "basic_auth_user", "alice"),
-        Descriptor.of("remote_address", "10.0.0.7", "path", "/pizza/margherita"));
-    List<RuleMatch> matches = SHOP.match("shop", order);
-    assertThat(matches).extracting(RuleMatch::counterKey).containsExactly(
-        "shop|route=/pizza|basic_auth_user=alice",
-        "shop|remote_address=10.0.0.7|path=/pizza/margherita");
-    assertThat(matches.get(0).coreLimits()).containsExactly(
-        Limit.ofMicros(3, Limit.Unit.MINUTE.micros()).withAlgorithm(Algorithm.GCRA));
-  }
-
-  @Test
-  void theFirstRouteCoveringMethodAndPathIsUsed() {
-    // GET is not covered by the /pizza/** route, so the catch-all route answers; x-tenant is
-    // absent and skipped.
-    RequestContext get = RequestContext.builder("GET", "/pizza/margherita")
-        .clientAddress("10.0.0.7").build();
-    assertThat(SHOP.domain("shop").orElseThrow().route(get).orElseThrow().path()).isEmpty();
-    assertThat(SHOP.descriptorsFor("shop", get)).containsExactly(
-        Descriptor.of("remote_address", "10.0.0.7", "path", "/pizza/margherita"));
-    RequestContext tenant = RequestContext.builder("GET", "/x").clientAddress("10.0.0.7")
-        .header("X-Tenant", "t1").build();
-    assertThat(SHOP.descriptorsFor("shop", tenant)).containsExactly(
-        Descriptor.of("remote_address", "10.0.0.7", "tenant", "t1", "path", "/x"));
-  }
-
-  @Test
-  void aDescriptorWhoseActionCannotApplyIsDropped() {
-    RequestContext anonymous = RequestContext.builder("PUT", "/pizza/x").build();
-    // No Authorization header and no client address: both descriptors are dropped.
-    assertThat(SHOP.descriptorsFor("shop", anonymous)).isEmpty();
-    assertThat(SHOP.match("shop", anonymous)).isEmpty();
-  }
-
-  @Test
-  void singleSegmentWildcardsHeadersAndHeaderValueMatch() {
-    RequestContext mobile = RequestContext.builder("GET", "/api/v1/items")
-        .header("x-api-key", "k1")
-        .header("User-Agent", "Mozilla/5.0 (iPhone) Mobile Safari")
-        .build();
-    assertThat(SHOP.descriptorsFor("shop", mobile)).containsExactly(
-        Descriptor.of("api_key", "k1"), Descriptor.of("header_match", "mobile"));
-    assertThat(SHOP.match("shop", mobile)).extracting(m -> m.limits().get(0).requestsPerUnit())
-        .containsExactly(100L, 7L);
-
-    RequestContext desktop = RequestContext.builder("GET", "/api/v1/items")
-        .header("X-User", "bob").header("User-Agent", "Desktop").build();
-    assertThat(SHOP.descriptorsFor("shop", desktop)).containsExactly(Descriptor.of("user", "bob"));
-
-    // '*' does not cross '/': this path falls through to the catch-all route.
-    RequestContext deeper = RequestContext.builder("GET", "/api/v1/x/items")
-        .clientAddress("10.0.0.1").header("x-api-key", "k1").build();
-    assertThat(SHOP.descriptorsFor("shop", deeper)).containsExactly(
-        Descriptor.of("remote_address", "10.0.0.1", "path", "/api/v1/x/items"));
   }
 
   @Test

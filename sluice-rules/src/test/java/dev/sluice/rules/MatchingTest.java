@@ -164,11 +164,4 @@ class MatchingTest {
     assertThat(all.get(2).orElseThrow().unlimited()).isTrue();
     assertThat(all.get(2).orElseThrow().replaces()).containsExactly("per_user");
   }
-
-  @Test
-  void routesToUnknownDomainsYieldNothing() {
-    RequestContext request = RequestContext.builder("GET", "/").build();
-    assertThat(RULES.descriptorsFor("nope", request)).isEmpty();
-    assertThat(RULES.match("match", request)).isEmpty();
-  }
 }

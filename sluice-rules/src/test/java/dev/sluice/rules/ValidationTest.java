@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -114,8 +115,8 @@ class ValidationTest {
   @Test
   void limitsTheCoreRejectsBecomeErrorsWithFileAndPath() {
     String coreMessage = catchThrowableOfType(IllegalArgumentException.class,
-        () -> Limit.ofMicros(10, Limit.Unit.SECOND.micros())
-            .withAlgorithm(Algorithm.FIXED_WINDOW).withBurst(20)).getMessage();
+        () -> Limit.builder(10, Duration.ofSeconds(1)).algorithm(Algorithm.FIXED_WINDOW).burst(20)
+            .build()).getMessage();
     assertThat(errors(RuleLoader.create(), "burst_with_fixed_window.yaml")).containsExactly(
         E + "burst_with_fixed_window.yaml:7:14: test-domain > user > rate_limit: invalid limit: "
             + coreMessage);

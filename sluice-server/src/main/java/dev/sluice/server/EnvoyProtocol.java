@@ -2,8 +2,12 @@ package dev.sluice.server;
 
 import com.google.protobuf.Duration;
 import dev.sluice.Limit;
+import dev.sluice.enforcement.Item;
+import dev.sluice.enforcement.Status;
+import dev.sluice.enforcement.Verdict;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.RateLimitHeaders;
 import dev.sluice.rules.Descriptor;
-import dev.sluice.rules.HeaderStyle;
 import dev.sluice.rules.RuleLimit;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
@@ -16,8 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * envoy's {@code RateLimitRequest}/{@code RateLimitResponse} to and from {@link Engine} terms,
- * shared by the gRPC service and {@code POST /json} so both answer identically.
+ * envoy's {@code RateLimitRequest}/{@code RateLimitResponse} to and from the enforcement layer's
+ * terms ({@link Item}s in, a {@link Verdict} out), shared by the gRPC service and {@code POST
+ * /json} so both answer identically.
  */
 final class EnvoyProtocol {
 
@@ -30,7 +35,7 @@ final class EnvoyProtocol {
    * @throws BadRequestException for an empty domain, no descriptors, too many descriptors or
    *     entries, or a descriptor without entries
    */
-  static List<Engine.Item> items(RateLimitRequest request, ServerConfig config) {
+  static List<Item> items(RateLimitRequest request, ServerConfig config) {
     if (request.getDomain().isEmpty()) {
       throw new BadRequestException("rate limit domain must not be empty");
     }
@@ -43,7 +48,7 @@ final class EnvoyProtocol {
           + config.maxDescriptors() + ")");
     }
     long requestHits = Math.max(1, Integer.toUnsignedLong(request.getHitsAddend()));
-    List<Engine.Item> items = new ArrayList<>(n);
+    List<Item> items = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       RateLimitDescriptor d = request.getDescriptors(i);
       int entries = d.getEntriesCount();
@@ -69,20 +74,19 @@ final class EnvoyProtocol {
               + Long.toUnsignedString(hits) + " (at most " + Limit.MAX_EXACT + ")");
         }
       }
-      items.add(new Engine.Item(Descriptor.of(list), hits));
+      items.add(new Item(Descriptor.of(list), hits));
     }
     return items;
   }
 
-  /** envoy's response for {@code result}, with rate limit headers when {@code headers}. */
-  static RateLimitResponse response(Engine.Result result, boolean headers,
-      HeaderStyle style) {
+  /** envoy's response for {@code verdict}, with rate limit headers when {@code headers}. */
+  static RateLimitResponse response(Verdict verdict, boolean headers, HeaderStyle style) {
     RateLimitResponse.Builder b = RateLimitResponse.newBuilder()
-        .setOverallCode(result.overLimit() ? Code.OVER_LIMIT : Code.OK);
-    for (Engine.Status s : result.statuses()) {
+        .setOverallCode(verdict.overLimit() ? Code.OVER_LIMIT : Code.OK);
+    for (Status s : verdict.statuses()) {
       DescriptorStatus.Builder ds = DescriptorStatus.newBuilder()
           .setCode(s.overLimit() ? Code.OVER_LIMIT : Code.OK);
-      RuleLimit l = s.limit();
+      RuleLimit l = s.ruleLimit();
       if (s.unlimited()) {
         ds.setLimitRemaining(-1); // uint32 max, as envoy reports unlimited descriptors
       } else if (l != null) {
@@ -98,7 +102,7 @@ final class EnvoyProtocol {
       b.addStatuses(ds);
     }
     if (headers) {
-      for (Map.Entry<String, String> h : RateLimitHeaders.of(result, style).entrySet()) {
+      for (Map.Entry<String, String> h : RateLimitHeaders.of(verdict, style).entrySet()) {
         b.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(h.getKey())
             .setValue(h.getValue()));
       }

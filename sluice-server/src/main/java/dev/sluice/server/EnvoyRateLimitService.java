@@ -1,5 +1,7 @@
 package dev.sluice.server;
 
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Item;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
@@ -17,28 +19,18 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
 
   private static final Logger log = LoggerFactory.getLogger(EnvoyRateLimitService.class);
 
-  /** With {@code benchmark-endpoints}, the domain answered OK without a decision (baseline). */
-  static final String NOOP_DOMAIN = "__noop__";
-  private static final RateLimitResponse NOOP = RateLimitResponse.newBuilder()
-      .setOverallCode(RateLimitResponse.Code.OK).build();
-
-  private final Engine engine;
+  private final Enforcer enforcer;
   private final ServerConfig config;
 
-  EnvoyRateLimitService(Engine engine, ServerConfig config) {
-    this.engine = engine;
+  EnvoyRateLimitService(Enforcer enforcer, ServerConfig config) {
+    this.enforcer = enforcer;
     this.config = config;
   }
 
   @Override
   public void shouldRateLimit(RateLimitRequest request,
       StreamObserver<RateLimitResponse> observer) {
-    if (config.benchmarkEndpoints() && NOOP_DOMAIN.equals(request.getDomain())) {
-      observer.onNext(NOOP);
-      observer.onCompleted();
-      return;
-    }
-    List<Engine.Item> items;
+    List<Item> items;
     try {
       items = EnvoyProtocol.items(request, config);
     } catch (EnvoyProtocol.BadRequestException e) {
@@ -46,16 +38,17 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
           .asRuntimeException());
       return;
     }
-    engine.decide(request.getDomain(), items, false).whenComplete((result, error) -> {
-      if (error != null) {
-        log.warn("decision failed: {}", error.toString());
-        observer.onError(Status.UNAVAILABLE.withDescription("the decision failed")
-            .asRuntimeException());
-        return;
-      }
-      observer.onNext(EnvoyProtocol.response(result, config.grpcResponseHeaders(),
-          config.headers()));
-      observer.onCompleted();
-    });
+    enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH)
+        .whenComplete((verdict, error) -> {
+          if (error != null) {
+            log.warn("decision failed: {}", error.toString());
+            observer.onError(Status.UNAVAILABLE.withDescription("the decision failed")
+                .asRuntimeException());
+            return;
+          }
+          observer.onNext(EnvoyProtocol.response(verdict, config.grpcResponseHeaders(),
+              config.headers()));
+          observer.onCompleted();
+        });
   }
 }

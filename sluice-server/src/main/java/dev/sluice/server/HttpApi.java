@@ -18,9 +18,15 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Limit;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Item;
+import dev.sluice.enforcement.Status;
+import dev.sluice.enforcement.Verdict;
+import dev.sluice.http.RateLimitHeaders;
+import dev.sluice.http.RequestContext;
+import dev.sluice.http.Routes;
 import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.Domain;
-import dev.sluice.rules.RequestContext;
 import dev.sluice.rules.RuleError;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
@@ -34,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,57 +51,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP endpoints: envoy's {@code POST /json}, Sluice's {@code POST /v1/check}, the rules admin
- * API, {@code /healthz}, {@code /readyz} and {@code /metrics}. Every handler answers from the
- * event loop without blocking, except the admin file I/O, which runs on Armeria's blocking
- * executor. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
+ * The HTTP endpoints of the decision port: envoy's {@code POST /json}, Sluice's {@code POST
+ * /v1/check}, {@code /healthz} and {@code /readyz} (the rules admin API and {@code /metrics} are
+ * on the admin port: {@link AdminApi}). Every handler answers from the event loop without
+ * blocking. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
  */
 final class HttpApi {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  private static final ObjectMapper JSON = new ObjectMapper()
+  static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private static final MediaType PROMETHEUS =
-      MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
-  private final Engine engine;
+  private final Enforcer enforcer;
+  private final Supplier<Routes> routes;
   private final LiveRules rules;
   private final Metrics metrics;
   private final ServerConfig config;
   /** The backend's state for {@code /readyz}: {@code "up"} when it can decide. */
   private final Supplier<CompletionStage<String>> backendState;
 
-  HttpApi(Engine engine, LiveRules rules, Metrics metrics, ServerConfig config,
+  HttpApi(Enforcer enforcer, LiveRules rules, Metrics metrics, ServerConfig config,
       Supplier<CompletionStage<String>> backendState) {
     this.backendState = backendState;
-    this.engine = engine;
+    this.enforcer = enforcer;
+    this.routes = Routes.following(enforcer::rules);
     this.rules = rules;
     this.metrics = metrics;
     this.config = config;
   }
 
+  /** The decision port's routes: {@code /json}, {@code /v1/check} and health. */
   void bind(ServerBuilder sb) {
     sb.route().post("/json").build(guard(this::envoyJson));
     sb.route().post("/v1/check").build(guard(this::check));
-    sb.route().get("/v1/rules").build(guard(this::listRules));
-    sb.route().get("/v1/rules/{domain}").build(guard(this::getRules));
-    sb.route().put("/v1/rules/{domain}").build(guard(this::putRules));
-    sb.route().post("/v1/reload").build(guard(this::reload));
+    bindHealth(sb);
+  }
+
+  /** {@code /healthz} and {@code /readyz}: on the decision ports and on the admin port. */
+  void bindHealth(ServerBuilder sb) {
     sb.route().get("/healthz").build((ctx, req) ->
         HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"status\":\"ok\"}"));
     sb.route().get("/readyz").build(guard(this::ready));
-    sb.route().get("/metrics").build((ctx, req) ->
-        HttpResponse.of(HttpStatus.OK, PROMETHEUS, metrics.scrape()));
-    if (config.benchmarkEndpoints()) {
-      // the benchmark's baseline: the same aggregation of the body as /json, no decision
-      sb.route().post("/noop").build(guard((ctx, req) -> CompletableFuture.completedFuture(
-          HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"overallCode\":\"OK\"}"))));
-    }
   }
 
   /** A handler from the aggregated request to a future response. */
-  private interface Handler {
+  interface Handler {
     CompletableFuture<HttpResponse> handle(ServiceRequestContext ctx, AggregatedHttpRequest req)
         throws Exception;
   }
@@ -104,7 +106,7 @@ final class HttpApi {
    * otherwise. A body that fails to arrive (too large: 413, or the client went away) is left to
    * Armeria.
    */
-  private static HttpService guard(Handler h) {
+  static HttpService guard(Handler h) {
     return (ctx, req) -> HttpResponse.of(req.aggregate().handle((agg, failure) -> {
       if (failure != null) {
         return CompletableFuture.completedFuture(HttpResponse.ofFailure(failure));
@@ -133,7 +135,7 @@ final class HttpApi {
     return json(status, n, Map.of());
   }
 
-  private static HttpResponse json(HttpStatus status, Object body, Map<String, String> headers) {
+  static HttpResponse json(HttpStatus status, Object body, Map<String, String> headers) {
     ResponseHeadersBuilder b = ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8);
     headers.forEach(b::add);
     String text;
@@ -147,7 +149,7 @@ final class HttpApi {
     return HttpResponse.of(b.build(), HttpData.ofUtf8(text));
   }
 
-  private static String utf8(AggregatedHttpRequest req) {
+  static String utf8(AggregatedHttpRequest req) {
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .decode(ByteBuffer.wrap(req.content().array())).toString();
@@ -161,10 +163,10 @@ final class HttpApi {
   private CompletableFuture<HttpResponse> envoyJson(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
     RateLimitRequest request = EnvoyJson.parse(req.content().array());
-    List<Engine.Item> items = EnvoyProtocol.items(request, config);
-    return engine.decide(request.getDomain(), items, false).thenApply(result -> {
-      RateLimitResponse response = EnvoyProtocol.response(result, false, config.headers());
-      return json(result.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
+    List<Item> items = EnvoyProtocol.items(request, config);
+    return enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH).thenApply(v -> {
+      RateLimitResponse response = EnvoyProtocol.response(v, false, config.headers());
+      return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
           EnvoyJson.print(response), Map.of());
     });
   }
@@ -191,38 +193,39 @@ final class HttpApi {
     if (hasDescriptors == hasRequest) {
       throw bad("give exactly one of descriptors or request");
     }
-    CompletableFuture<Engine.Result> result;
+    CompletableFuture<Verdict> result;
     if (hasDescriptors) {
-      result = engine.decide(domain, descriptors(root.get("descriptors"), hits), true);
+      result = enforcer.decide(domain, descriptors(root.get("descriptors"), hits),
+          Enforcer.Counting.ALL_OR_NOTHING);
     } else {
       RequestContext rc = requestContext(root.get("request"));
-      List<RuleMatch> matches = engine.rules().match(domain, rc);
-      result = engine.decideMatches(domain, matches, hits, true);
+      List<RuleMatch> matches = routes.get().match(domain, rc);
+      result = enforcer.decideMatches(domain, matches, hits, Enforcer.Counting.ALL_OR_NOTHING);
     }
-    return result.thenApply(r -> {
+    return result.thenApply(v -> {
       ObjectNode out = JSON.createObjectNode();
-      out.put("allowed", !r.overLimit());
-      out.put("code", r.overLimit() ? "OVER_LIMIT" : "OK");
+      out.put("allowed", !v.overLimit());
+      out.put("code", v.overLimit() ? "OVER_LIMIT" : "OK");
       ArrayNode statuses = out.putArray("statuses");
-      for (Engine.Status s : r.statuses()) {
+      for (Status s : v.statuses()) {
         statuses.add(status(s));
       }
-      return json(r.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
-          RateLimitHeaders.of(r, config.headers()));
+      return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
+          RateLimitHeaders.of(v, config.headers()));
     });
   }
 
-  private static ObjectNode status(Engine.Status s) {
+  private static ObjectNode status(Status s) {
     ObjectNode n = JSON.createObjectNode();
     ArrayNode entries = n.putArray("entries");
-    for (Descriptor.Entry e : s.descriptor().entries()) {
+    for (Descriptor.Entry e : Objects.requireNonNull(s.descriptor()).entries()) {
       entries.addObject().put("key", e.key()).put("value", e.value());
     }
     n.put("code", s.overLimit() ? "OVER_LIMIT" : "OK");
     n.put("matched", s.match() != null);
     n.put("unlimited", s.unlimited());
     n.put("shadow", s.shadow());
-    RuleLimit l = s.limit();
+    RuleLimit l = s.ruleLimit();
     if (l != null) {
       ObjectNode limit = n.putObject("limit");
       l.name().ifPresent(name -> limit.put("name", name));
@@ -243,7 +246,7 @@ final class HttpApi {
     return n;
   }
 
-  private List<Engine.Item> descriptors(JsonNode node, long defaultHits) {
+  private List<Item> descriptors(JsonNode node, long defaultHits) {
     if (!node.isArray()) {
       throw bad("descriptors must be an array");
     }
@@ -254,7 +257,7 @@ final class HttpApi {
       throw bad("too many descriptors: " + node.size() + " (at most " + config.maxDescriptors()
           + ")");
     }
-    List<Engine.Item> items = new ArrayList<>(node.size());
+    List<Item> items = new ArrayList<>(node.size());
     for (int i = 0; i < node.size(); i++) {
       String where = "descriptors[" + i + "]";
       JsonNode d = node.get(i);
@@ -285,7 +288,7 @@ final class HttpApi {
         list.add(new Descriptor.Entry(key, string(e, "value", false, ew + ".")));
       }
       long hits = d.has("hits") ? hits(d.get("hits"), where + ".hits") : defaultHits;
-      items.add(new Engine.Item(Descriptor.of(list), hits));
+      items.add(new Item(Descriptor.of(list), hits));
     }
     return items;
   }
@@ -314,8 +317,7 @@ final class HttpApi {
         if (headers.size() > config.maxEntries()) {
           throw bad("request.headers has more than " + config.maxEntries() + " names");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> h = it.next();
+        for (Map.Entry<String, JsonNode> h : headers.properties()) {
           List<JsonNode> values = new ArrayList<>();
           if (h.getValue().isArray()) {
             h.getValue().forEach(values::add);
@@ -389,79 +391,7 @@ final class HttpApi {
     return new EnvoyProtocol.BadRequestException(message);
   }
 
-  // ---- admin and health
-
-  private CompletableFuture<HttpResponse> listRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    ObjectNode out = JSON.createObjectNode();
-    out.set("status", statusJson(rules.status()));
-    ArrayNode domains = out.putArray("domains");
-    for (Domain d : rules.current().domains()) {
-      ObjectNode n = domains.addObject().put("domain", d.name());
-      d.files().forEach(n.putArray("files")::add);
-    }
-    out.put("tree", rules.current().render());
-    return CompletableFuture.completedFuture(json(HttpStatus.OK, out, Map.of()));
-  }
-
-  private CompletableFuture<HttpResponse> getRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    String domain = ctx.pathParam("domain");
-    return CompletableFuture.supplyAsync(() -> {
-      Map<String, String> sources;
-      try {
-        sources = rules.sources(domain == null ? "" : domain);
-      } catch (IOException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot read the rules: " + e.getMessage());
-      }
-      if (sources.isEmpty()) {
-        return error(HttpStatus.NOT_FOUND, "no rules for domain " + domain);
-      }
-      return HttpResponse.of(HttpStatus.OK, MediaType.parse("application/yaml; charset=utf-8"),
-          String.join("\n---\n", sources.values()));
-    }, ctx.blockingTaskExecutor());
-  }
-
-  private CompletableFuture<HttpResponse> putRules(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    String domain = ctx.pathParam("domain");
-    String yaml = utf8(req);
-    String who = String.valueOf(ctx.remoteAddress());
-    return CompletableFuture.supplyAsync(() -> {
-      LiveRules.PutResult r;
-      try {
-        r = rules.put(domain == null ? "" : domain, yaml, who);
-      } catch (IOException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, "cannot write the rules: " + e.getMessage());
-      }
-      ObjectNode out = JSON.createObjectNode();
-      out.put("domain", domain);
-      out.put("message", r.message());
-      if (r.file() != null) {
-        out.put("file", r.file().toString());
-      }
-      out.set("errors", errorsJson(r.errors()));
-      if (r.status() != 200) {
-        out.put("error", r.message());
-      }
-      return json(HttpStatus.valueOf(r.status()), out, Map.of());
-    }, ctx.blockingTaskExecutor());
-  }
-
-  private CompletableFuture<HttpResponse> reload(ServiceRequestContext ctx,
-      AggregatedHttpRequest req) {
-    return CompletableFuture.supplyAsync(() -> {
-      LiveRules.Outcome o = rules.reload();
-      ObjectNode out = JSON.createObjectNode();
-      out.put("ok", o.ok());
-      out.set("errors", errorsJson(o.errors()));
-      out.set("status", statusJson(rules.status()));
-      if (!o.ok()) {
-        out.put("error", "invalid rules; still serving the last good set");
-      }
-      return json(o.ok() ? HttpStatus.OK : HttpStatus.CONFLICT, out, Map.of());
-    }, ctx.blockingTaskExecutor());
-  }
+  // ---- health
 
   private CompletableFuture<HttpResponse> ready(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
@@ -476,7 +406,7 @@ final class HttpApi {
     });
   }
 
-  private static ObjectNode statusJson(LiveRules.Status s) {
+  static ObjectNode statusJson(LiveRules.Status s) {
     ObjectNode n = JSON.createObjectNode();
     n.put("loaded", s.loaded());
     n.put("domains", s.domains());
@@ -488,7 +418,7 @@ final class HttpApi {
     return n;
   }
 
-  private static ArrayNode errorsJson(List<RuleError> errors) {
+  static ArrayNode errorsJson(List<RuleError> errors) {
     ArrayNode a = JSON.createArrayNode();
     Function<RuleError, ObjectNode> one = e -> JSON.createObjectNode()
         .put("file", e.file()).put("line", e.line()).put("column", e.column())

@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 final class LiveRules implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LiveRules.class);
-  private static final Logger audit = LoggerFactory.getLogger("sluice.audit");
   private static final Pattern SAFE_DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   /** What a reload did; {@code errors} is empty on success. */
@@ -191,9 +190,9 @@ final class LiveRules implements AutoCloseable {
   /**
    * Validates {@code yaml} as the rules of {@code domain} together with every other rule file,
    * exactly as a load would, then writes it atomically to the domain's file (or a new {@code
-   * <domain>.yaml}) and reloads.
+   * <domain>.yaml}) and reloads. The admin API records who asked ({@link AuditLog}).
    */
-  synchronized PutResult put(String domain, String yaml, String who) throws IOException {
+  synchronized PutResult put(String domain, String yaml) throws IOException {
     if (!SAFE_DOMAIN.matcher(domain).matches()) {
       return new PutResult(400, null, List.of(),
           "domain must match " + SAFE_DOMAIN.pattern() + " to be written as a file name");
@@ -244,8 +243,6 @@ final class LiveRules implements AutoCloseable {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    audit.info("PUT /v1/rules/{} by {}: wrote {} ({} bytes)", domain, who, target,
-        yaml.getBytes(StandardCharsets.UTF_8).length);
     Outcome o = reload();
     return o.ok() ? new PutResult(200, target, List.of(), "written and reloaded")
         : new PutResult(409, target, o.errors(), "written, but the reload failed");

@@ -1,11 +1,24 @@
 package dev.sluice.server;
 
 import dev.sluice.Decision;
+import dev.sluice.enforcement.Observer;
+import dev.sluice.enforcement.Outcome;
+import dev.sluice.enforcement.Status;
 import dev.sluice.eventual.EventualBackend;
+import dev.sluice.memory.MemoryBackend;
+import dev.sluice.micrometer.MemoryBackendMetrics;
+import dev.sluice.rules.RuleMatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -25,22 +38,17 @@ import org.slf4j.LoggerFactory;
  * The service's Prometheus metrics: {@code sluice_decisions_total{domain,descriptor,outcome}},
  * {@code sluice_rules_reloads_total{result}}, {@code sluice_backend_degraded_total{reason}} and the
  * {@code sluice_backend_latency_seconds} histogram, and in eventual mode the {@code
- * sluice_eventual_*} counters (see {@link #eventual(Supplier)}).
+ * sluice_eventual_*} counters (see {@link #eventual(Supplier)}); for the running service also the
+ * JVM and process meters ({@link #bindProcess()}) and, on the memory backend, the store's keys
+ * and capacity ({@link #bindStore(MemoryBackend)}).
  * Domains that are not loaded are tagged {@code domain="unknown"} so that clients cannot grow the
- * number of series.
+ * number of series. Hears the enforcement layer as its {@link Observer}.
  */
-final class Metrics {
+final class Metrics implements Observer {
 
   private static final Logger log = LoggerFactory.getLogger(Metrics.class);
   /** At most one log line about degraded answers per this. */
   static final Duration DEGRADED_LOG_EVERY = Duration.ofSeconds(10);
-
-  /** Outcome tag values of {@code sluice_decisions_total}, one per descriptor. */
-  enum Outcome {
-    OK, OVER_LIMIT, SHADOW_OVER_LIMIT, UNLIMITED, NO_RULE, NEAR_LIMIT;
-
-    final String tag = name().toLowerCase(java.util.Locale.ROOT);
-  }
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -69,11 +77,31 @@ final class Metrics {
     return registry;
   }
 
+  /**
+   * Counts one descriptor's decision under its match's envoy metric key: bounded by the rules,
+   * except where a rule opts into {@code detailed_metric} (request values in the key, as envoy
+   * does).
+   */
+  @Override
+  public void decided(String domain, Status status) {
+    RuleMatch m = status.match();
+    decision(domain, m == null ? "" : m.metricKey(), status.outcome());
+  }
+
+  /** Times the backend's answer, and counts it when degraded. */
+  @Override
+  public void limiterCalled(RuleMatch match, Decision decision, long nanos) {
+    backendNanos(nanos);
+    if (decision.degraded()) {
+      degraded(decision.reason(), match.metricKey());
+    }
+  }
+
   void decision(String domain, String descriptor, Outcome outcome) {
-    decisions.computeIfAbsent(domain + '\0' + descriptor + '\0' + outcome.tag, k -> Counter
+    decisions.computeIfAbsent(domain + '\0' + descriptor + '\0' + outcome.tag(), k -> Counter
         .builder("sluice.decisions")
         .description("Decisions, one per descriptor, by domain, rule and outcome")
-        .tag("domain", domain).tag("descriptor", descriptor).tag("outcome", outcome.tag)
+        .tag("domain", domain).tag("descriptor", descriptor).tag("outcome", outcome.tag())
         .register(registry)).increment();
   }
 
@@ -162,6 +190,35 @@ final class Metrics {
       Supplier<EventualBackend.Counters> counters, ToLongFunction<EventualBackend.Counters> f) {
     FunctionCounter.builder(name, counters, c -> f.applyAsLong(c.get()))
         .description(description).register(registry);
+  }
+
+  /**
+   * Micrometer's JVM and process meters: memory pools and buffers ({@code jvm_memory_*}, {@code
+   * jvm_buffer_*}), garbage collections ({@code jvm_gc_*}), threads ({@code jvm_threads_*}),
+   * classes ({@code jvm_classes_*}), CPU ({@code system_cpu_*}, {@code process_cpu_*}), uptime
+   * ({@code process_uptime_seconds}, {@code process_start_time_seconds}) and file descriptors
+   * ({@code process_files_*}). Close the result to stop listening for collections.
+   */
+  AutoCloseable bindProcess() {
+    new JvmMemoryMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    return gc;
+  }
+
+  /**
+   * The in-memory store's gauges and counters: {@code sluice_store_keys} (keys held), {@code
+   * sluice_store_capacity} (the most it holds), {@code sluice_store_full_refusals_total} and
+   * {@code sluice_store_expirations_total}, tagged {@code store="memory"}.
+   */
+  void bindStore(MemoryBackend store) {
+    retained.add(store); // gauges hold their state object weakly
+    new MemoryBackendMetrics(store).bindTo(registry);
   }
 
   void reload(boolean ok) {

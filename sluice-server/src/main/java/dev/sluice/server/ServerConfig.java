@@ -1,105 +1,246 @@
 package dev.sluice.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.sluice.rules.HeaderStyle;
-import java.io.IOException;
+import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.settings.Dialect;
+import dev.sluice.enforcement.settings.EnforcementSettings;
+import dev.sluice.enforcement.settings.Setting;
+import dev.sluice.enforcement.settings.SettingException;
+import dev.sluice.enforcement.settings.SettingList;
+import dev.sluice.enforcement.settings.Settings;
+import dev.sluice.enforcement.settings.Source;
+import dev.sluice.enforcement.settings.Sources;
+import dev.sluice.enforcement.settings.ValueTypes;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.HttpSettings;
+import dev.sluice.rules.Consistency;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Every setting of {@code sluice serve}, validated. Each setting has one name ({@code http-port})
+ * Every setting of {@code sluice serve}, validated. Each setting is declared once below (or, when
+ * other front ends share it, in {@link EnforcementSettings}) and has one name ({@code http-port})
  * used as the key in {@code sluice.yaml}, as the command line option ({@code --http-port}) and,
  * upper-cased with {@code _} and prefixed by {@code SLUICE_}, as the environment variable ({@code
  * SLUICE_HTTP_PORT}). Precedence: command line, then environment, then file, then default.
  * Immutable.
+ *
+ * <p>To add a setting, declare it here with {@code DECLARED.add(...)} in its documented place,
+ * read it with {@link #get(Setting)} where it is used, and add its row to docs/server.md.
  */
 public final class ServerConfig {
 
-  /** Setting names, in the order they are documented. */
-  public static final List<String> SETTINGS = List.of("bind", "http-port", "grpc-port", "rules",
-      "backend", "failure-policy", "merge-domains", "headers", "grpc-response-headers",
-      "max-descriptors", "max-entries", "max-body-bytes", "reload-interval",
-      "redis-timeout", "mode", "sync-interval", "sync-batch", "first-sight",
-      "benchmark-endpoints");
+  private static final SettingList DECLARED = new SettingList();
 
-  /** How rules are enforced across instances (see docs/distributed.md). */
-  public enum Mode {
-    /** Every decision is made by the shared backend: exact across instances. */
-    CONSISTENT,
-    /** Decisions are local; hits are synced to the shared backend in batches. */
-    EVENTUAL;
+  public static final Setting<String> BIND = DECLARED.add(Setting.of("bind",
+          ValueTypes.of("ADDR", ServerConfig::address))
+      .byDefault("127.0.0.1")
+      .help("Listen address; 0.0.0.0 opens every interface"));
 
-    /** The setting's spelling: {@code consistent}, {@code eventual}. */
-    public String text() {
-      return name().toLowerCase(Locale.ROOT);
-    }
+  public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.of("http-port",
+          ValueTypes.integer(0, 65535))
+      .byDefault("8080")
+      .help("HTTP port; 0 picks a free port"));
 
-    /** Parses {@code consistent} or {@code eventual} (any case). */
-    public static Mode parse(String s) {
-      return switch (s.trim().toLowerCase(Locale.ROOT)) {
-        case "consistent" -> CONSISTENT;
-        case "eventual" -> EVENTUAL;
-        default -> throw new IllegalArgumentException("expected consistent or eventual");
-      };
-    }
+  public static final Setting<Integer> GRPC_PORT = DECLARED.add(Setting.of("grpc-port",
+          ValueTypes.integer(0, 65535))
+      .byDefault("8081")
+      .help("gRPC port; 0 picks a free port, the HTTP port's number serves both on one"));
+
+  public static final Setting<Path> RULES = DECLARED.add(Setting.of("rules",
+          ValueTypes.path("DIR"))
+      .byDefault("config")
+      .help("Rules directory (every *.yaml and *.yml, recursively) or one file"));
+
+  public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
+
+  public static final Setting<FailurePolicy> FAILURE_POLICY =
+      DECLARED.add(EnforcementSettings.FAILURE_POLICY);
+
+  public static final Setting<Boolean> MERGE_DOMAINS = DECLARED.add(Setting.of("merge-domains",
+          ValueTypes.bool())
+      .byDefault("false").alsoFromEnvironment("MERGE_DOMAIN_CONFIG")
+      .help("Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too)"));
+
+  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
+          HttpSettings.HEADER_STYLE)
+      .byDefault("both")
+      .help("Rate limit headers: x-ratelimit, ietf, both or none"));
+
+  public static final Setting<Boolean> GRPC_RESPONSE_HEADERS = DECLARED.add(Setting.of(
+          "grpc-response-headers", ValueTypes.bool())
+      .byDefault("false")
+      .help("Add the headers to gRPC answers"));
+
+  public static final Setting<Integer> MAX_DESCRIPTORS = DECLARED.add(Setting.of(
+          "max-descriptors", ValueTypes.integer(1, 1_000_000))
+      .byDefault("1000")
+      .help("Most descriptors per request"));
+
+  public static final Setting<Integer> MAX_ENTRIES = DECLARED.add(Setting.of("max-entries",
+          ValueTypes.integer(1, 1_000_000))
+      .byDefault("100")
+      .help("Most entries per descriptor"));
+
+  public static final Setting<Integer> MAX_BODY_BYTES = DECLARED.add(Setting.of("max-body-bytes",
+          ValueTypes.integer(1024, 64 << 20))
+      .byDefault(String.valueOf(1 << 20))
+      .help("Largest request body or gRPC message"));
+
+  public static final Setting<Duration> RELOAD_INTERVAL = DECLARED.add(Setting.of(
+          "reload-interval", ValueTypes.duration(Duration.ofMillis(50), Duration.ofHours(1)))
+      .byDefault("1s")
+      .help("How often the rules directory is checked"));
+
+  public static final Setting<Duration> REDIS_TIMEOUT =
+      DECLARED.add(EnforcementSettings.REDIS_TIMEOUT);
+
+  public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
+
+  public static final Setting<Consistency> MODE = DECLARED.add(EnforcementSettings.MODE);
+
+  public static final Setting<Duration> SYNC_INTERVAL =
+      DECLARED.add(EnforcementSettings.SYNC_INTERVAL);
+
+  public static final Setting<Integer> SYNC_BATCH = DECLARED.add(EnforcementSettings.SYNC_BATCH);
+
+  public static final Setting<Boolean> FIRST_SIGHT = DECLARED.add(EnforcementSettings.FIRST_SIGHT);
+
+  public static final Setting<String> ADMIN_BIND = DECLARED.add(Setting.of("admin-bind",
+          ValueTypes.of("ADDR", ServerConfig::address))
+      .byDefault("127.0.0.1")
+      .help("Listen address of the admin port (admin API, /metrics)"));
+
+  public static final Setting<Integer> ADMIN_PORT = DECLARED.add(Setting.of("admin-port",
+          ValueTypes.integer(0, 65535))
+      .byDefault("8082")
+      .help("Admin port: the rules admin API, /metrics, /healthz and /readyz; never a decision"
+          + " port; 0 picks a free port"));
+
+  public static final Setting<Path> ADMIN_TOKEN_FILE = DECLARED.add(Setting.of(
+          "admin-token-file", ValueTypes.path("FILE"))
+      .help("File holding the bearer token that admin writes need (or the token itself in the"
+          + " environment variable SLUICE_ADMIN_TOKEN); without one, writes are refused"));
+
+  public static final Setting<Path> TLS_CERT = DECLARED.add(Setting.of("tls-cert",
+          ValueTypes.path("FILE"))
+      .help("PEM certificate chain: the HTTP, gRPC and admin ports serve TLS with it"));
+
+  public static final Setting<Path> TLS_KEY = DECLARED.add(Setting.of("tls-key",
+          ValueTypes.path("FILE"))
+      .help("PEM private key (unencrypted PKCS#8) of tls-cert"));
+
+  public static final Setting<Path> TLS_CLIENT_CA = DECLARED.add(Setting.of("tls-client-ca",
+          ValueTypes.path("FILE"))
+      .help("PEM CA certificates that client certificates must chain to (mTLS)"));
+
+  public static final Setting<ClientAuth> TLS_CLIENT_AUTH = DECLARED.add(Setting.of(
+          "tls-client-auth", ValueTypes.choice("client certificate policy", ClientAuth.class))
+      .byDefault("none")
+      .help("Whether TLS clients must present a certificate signed by tls-client-ca"));
+
+  public static final Setting<Path> REDIS_TLS_CERT = DECLARED.add(Setting.of("redis-tls-cert",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM client certificate chain presented to Redis"));
+
+  public static final Setting<Path> REDIS_TLS_KEY = DECLARED.add(Setting.of("redis-tls-key",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM private key (unencrypted PKCS#8) of redis-tls-cert"));
+
+  public static final Setting<Path> REDIS_TLS_CA = DECLARED.add(Setting.of("redis-tls-ca",
+          ValueTypes.path("FILE"))
+      .help("rediss://: PEM CA certificates to trust instead of the JVM's"));
+
+  public static final Setting<LogFormat> LOG_FORMAT = DECLARED.add(Setting.of("log-format",
+          ValueTypes.choice("log format", LogFormat.class))
+      .byDefault("text")
+      .help("Log lines on stderr: text, or one JSON object per line"));
+
+  /**
+   * The environment variable that may hold the admin API's bearer token itself ({@link
+   * #ADMIN_TOKEN_FILE} names a file holding it instead). Environment only, not a setting: a
+   * token on the command line or in {@code sluice.yaml} would be readable by anyone who can list
+   * processes or read the file.
+   */
+  public static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
+
+  /** Whether the TLS ports ask for client certificates (mTLS). */
+  public enum ClientAuth {
+    /** No client certificate is asked for. */
+    NONE,
+    /** A client certificate is asked for and verified when given; clients without one pass. */
+    OPTIONAL,
+    /** Every client must present a certificate signed by {@code tls-client-ca}. */
+    REQUIRE
   }
 
-  private final String bind;
-  private final int httpPort;
-  private final int grpcPort;
-  private final Path rules;
-  private final String backend;
-  private final String failurePolicy;
-  private final boolean mergeDomains;
-  private final HeaderStyle headers;
-  private final boolean grpcResponseHeaders;
-  private final int maxDescriptors;
-  private final int maxEntries;
-  private final int maxBodyBytes;
-  private final Duration reloadInterval;
-  private final Duration redisTimeout;
-  private final Mode mode;
-  private final Duration syncInterval;
-  private final int syncBatch;
-  private final boolean firstSightSync;
-  private final boolean benchmarkEndpoints;
+  /** How log lines are written on stderr. */
+  public enum LogFormat {
+    /** One line of text per event. */
+    TEXT,
+    /** One JSON object per line (logback's {@code JsonEncoder}). */
+    JSON
+  }
 
-  private ServerConfig(Map<String, Value> v) {
-    bind = v.get("bind").parse(ServerConfig::address);
-    httpPort = v.get("http-port").parse(s -> intIn(s, 0, 65535));
-    grpcPort = v.get("grpc-port").parse(s -> intIn(s, 0, 65535));
-    rules = v.get("rules").parse(Path::of);
-    backend = v.get("backend").parse(ServerConfig::backend);
-    failurePolicy = v.get("failure-policy").parse(ServerConfig::failurePolicy);
-    mergeDomains = v.get("merge-domains").parse(ServerConfig::bool);
-    headers = v.get("headers").parse(HeaderStyle::parse);
-    grpcResponseHeaders = v.get("grpc-response-headers").parse(ServerConfig::bool);
-    maxDescriptors = v.get("max-descriptors").parse(s -> intIn(s, 1, 1_000_000));
-    maxEntries = v.get("max-entries").parse(s -> intIn(s, 1, 1_000_000));
-    maxBodyBytes = v.get("max-body-bytes").parse(s -> intIn(s, 1024, 64 << 20));
-    reloadInterval = v.get("reload-interval").parse(
-        t -> duration(t, Duration.ofMillis(50), Duration.ofHours(1)));
-    redisTimeout = v.get("redis-timeout").parse(
-        t -> duration(t, Duration.ofMillis(1), Duration.ofMinutes(1)));
-    mode = v.get("mode").parse(Mode::parse);
-    syncInterval = v.get("sync-interval").parse(
-        t -> duration(t, Duration.ofMillis(1), Duration.ofMinutes(1)));
-    syncBatch = v.get("sync-batch").parse(t -> intIn(t, 1, 1_000_000));
-    firstSightSync = v.get("first-sight").parse(ServerConfig::firstSightSync);
-    benchmarkEndpoints = v.get("benchmark-endpoints").parse(ServerConfig::bool);
+  /** Every setting, in the order they are documented. */
+  public static final List<Setting<?>> DECLARATIONS = DECLARED.settings();
+
+  /** Setting names, in the order they are documented. */
+  public static final List<String> SETTINGS = Settings.names(DECLARATIONS);
+
+  private final Settings settings;
+  private final @Nullable String adminToken;
+
+  private ServerConfig(Settings settings, @Nullable String adminToken) {
+    this.settings = settings;
+    this.adminToken = adminToken;
+    check(settings, adminToken);
+  }
+
+  /** The checks across settings; each error names the setting that was given. */
+  private static void check(Settings s, @Nullable String adminToken) {
+    int admin = s.get(ADMIN_PORT);
+    if (admin != 0 && (admin == s.get(HTTP_PORT) || admin == s.get(GRPC_PORT))) {
+      throw s.error(ADMIN_PORT, "the admin port must differ from http-port and grpc-port (the"
+          + " admin API and /metrics are never served on a decision port)");
+    }
+    if (adminToken != null && s.isSet(ADMIN_TOKEN_FILE)) {
+      throw s.error(ADMIN_TOKEN_FILE, "give the admin token either in a file or in the"
+          + " environment variable " + ADMIN_TOKEN_ENV + ", not both");
+    }
+    boolean cert = s.isSet(TLS_CERT);
+    if (cert != s.isSet(TLS_KEY)) {
+      throw s.error(cert ? TLS_CERT : TLS_KEY, "tls-cert and tls-key go together: give both"
+          + " (PEM files) or neither");
+    }
+    boolean ca = s.isSet(TLS_CLIENT_CA);
+    if (s.get(TLS_CLIENT_AUTH) != ClientAuth.NONE && !ca) {
+      throw s.error(TLS_CLIENT_AUTH, "client certificates need tls-client-ca (a PEM file of the"
+          + " CA certificates that sign them)");
+    }
+    if (ca && s.get(TLS_CLIENT_AUTH) == ClientAuth.NONE) {
+      throw s.error(TLS_CLIENT_CA, "set tls-client-auth to require or optional to ask clients"
+          + " for certificates");
+    }
+    if (ca && !cert) {
+      throw s.error(TLS_CLIENT_CA, "client certificates need TLS: set tls-cert and tls-key"
+          + " too");
+    }
+    boolean redisCert = s.isSet(REDIS_TLS_CERT);
+    if (redisCert != s.isSet(REDIS_TLS_KEY)) {
+      throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_KEY, "redis-tls-cert and"
+          + " redis-tls-key go together: give both (PEM files) or neither");
+    }
+    if ((redisCert || s.isSet(REDIS_TLS_CA))
+        && !s.get(BACKEND).toLowerCase(java.util.Locale.ROOT).startsWith("rediss")) {
+      throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_CA, "Redis TLS files need a TLS"
+          + " backend URI (rediss://, rediss-sentinel://, rediss-cluster://)");
+    }
   }
 
   /** The defaults: memory backend, rules from {@code ./config}, 127.0.0.1:8080 and :8081. */
@@ -115,87 +256,35 @@ public final class ServerConfig {
    */
   public static ServerConfig resolve(Map<String, String> cli, Map<String, String> env,
       @Nullable Path file) {
-    Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
-    for (String name : cli.keySet()) {
-      if (!SETTINGS.contains(name)) {
-        throw new ConfigException("unknown setting '" + name + "'");
+    try {
+      List<Source> sources = new ArrayList<>();
+      Source fromFile = file == null ? null : Sources.yaml(file, DECLARATIONS);
+      sources.add(Sources.commandLine(cli, DECLARATIONS));
+      sources.add(Sources.environment(env));
+      if (fromFile != null) {
+        sources.add(fromFile);
       }
+      String token = env.get(ADMIN_TOKEN_ENV);
+      return new ServerConfig(Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources),
+          token == null || token.isEmpty() ? null : token);
+    } catch (SettingException e) {
+      throw new ConfigException(e.getMessage());
     }
-    Map<String, Value> values = new LinkedHashMap<>();
-    for (String name : SETTINGS) {
-      String envName = envName(name);
-      if (cli.containsKey(name)) {
-        values.put(name, new Value(name, cli.get(name), "--" + name));
-      } else if (env.containsKey(envName)) {
-        values.put(name, new Value(name, env.get(envName), "environment " + envName));
-      } else if (name.equals("merge-domains") && env.containsKey("MERGE_DOMAIN_CONFIG")) {
-        values.put(name, new Value(name, env.get("MERGE_DOMAIN_CONFIG"),
-            "environment MERGE_DOMAIN_CONFIG"));
-      } else if (fromFile.containsKey(name)) {
-        values.put(name, new Value(name, fromFile.get(name), file + " key " + name));
-      } else {
-        values.put(name, new Value(name, defaultOf(name), "default"));
-      }
-    }
-    return new ServerConfig(values);
   }
 
   /** The environment variable of a setting: {@code http-port} is {@code SLUICE_HTTP_PORT}. */
   public static String envName(String setting) {
-    return "SLUICE_" + setting.toUpperCase(Locale.ROOT).replace('-', '_');
+    return Setting.envName(setting);
   }
 
-  private static String defaultOf(String name) {
-    return switch (name) {
-      case "bind" -> "127.0.0.1";
-      case "http-port" -> "8080";
-      case "grpc-port" -> "8081";
-      case "rules" -> "config";
-      case "backend" -> "memory";
-      case "failure-policy" -> "fail-open";
-      case "merge-domains", "grpc-response-headers", "benchmark-endpoints" -> "false";
-      case "headers" -> "both";
-      case "max-descriptors" -> "1000";
-      case "max-entries" -> "100";
-      case "max-body-bytes" -> String.valueOf(1 << 20);
-      case "reload-interval" -> "1s";
-      case "redis-timeout" -> "50ms";
-      case "mode" -> "consistent";
-      case "sync-interval" -> "100ms";
-      case "sync-batch" -> "512";
-      case "first-sight" -> "sync";
-      default -> throw new IllegalStateException(name);
-    };
+  /** The value of {@code setting}, one of {@link #DECLARATIONS}. */
+  public <T> T get(Setting<T> setting) {
+    return settings.get(setting);
   }
 
-  private static Map<String, String> readFile(Path file) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-    } catch (IOException e) {
-      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
-    } catch (RuntimeException e) {
-      throw new ConfigException("cannot read config file " + file + ": not UTF-8 YAML");
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      return out;
-    }
-    if (!root.isObject()) {
-      throw new ConfigException(file + ": expected a mapping of setting: value");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!SETTINGS.contains(e.getKey())) {
-        throw new ConfigException(file + ": unknown setting '" + e.getKey() + "' (known: "
-            + String.join(", ", SETTINGS) + ")");
-      }
-      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-        throw new ConfigException(file + " key " + e.getKey() + ": expected a scalar value");
-      }
-      out.put(e.getKey(), e.getValue().asText());
-    }
-    return out;
+  /** Every setting's value (for the enforcement layer's backend, see {@code SluiceServer}). */
+  Settings settings() {
+    return settings;
   }
 
   private static String address(String s) {
@@ -211,162 +300,84 @@ public final class ServerConfig {
     return t;
   }
 
-  private static int intIn(String s, int min, int max) {
-    long v;
-    try {
-      v = Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer in " + min + ".." + max);
-    }
-    if (v < min || v > max) {
-      throw new IllegalArgumentException("expected an integer in " + min + ".." + max);
-    }
-    return (int) v;
-  }
-
-  private static boolean bool(String s) {
-    return switch (s.trim().toLowerCase(Locale.ROOT)) {
-      case "true", "t", "1", "yes" -> true;
-      case "false", "f", "0", "no" -> false;
-      default -> throw new IllegalArgumentException("expected true or false");
-    };
-  }
-
-  private static String backend(String s) {
-    String t = s.trim();
-    if (t.equals("memory") || t.matches("(?i)rediss?(-sentinel|-cluster)?://.+")) {
-      return t;
-    }
-    throw new IllegalArgumentException(
-        "expected memory or a Redis URI (redis://, rediss://, redis-sentinel://)");
-  }
-
-  private static String failurePolicy(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    if (t.equals("fail-open") || t.equals("fail-closed") || t.equals("local-fallback")) {
-      return t;
-    }
-    throw new IllegalArgumentException("expected fail-open, fail-closed or local-fallback");
-  }
-
-  private static boolean firstSightSync(String s) {
-    return switch (s.trim().toLowerCase(Locale.ROOT)) {
-      case "local" -> false;
-      case "sync" -> true;
-      default -> throw new IllegalArgumentException("expected local or sync");
-    };
-  }
-
-  private static Duration duration(String s, Duration min, Duration max) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    Duration d;
-    try {
-      if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        throw new IllegalArgumentException();
-      }
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("expected a duration such as 500ms or 2s");
-    }
-    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-      throw new IllegalArgumentException("expected a duration between " + text(min) + " and "
-          + text(max));
-    }
-    return d;
-  }
-
-  private static String text(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-  }
-
   /** Listen address of both ports. */
   public String bind() {
-    return bind;
+    return get(BIND);
   }
 
   /** HTTP port (0: any free port). */
   public int httpPort() {
-    return httpPort;
+    return get(HTTP_PORT);
   }
 
   /** gRPC port (0: any free port); equal to {@link #httpPort()} to serve both on one port. */
   public int grpcPort() {
-    return grpcPort;
+    return get(GRPC_PORT);
   }
 
   /** The rules directory (or file). */
   public Path rules() {
-    return rules;
+    return get(RULES);
   }
 
   /** {@code memory} or a Redis URI. */
   public String backend() {
-    return backend;
+    return get(BACKEND);
   }
 
-  /**
-   * What a Redis backend answers while Redis is unreachable: {@code fail-open}, {@code
-   * fail-closed} or {@code local-fallback}.
-   */
-  public String failurePolicy() {
-    return failurePolicy;
+  /** What a Redis backend answers while Redis is unreachable. */
+  public FailurePolicy failurePolicy() {
+    return get(FAILURE_POLICY);
   }
 
   public boolean mergeDomains() {
-    return mergeDomains;
+    return get(MERGE_DOMAINS);
   }
 
   public HeaderStyle headers() {
-    return headers;
+    return get(HEADERS);
   }
 
   /** Whether gRPC answers carry {@code response_headers_to_add} (off by default, as envoy). */
   public boolean grpcResponseHeaders() {
-    return grpcResponseHeaders;
+    return get(GRPC_RESPONSE_HEADERS);
   }
 
   public int maxDescriptors() {
-    return maxDescriptors;
+    return get(MAX_DESCRIPTORS);
   }
 
   public int maxEntries() {
-    return maxEntries;
+    return get(MAX_ENTRIES);
   }
 
   public int maxBodyBytes() {
-    return maxBodyBytes;
+    return get(MAX_BODY_BYTES);
   }
 
   /** How often the rules directory is checked for changes. */
   public Duration reloadInterval() {
-    return reloadInterval;
+    return get(RELOAD_INTERVAL);
   }
 
-  /**
-   * How long a Redis backend waits for one decision before the failure policy answers it. A
-   * decision that timed out may still be counted by Redis later, so under a consistent mode a
-   * too short timeout costs exactness (fail-open over-admits, fail-closed under-admits).
-   */
+  /** How long a Redis backend waits for one decision (see {@link EnforcementSettings#REDIS_TIMEOUT}). */
   public Duration redisTimeout() {
-    return redisTimeout;
+    return get(REDIS_TIMEOUT);
   }
 
   /** The default enforcement mode of every rule (a rule may override it). */
-  public Mode mode() {
-    return mode;
+  public Consistency mode() {
+    return get(MODE);
   }
 
   /** Eventual mode: how often each instance sends its hits to the shared backend. */
   public Duration syncInterval() {
-    return syncInterval;
+    return get(SYNC_INTERVAL);
   }
 
   /** Eventual mode: pending keys that trigger a sync before the interval ends. */
   public int syncBatch() {
-    return syncBatch;
+    return get(SYNC_BATCH);
   }
 
   /**
@@ -374,46 +385,84 @@ public final class ServerConfig {
    * synchronously ({@code first-sight: sync}) instead of assuming a fresh key ({@code local}).
    */
   public boolean firstSightSync() {
-    return firstSightSync;
+    return get(FIRST_SIGHT);
+  }
+
+  /** Listen address of the admin port. */
+  public String adminBind() {
+    return get(ADMIN_BIND);
   }
 
   /**
-   * Whether the no-op baselines of the server benchmark are served: HTTP {@code POST /noop} and
-   * gRPC {@code ShouldRateLimit} for the reserved domain {@code __noop__} (see
-   * docs/server-benchmarks.md). Off by default.
+   * The admin port (0: any free port): the rules admin API, {@code /metrics}, {@code /healthz} and
+   * {@code /readyz}. Never equal to a decision port.
    */
-  public boolean benchmarkEndpoints() {
-    return benchmarkEndpoints;
+  public int adminPort() {
+    return get(ADMIN_PORT);
+  }
+
+  /** The file holding the admin API's bearer token, if set. */
+  public @Nullable Path adminTokenFile() {
+    return settings.find(ADMIN_TOKEN_FILE);
+  }
+
+  /** The admin API's bearer token from {@link #ADMIN_TOKEN_ENV}, if set. */
+  @Nullable String adminTokenFromEnvironment() {
+    return adminToken;
+  }
+
+  /** The PEM certificate chain of the TLS listeners, or null for cleartext. */
+  public @Nullable Path tlsCert() {
+    return settings.find(TLS_CERT);
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #tlsCert()}. */
+  public @Nullable Path tlsKey() {
+    return settings.find(TLS_KEY);
+  }
+
+  /** The PEM CA certificates that client certificates must chain to, if clients present one. */
+  public @Nullable Path tlsClientCa() {
+    return settings.find(TLS_CLIENT_CA);
+  }
+
+  /** Whether clients are asked for certificates (only with TLS). */
+  public ClientAuth tlsClientAuth() {
+    return get(TLS_CLIENT_AUTH);
+  }
+
+  /** The PEM client certificate chain presented to a {@code rediss://} backend, if any. */
+  public @Nullable Path redisTlsCert() {
+    return settings.find(REDIS_TLS_CERT);
+  }
+
+  /** The PEM private key (PKCS#8) of {@link #redisTlsCert()}. */
+  public @Nullable Path redisTlsKey() {
+    return settings.find(REDIS_TLS_KEY);
+  }
+
+  /** The PEM CA certificates a {@code rediss://} server's certificate must chain to, if set. */
+  public @Nullable Path redisTlsCa() {
+    return settings.find(REDIS_TLS_CA);
+  }
+
+  /** {@code text} or {@code json} lines on stderr. */
+  public LogFormat logFormat() {
+    return get(LOG_FORMAT);
   }
 
   @Override
   public String toString() {
-    return "ServerConfig[bind=" + bind + ", http-port=" + httpPort + ", grpc-port=" + grpcPort
-        + ", rules=" + rules + ", backend=" + redacted(backend) + ", merge-domains="
-        + mergeDomains + ", headers=" + headers + ", mode=" + mode.text() + "]";
+    return "ServerConfig[bind=" + bind() + ", http-port=" + httpPort() + ", grpc-port="
+        + grpcPort() + ", rules=" + rules() + ", backend=" + redacted(backend())
+        + ", merge-domains=" + mergeDomains() + ", headers=" + headers() + ", mode="
+        + mode().text() + ", admin=" + adminBind() + ":" + adminPort() + ", tls="
+        + (tlsCert() != null) + "]";
   }
 
   /** A URI without its password, for logs. */
   static String redacted(String uri) {
     return uri.replaceAll("://[^@/]*@", "://***@");
-  }
-
-  /** A setting's raw text and where it came from, for error messages. */
-  private record Value(String name, String text, String source) {
-    Value {
-      Objects.requireNonNull(text, name);
-    }
-
-    <T> T parse(Function<String, T> parser) {
-      try {
-        return parser.apply(text);
-      } catch (RuntimeException e) {
-        String why = e instanceof IllegalArgumentException && e.getMessage() != null
-            ? e.getMessage() : "invalid value";
-        throw new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
-            + why);
-      }
-    }
   }
 
   /** A bad setting; the message names it, its source and what is allowed. */

@@ -3,17 +3,26 @@ package dev.sluice.server;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
-import dev.sluice.memory.MemoryBackend;
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.ModeBackends;
+import dev.sluice.eventual.FirstSight;
 import dev.sluice.redis.RedisBackend;
+import dev.sluice.rules.Consistency;
 import dev.sluice.spi.Backend;
+import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.KeyedLimits;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.BindableService;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -25,31 +34,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running rate limit service: rules, backend, and the Armeria servers for HTTP and gRPC (two
- * listeners sharing Armeria's event loops, or one when both ports are equal). Start with {@link
+ * The running rate limit service: rules, backend, and the Armeria servers: the decision ports
+ * (HTTP and gRPC: two listeners sharing Armeria's event loops, or one when both ports are equal)
+ * and the admin port (the rules admin API and {@code /metrics}). Start with {@link
  * #start(ServerConfig)}, stop with {@link #close()}.
  */
 public final class SluiceServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
 
+  /**
+   * Additions made to the service when it starts, for tools built on it: routes of their own on
+   * the HTTP decision port, or a wrapper around envoy's {@code RateLimitService} on the gRPC port.
+   * The server benchmark's no-op baselines ({@code sluice-bench}) are one. Nothing of it reaches
+   * the admin port. The default methods add nothing.
+   */
+  public interface Extension {
+    /** Adds nothing. */
+    Extension NONE = new Extension() {};
+
+    /**
+     * Adds routes to the HTTP decision port, after the service's own ({@code POST /json}, {@code
+     * POST /v1/check}, {@code GET /healthz}, {@code GET /readyz}), whose paths it must not take.
+     * With one shared port, gRPC is served there too.
+     */
+    default void decisionRoutes(ServerBuilder http) {}
+
+    /**
+     * The envoy {@code RateLimitService} to serve over gRPC: {@code service} itself, or a service
+     * that answers some calls itself and passes the others to {@code service}.
+     */
+    default BindableService rateLimitService(
+        RateLimitServiceGrpc.RateLimitServiceImplBase service) {
+      return service;
+    }
+  }
+
   private final ServerConfig config;
-  private final Enforcement enforcement;
+  private final ModeBackends backends;
   private final LiveRules rules;
-  private final Backends.Readiness readiness;
+  private final Readiness readiness;
   private final List<Server> servers;
+  private final @Nullable ServerTls tls;
+  private final AutoCloseable processMetrics;
   private final int httpPort;
   private final int grpcPort;
+  private final int adminPort;
 
-  private SluiceServer(ServerConfig config, Enforcement enforcement, LiveRules rules,
-      Backends.Readiness readiness, List<Server> servers, int httpPort, int grpcPort) {
+  private SluiceServer(ServerConfig config, ModeBackends backends, LiveRules rules,
+      Readiness readiness, List<Server> servers, @Nullable ServerTls tls,
+      AutoCloseable processMetrics, int httpPort, int grpcPort, int adminPort) {
     this.config = config;
-    this.enforcement = enforcement;
+    this.backends = backends;
     this.rules = rules;
     this.readiness = readiness;
     this.servers = servers;
+    this.tls = tls;
+    this.processMetrics = processMetrics;
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
+    this.adminPort = adminPort;
   }
 
   /**
@@ -61,33 +105,59 @@ public final class SluiceServer implements AutoCloseable {
    * (503). If Redis is unreachable, it returns without waiting for it; {@code /readyz} stays 503
    * and each readiness check retries the warm-up until one succeeds.
    *
-   * @throws ServerConfig.ConfigException when the backend cannot be used
+   * @throws ServerConfig.ConfigException when the backend, the admin token or a TLS file cannot
+   *     be used (the message names the file and the reason)
    * @throws java.util.concurrent.CompletionException when a port cannot be bound
    */
   public static SluiceServer start(ServerConfig config) {
-    Backend backend = Backends.open(config);
-    Metrics metrics = new Metrics();
-    Enforcement enforcement;
+    return start(config, Extension.NONE);
+  }
+
+  /** {@link #start(ServerConfig)} with {@code extension}'s additions. */
+  public static SluiceServer start(ServerConfig config, Extension extension) {
+    return start(config, extension, Clock.systemUTC());
+  }
+
+  /** {@link #start(ServerConfig, Extension)} with the clock that dates audit entries. */
+  static SluiceServer start(ServerConfig config, Extension extension, Clock clock) {
+    AdminToken token = AdminToken.load(config);
+    ServerTls tls = ServerTls.load(config);
+    Backend backend;
     try {
-      enforcement = new Enforcement(backend, config, metrics);
+      backend = openBackend(config);
+    } catch (RuntimeException e) {
+      closeQuietly(tls);
+      throw e;
+    }
+    Metrics metrics = new Metrics();
+    ModeBackends backends;
+    try {
+      backends = modes(backend, config, metrics);
     } catch (RuntimeException e) {
       backend.close();
+      closeQuietly(tls);
       throw e;
+    }
+    AutoCloseable processMetrics = metrics.bindProcess();
+    if (backend instanceof MemoryBackend memory) {
+      metrics.bindStore(memory);
     }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
     try {
       rules.start(config.reloadInterval());
-      Engine engine = new Engine(enforcement, rules, metrics);
-      Backends.Readiness readiness = new Backends.Readiness(backend, config);
-      HttpApi http = new HttpApi(engine, rules, metrics, config, readiness::state);
+      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
+      Readiness readiness = new Readiness(backend, config);
+      HttpApi http = new HttpApi(enforcer, rules, metrics, config, readiness::state);
       GrpcService grpc = GrpcService.builder()
-          .addService(new EnvoyRateLimitService(engine, config))
+          .addService(extension.rateLimitService(new EnvoyRateLimitService(enforcer, config)))
           .maxRequestMessageLength(config.maxBodyBytes())
           .build();
       boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
-      ServerBuilder hb = base(config, config.httpPort(), metrics, config.maxBodyBytes());
+      ServerBuilder hb = base(config.bind(), config.httpPort(), tls, metrics,
+          config.maxBodyBytes());
       http.bind(hb);
+      extension.decisionRoutes(hb);
       if (shared) {
         hb.service(grpc);
       }
@@ -100,30 +170,129 @@ public final class SluiceServer implements AutoCloseable {
         // The gRPC service enforces max-body-bytes per message itself (RESOURCE_EXHAUSTED, read
         // from the length prefix before buffering); an HTTP-level limit would preempt it with a
         // bare 413 that clients see as UNKNOWN.
-        ServerBuilder gb = base(config, config.grpcPort(), metrics, 0);
+        ServerBuilder gb = base(config.bind(), config.grpcPort(), tls, metrics, 0);
         gb.service(grpc);
         Server grpcServer = gb.build();
         grpcServer.start().join();
         started.add(grpcServer);
         gp = grpcServer.activeLocalPort();
       }
-      log.info("listening: HTTP {}:{}, gRPC {}:{}", config.bind(), hp, config.bind(), gp);
+      ServerBuilder ab = base(config.adminBind(), config.adminPort(), tls, metrics,
+          config.maxBodyBytes());
+      new AdminApi(rules, metrics, http, token, new AuditLog(clock)).bind(ab);
+      Server adminServer = ab.build();
+      adminServer.start().join();
+      started.add(adminServer);
+      int ap = adminServer.activeLocalPort();
+      if (tls != null) {
+        tls.watch(config.reloadInterval());
+      }
+      log.info("listening: {} {}:{}, gRPC{} {}:{}, admin {}:{} (writes {})",
+          tls != null ? "HTTPS" : "HTTP", config.bind(), hp, tls != null ? " (TLS)" : "",
+          config.bind(), gp, config.adminBind(), ap, token.configured()
+              ? "need the admin token " + token.fingerprint() : "disabled: no admin token");
       readiness.awaitWarmUp();
-      return new SluiceServer(config, enforcement, rules, readiness, List.copyOf(started), hp,
-          gp);
+      return new SluiceServer(config, backends, rules, readiness, List.copyOf(started), tls,
+          processMetrics, hp, gp, ap);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       rules.close();
-      enforcement.close();
+      backends.close();
+      closeQuietly(tls);
+      closeQuietly(processMetrics);
       throw e;
     }
   }
 
-  private static ServerBuilder base(ServerConfig config, int port, Metrics metrics,
-      long maxRequestLength) {
-    return Server.builder()
-        .http(new InetSocketAddress(config.bind(), port))
-        .maxRequestLength(maxRequestLength)
+  private static void closeQuietly(@Nullable AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", c, e.toString());
+    }
+  }
+
+  /**
+   * The backend the {@code backend}, {@code failure-policy}, {@code redis-timeout} and {@code
+   * max-keys} settings describe.
+   *
+   * @throws ServerConfig.ConfigException when it cannot be used
+   */
+  static Backend openBackend(ServerConfig config) {
+    String setting = config.backend();
+    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config));
+    try {
+      return Backends.open(spec);
+    } catch (IllegalArgumentException e) {
+      throw new ServerConfig.ConfigException("invalid backend '"
+          + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
+              String.valueOf(e.getMessage())));
+    }
+  }
+
+  /**
+   * The Redis TLS files of {@code config} ({@code redis-tls-cert}, {@code redis-tls-key}, {@code
+   * redis-tls-ca}), each read and checked now, or null when none is set.
+   *
+   * @throws ServerConfig.ConfigException naming a file that cannot be used, and why
+   */
+  static BackendSpec.@Nullable RedisTls redisTls(ServerConfig config) {
+    Path cert = config.redisTlsCert();
+    Path key = config.redisTlsKey();
+    Path ca = config.redisTlsCa();
+    if (cert == null && ca == null) {
+      return null;
+    }
+    try {
+      // the same checks the backend makes when it opens, here to name the settings
+      RedisBackend.Builder check = RedisBackend.builder(config.backend());
+      if (cert != null && key != null) {
+        check.clientCertificate(cert, key);
+      }
+      if (ca != null) {
+        check.trustedCertificates(ca);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ServerConfig.ConfigException("Redis TLS (redis-tls-cert, redis-tls-key,"
+          + " redis-tls-ca): " + e.getMessage());
+    }
+    return new BackendSpec.RedisTls(cert, key, ca);
+  }
+
+  /**
+   * The backends rules are enforced by, consistent or eventual ({@code mode}, {@code
+   * sync-interval}, {@code sync-batch}, {@code first-sight}), the eventual one's counters in
+   * {@code metrics}.
+   */
+  static ModeBackends modes(Backend shared, ServerConfig config, Metrics metrics) {
+    return ModeBackends.of(shared, config.mode(),
+        new ModeBackends.Eventual(config.syncInterval(), config.syncBatch(),
+            config.firstSightSync() ? FirstSight.SYNC : FirstSight.LOCAL),
+        metrics::eventual);
+  }
+
+  private static ServerBuilder base(String bind, int port, @Nullable ServerTls tls,
+      Metrics metrics, long maxRequestLength) {
+    ServerBuilder b = Server.builder();
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (tls != null) {
+      b.https(address).tlsProvider(tls, tls.serverTlsConfig());
+    } else {
+      b.http(address);
+    }
+    // The limit is set per request once its service is chosen, not on the server: there
+    // Armeria rejects a body whose Content-Length is over it before reading any of it and
+    // closes the connection, which an HTTP/1.1 client still sending the body (the JDK's
+    // HttpClient) sees as a hang instead of a 413. Per request, the body is read up to the
+    // limit, then answered 413.
+    return b.maxRequestLength(0)
+        .decorator((delegate, ctx, req) -> {
+          ctx.setMaxRequestLength(maxRequestLength);
+          return delegate.serve(ctx, req);
+        })
         .requestTimeout(Duration.ofSeconds(10))
         .meterRegistry(metrics.registry())
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2));
@@ -137,6 +306,16 @@ public final class SluiceServer implements AutoCloseable {
   /** The gRPC port listened on. */
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /** The admin port listened on: the rules admin API and {@code /metrics}. */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** Whether the ports serve TLS ({@code tls-cert} is set). */
+  public boolean tls() {
+    return tls != null;
   }
 
   public ServerConfig config() {
@@ -171,148 +350,128 @@ public final class SluiceServer implements AutoCloseable {
       s.stop().join();
     }
     rules.close();
-    enforcement.close();
+    backends.close();
+    closeQuietly(tls);
+    closeQuietly(processMetrics);
   }
 
-  /** The backends a {@code backend} setting can name. */
-  static final class Backends {
-    private Backends() {}
+  /**
+   * Whether the backend can decide, as {@code /readyz} shows it: {@code "up"}, {@code "warming
+   * up"} until the warm-up is done (Redis only), or {@code "down (fail-closed)"} while a
+   * fail-closed Redis backend is cut off (its circuit is open).
+   *
+   * <p>The warm-up is the backend's ({@link RedisBackend#warmUp()}), then the service's ({@link
+   * WarmUp}); {@link #awaitWarmUp()} runs it at start. If it fails (Redis unreachable), the
+   * next readiness check starts it again, so an instance that started without Redis becomes
+   * ready once Redis answers, without any decision traffic. A failure of the service's own
+   * warm-up (not of Redis) is logged and does not keep the instance out of rotation.
+   *
+   * <p>The circuit only probes Redis when a decision asks for it, and a service that is not
+   * ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation until
+   * {@code /readyz} says so), so each readiness check while the circuit is open makes one
+   * check-only decision on a probe key: once Redis is back, that call is the probe that closes
+   * the circuit, and readiness follows within the circuit's open time.
+   */
+  static final class Readiness {
+    private static final String PROBE_KEY = "sluice-readyz-probe";
+    /** The longest {@link #awaitWarmUp()} waits: the backend's warm-up, then the service's. */
+    private static final Duration START_WAIT = Duration.ofSeconds(40);
+    private final Backend backend;
+    private final ServerConfig config;
+    private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
+    private volatile boolean warm;
+    private volatile @Nullable KeyedLimits probe;
 
-    static Backend open(ServerConfig config) {
-      String setting = config.backend();
-      if (setting.equals("memory")) {
-        return MemoryBackend.create();
+    Readiness(Backend backend, ServerConfig config) {
+      this.backend = backend;
+      this.config = config;
+      this.warm = !(backend instanceof RedisBackend);
+    }
+
+    boolean warm() {
+      return warm;
+    }
+
+    /** Runs the warm-up now and waits for it (bounded); a failure is logged, not thrown. */
+    void awaitWarmUp() {
+      if (warm) {
+        return;
       }
-      FailurePolicy policy = FailurePolicy.valueOf(
-          config.failurePolicy().toUpperCase(Locale.ROOT).replace('-', '_'));
       try {
-        return RedisBackend.builder(setting).failurePolicy(policy)
-            .timeout(config.redisTimeout()).build();
-      } catch (IllegalArgumentException e) {
-        throw new ServerConfig.ConfigException("invalid backend '"
-            + ServerConfig.redacted(setting) + "': " + ServerConfig.redacted(
-                String.valueOf(e.getMessage())));
+        warmUp().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        // logged by warmUp(); readiness checks try again
+      } catch (TimeoutException e) {
+        log.warn("warm-up still running after {} s; /readyz says not ready until it is done",
+            START_WAIT.toSeconds());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
-    /**
-     * Whether the backend can decide, as {@code /readyz} shows it: {@code "up"}, {@code "warming
-     * up"} until the warm-up is done (Redis only), or {@code "down (fail-closed)"} while a
-     * fail-closed Redis backend is cut off (its circuit is open).
-     *
-     * <p>The warm-up is the backend's ({@link RedisBackend#warmUp()}), then the service's ({@link
-     * WarmUp}); {@link #awaitWarmUp()} runs it at start. If it fails (Redis unreachable), the
-     * next readiness check starts it again, so an instance that started without Redis becomes
-     * ready once Redis answers, without any decision traffic. A failure of the service's own
-     * warm-up (not of Redis) is logged and does not keep the instance out of rotation.
-     *
-     * <p>The circuit only probes Redis when a decision asks for it, and a service that is not
-     * ready may get no traffic (a load balancer or Kubernetes keeps it out of rotation until
-     * {@code /readyz} says so), so each readiness check while the circuit is open makes one
-     * check-only decision on a probe key: once Redis is back, that call is the probe that closes
-     * the circuit, and readiness follows within the circuit's open time.
-     */
-    static final class Readiness {
-      private static final String PROBE_KEY = "sluice-readyz-probe";
-      /** The longest {@link #awaitWarmUp()} waits: the backend's warm-up, then the service's. */
-      private static final Duration START_WAIT = Duration.ofSeconds(40);
-      private final Backend backend;
-      private final ServerConfig config;
-      private final AtomicReference<CompletableFuture<Void>> warming = new AtomicReference<>();
-      private volatile boolean warm;
-      private volatile @Nullable KeyedLimits probe;
-
-      Readiness(Backend backend, ServerConfig config) {
-        this.backend = backend;
-        this.config = config;
-        this.warm = !(backend instanceof RedisBackend);
-      }
-
-      boolean warm() {
-        return warm;
-      }
-
-      /** Runs the warm-up now and waits for it (bounded); a failure is logged, not thrown. */
-      void awaitWarmUp() {
+    /** The warm-up under way, or a new one if none is (or the last one failed). */
+    private CompletableFuture<Void> warmUp() {
+      for (;;) {
+        CompletableFuture<Void> f = warming.get();
         if (warm) {
-          return;
+          return CompletableFuture.completedFuture(null);
         }
-        try {
-          warmUp().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-          // logged by warmUp(); readiness checks try again
-        } catch (TimeoutException e) {
-          log.warn("warm-up still running after {} s; /readyz says not ready until it is done",
-              START_WAIT.toSeconds());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (f != null && !f.isCompletedExceptionally()) {
+          return f;
         }
-      }
-
-      /** The warm-up under way, or a new one if none is (or the last one failed). */
-      private CompletableFuture<Void> warmUp() {
-        for (;;) {
-          CompletableFuture<Void> f = warming.get();
-          if (warm) {
-            return CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> fresh = new CompletableFuture<>();
+        if (!warming.compareAndSet(f, fresh)) {
+          continue;
+        }
+        RedisBackend redis = (RedisBackend) backend;
+        redis.warmUp().toCompletableFuture().whenComplete((v, error) -> {
+          if (error != null) {
+            fresh.completeExceptionally(error); // the backend logged it
+            return;
           }
-          if (f != null && !f.isCompletedExceptionally()) {
-            return f;
-          }
-          CompletableFuture<Void> fresh = new CompletableFuture<>();
-          if (!warming.compareAndSet(f, fresh)) {
-            continue;
-          }
-          RedisBackend redis = (RedisBackend) backend;
-          redis.warmUp().toCompletableFuture().whenComplete((v, error) -> {
-            if (error != null) {
-              fresh.completeExceptionally(error); // the backend logged it
-              return;
+          Thread t = new Thread(() -> {
+            try {
+              WarmUp.Result r = WarmUp.run(config);
+              // The warm-up's garbage, collected now rather than by a young collection in the
+              // middle of the first burst of requests (measured: 25-50 ms pauses, enough to
+              // push decisions past a 50 ms redis-timeout).
+              long gc = System.nanoTime();
+              System.gc();
+              log.info("service warmed up: {}; heap collected in {} ms", r,
+                  TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gc));
+            } catch (Exception | Error e) {
+              log.warn("service warm-up failed ({}); ready anyway: the backend is warm",
+                  e.toString());
             }
-            Thread t = new Thread(() -> {
-              try {
-                WarmUp.Result r = WarmUp.run(config);
-                // The warm-up's garbage, collected now rather than by a young collection in the
-                // middle of the first burst of requests (measured: 25-50 ms pauses, enough to
-                // push decisions past a 50 ms redis-timeout).
-                long gc = System.nanoTime();
-                System.gc();
-                log.info("service warmed up: {}; heap collected in {} ms", r,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gc));
-              } catch (Exception | Error e) {
-                log.warn("service warm-up failed ({}); ready anyway: the backend is warm",
-                    e.toString());
-              }
-              warm = true;
-              fresh.complete(null);
-            }, "sluice-warm-up");
-            t.setDaemon(true);
-            t.start();
-          });
-          return fresh;
-        }
+            warm = true;
+            fresh.complete(null);
+          }, "sluice-warm-up");
+          t.setDaemon(true);
+          t.start();
+        });
+        return fresh;
       }
+    }
 
-      CompletionStage<String> state() {
-        if (!(backend instanceof RedisBackend r)) {
-          return CompletableFuture.completedFuture("up");
-        }
-        if (r.failurePolicy() == FailurePolicy.FAIL_CLOSED && r.circuitOpen()) {
-          KeyedLimits p = probe;
-          if (p == null) {
-            p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
-            probe = p;
-          }
-          warmUp();
-          return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> r.circuitOpen()
-              ? "down (fail-closed)" : warm ? "up" : "warming up");
-        }
-        if (!warm) {
-          warmUp();
-          return CompletableFuture.completedFuture("warming up");
-        }
+    CompletionStage<String> state() {
+      if (!(backend instanceof RedisBackend r)) {
         return CompletableFuture.completedFuture("up");
       }
+      if (r.failurePolicy() == FailurePolicy.FAIL_CLOSED && r.circuitOpen()) {
+        KeyedLimits p = probe;
+        if (p == null) {
+          p = backend.open(List.of(Limit.of(1, Duration.ofSeconds(1))));
+          probe = p;
+        }
+        warmUp();
+        return p.acquireAsync(PROBE_KEY, 0).handle((d, e) -> r.circuitOpen()
+            ? "down (fail-closed)" : warm ? "up" : "warming up");
+      }
+      if (!warm) {
+        warmUp();
+        return CompletableFuture.completedFuture("warming up");
+      }
+      return CompletableFuture.completedFuture("up");
     }
   }
 }

@@ -8,9 +8,13 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
-import dev.sluice.redis.FailurePolicy;
-import dev.sluice.redis.RedisBackend;
+import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.ModeBackends;
 import dev.sluice.rules.RuleLoader;
+import dev.sluice.spi.Backend;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
@@ -34,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * limit of 50).
  *
  * <p>It runs the real code, isolated from the service's state: a second {@link HttpApi}, {@link
- * Engine} and gRPC service, on a private Armeria server on 127.0.0.1 with a port of its own, with
+ * Enforcer} and gRPC service, on a private Armeria server on 127.0.0.1 with a port of its own, with
  * their own {@link Metrics} (so nothing shows in {@code /metrics}), fixed rules of the domain
  * {@value #DOMAIN} (one descriptor per algorithm, random values per start), and their own Redis
  * connection to the same Redis, fail-closed with a long timeout (so warm-up decisions are never
@@ -98,18 +102,18 @@ final class WarmUp {
         "first-sight", config.firstSightSync() ? "sync" : "local"), Map.of(), null);
     Metrics metrics = new Metrics();
     // Its own connection: decisions wait long and fail closed, counted nowhere the service shows.
-    RedisBackend redis = RedisBackend.builder(config.backend())
-        .failurePolicy(FailurePolicy.FAIL_CLOSED).timeout(Duration.ofSeconds(10))
-        .warmUp(false).build();
+    Backend redis = Backends.open(BackendSpec.redis(config.backend())
+        .withFailurePolicy(FailurePolicy.FAIL_CLOSED).withRedisTimeout(Duration.ofSeconds(10))
+        .withWarmUp(false).withRedisTls(SluiceServer.redisTls(config)));
     ClientFactory clients = ClientFactory.builder().build();
     Server server = null;
-    Enforcement enforcement = null;
+    ModeBackends backends = null;
     try {
-      enforcement = new Enforcement(redis, own, metrics);
+      backends = SluiceServer.modes(redis, own, metrics);
       LiveRules rules = LiveRules.fixed(RuleLoader.create()
           .parse(Map.of("sluice-warm-up.yaml", RULES)), metrics);
-      Engine engine = new Engine(enforcement, rules, metrics);
-      HttpApi http = new HttpApi(engine, rules, metrics, own,
+      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
+      HttpApi http = new HttpApi(enforcer, rules, metrics, own,
           () -> CompletableFuture.completedFuture("up"));
       ServerBuilder sb = Server.builder()
           .http(new InetSocketAddress("127.0.0.1", 0))
@@ -119,7 +123,7 @@ final class WarmUp {
           .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO);
       http.bind(sb);
       sb.service(GrpcService.builder()
-          .addService(new EnvoyRateLimitService(engine, own))
+          .addService(new EnvoyRateLimitService(enforcer, own))
           .maxRequestMessageLength(own.maxBodyBytes())
           .build());
       server = sb.build();
@@ -145,7 +149,7 @@ final class WarmUp {
     } finally {
       // Closing takes seconds (Lettuce's and Armeria's shutdowns): off the readiness path.
       Server started = server;
-      AutoCloseable backend = enforcement != null ? enforcement : redis;
+      AutoCloseable backend = backends != null ? backends : redis;
       Thread closer = new Thread(() -> {
         if (started != null) {
           started.stop().join();

@@ -100,7 +100,7 @@ class HttpApiTest {
     HttpResponse<String> r = s.post("/json", Running.envoy("nobody", "user", "x"));
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"overallCode\":\"OK\",\"statuses\":[{\"code\":\"OK\"}]}");
-    assertThat(s.get("/metrics").body())
+    assertThat(s.metrics())
         .contains("sluice_decisions_total{descriptor=\"\",domain=\"unknown\",outcome=\"no_rule\"}");
   }
 
@@ -115,7 +115,7 @@ class HttpApiTest {
       assertThat(st.get(0).path("limitRemaining").asLong()).isEqualTo(4294967295L);
       assertThat(st.get(1).path("code").asText()).isEqualTo("OK");
     }
-    assertThat(s.get("/metrics").body())
+    assertThat(s.metrics())
         .contains("sluice_decisions_total{descriptor=\"api.trial\",domain=\"api\","
             + "outcome=\"shadow_over_limit\"} 4.0")
         .contains("sluice_decisions_total{descriptor=\"api.health\",domain=\"api\","
@@ -210,8 +210,20 @@ class HttpApiTest {
     HttpResponse<String> ready = s.get("/readyz");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(body(ready).path("rules").path("domains").asInt()).isEqualTo(1);
-    String metrics = s.get("/metrics").body();
+    String metrics = s.metrics();
     assertThat(metrics).contains("sluice_rules_reloads_total{result=\"ok\"}")
         .contains("sluice_backend_latency_seconds_bucket");
+  }
+
+  @Test
+  void metricsCarryJvmProcessAndStoreMeters() throws Exception {
+    s.post("/json", Running.envoy("api", "user", "metrics-store"));
+    String metrics = s.metrics();
+    assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_buffer_memory_used_bytes{",
+        "jvm_gc_", "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
+        "system_cpu_count ", "process_cpu_usage ", "process_uptime_seconds ",
+        "process_start_time_seconds ", "process_files_open_files ",
+        "sluice_store_capacity{store=\"memory\"} ");
+    assertThat(metrics).containsPattern("sluice_store_keys\\{store=\"memory\"} [1-9]");
   }
 }

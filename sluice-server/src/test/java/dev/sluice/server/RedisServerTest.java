@@ -55,7 +55,7 @@ class RedisServerTest {
       JsonNode body = HttpApiTest.JSON.readTree(ready.body());
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
       assertThat(body.path("backend").asText()).isEqualTo("down (fail-closed)");
-      assertThat(s.get("/metrics").body())
+      assertThat(s.metrics())
           .containsPattern("sluice_backend_degraded_total\\{reason=\"backend_unavailable\"} 10");
     }
   }
@@ -93,7 +93,7 @@ class RedisServerTest {
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
       assertThat(HttpApiTest.JSON.readTree(ready.body()).path("backend").asText())
           .isEqualTo("up");
-      String metrics = s.get("/metrics").body();
+      String metrics = s.metrics();
       assertThat(metrics).doesNotContain("sluice-warm-up")
           .doesNotContain("sluice_decisions_total{")
           .doesNotContain("sluice_backend_degraded_total{");
@@ -126,7 +126,7 @@ class RedisServerTest {
         assertThat(s.server.warmedUp()).isTrue();
         assertThat(s.post("/json", Running.envoy("api", "user", "later")).statusCode())
             .isEqualTo(200);
-        assertThat(s.get("/metrics").body()).doesNotContain("sluice_backend_degraded_total{");
+        assertThat(s.metrics()).doesNotContain("sluice_backend_degraded_total{");
       }
     } finally {
       redis.close();
@@ -160,7 +160,7 @@ class RedisServerTest {
       String metrics;
       do {
         Thread.sleep(20);
-        metrics = s.get("/metrics").body();
+        metrics = s.metrics();
       } while (!metrics.contains("sluice_eventual_hits_sent_total 3.0")
           && System.nanoTime() < deadline);
       assertThat(metrics).contains("sluice_eventual_hits_sent_total 3.0")
@@ -185,7 +185,7 @@ class RedisServerTest {
         codes.add(s.post("/json", Running.envoy("modes", "user", "m")).statusCode());
       }
       assertThat(codes).containsExactly(200, 200, 200, 429);
-      assertThat(s.get("/metrics").body()).doesNotContain("sluice_eventual_");
+      assertThat(s.metrics()).doesNotContain("sluice_eventual_");
     }
   }
 }

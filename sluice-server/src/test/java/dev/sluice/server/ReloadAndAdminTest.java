@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Hot reload of the rules directory, and the admin API, on a real server. */
+/** Hot reload of the rules directory, and the admin API (on the admin port), on a real server. */
 class ReloadAndAdminTest {
 
   static String rules(int perMinute) {
@@ -102,7 +102,7 @@ class ReloadAndAdminTest {
         }
       }
       assertThat(failures).isEmpty();
-      assertThat(s.get("/metrics").body())
+      assertThat(s.metrics())
           .containsPattern("sluice_rules_reloads_total\\{result=\"failed\"} [1-9]")
           .containsPattern("sluice_rules_reloads_total\\{result=\"ok\"} [2-9]");
     }
@@ -126,43 +126,46 @@ class ReloadAndAdminTest {
   void adminRoundTrip() throws Exception {
     try (Running s = Running.start(dir, Map.of("api.yaml", rules(10)),
         Map.of("reload-interval", "3600s"))) {
-      JsonNode list = HttpApiTest.JSON.readTree(s.get("/v1/rules").body());
+      JsonNode list = HttpApiTest.JSON.readTree(s.adminGet("/v1/rules").body());
       assertThat(list.path("domains").get(0).path("domain").asText()).isEqualTo("api");
       assertThat(list.path("tree").asText()).contains("user: 10/minute");
-      assertThat(s.get("/v1/rules/api").body()).isEqualTo(rules(10));
-      assertThat(s.get("/v1/rules/nope").statusCode()).isEqualTo(404);
+      assertThat(s.adminGet("/v1/rules/api").body()).isEqualTo(rules(10));
+      assertThat(s.adminGet("/v1/rules/nope").statusCode()).isEqualTo(404);
 
-      HttpResponse<String> put = s.put("/v1/rules/api", rules(4));
+      HttpResponse<String> put = s.adminPut("/v1/rules/api", rules(4));
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
       assertThat(Files.readString(dir.resolve("api.yaml"))).isEqualTo(rules(4));
-      assertThat(s.get("/v1/rules/api").body()).isEqualTo(rules(4));
+      assertThat(s.adminGet("/v1/rules/api").body()).isEqualTo(rules(4));
       assertThat(limitOf(s.post("/json", Running.envoy("api", "user", "a")))).isEqualTo(4);
 
-      HttpResponse<String> bad = s.put("/v1/rules/api", rules(4).replace("minute", "fortnight"));
+      HttpResponse<String> bad = s.adminPut("/v1/rules/api",
+          rules(4).replace("minute", "fortnight"));
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(HttpApiTest.JSON.readTree(bad.body()).path("errors").get(0).path("problem")
           .asText()).contains("fortnight");
       assertThat(Files.readString(dir.resolve("api.yaml"))).isEqualTo(rules(4));
 
-      HttpResponse<String> other = s.put("/v1/rules/api", rules(4).replace("api", "web"));
+      HttpResponse<String> other = s.adminPut("/v1/rules/api",
+          rules(4).replace("api", "web"));
       assertThat(other.statusCode()).isEqualTo(400);
       assertThat(other.body()).contains("the rules declare domain [web] but the path names api");
 
-      HttpResponse<String> created = s.put("/v1/rules/web", rules(2).replace("api", "web"));
+      HttpResponse<String> created = s.adminPut("/v1/rules/web",
+          rules(2).replace("api", "web"));
       assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
       assertThat(dir.resolve("web.yaml")).exists();
       assertThat(limitOf(s.post("/json", Running.envoy("web", "user", "a")))).isEqualTo(2);
 
       // an edit on disk is picked up by POST /v1/reload even without polling
       Files.writeString(dir.resolve("api.yaml"), rules(9));
-      HttpResponse<String> reload = s.post("/v1/reload", "");
+      HttpResponse<String> reload = s.adminPost("/v1/reload", "");
       assertThat(reload.statusCode()).isEqualTo(200);
       assertThat(limitOf(s.post("/json", Running.envoy("api", "user", "b")))).isEqualTo(9);
       Files.writeString(dir.resolve("api.yaml"), "domain: [\n");
-      assertThat(s.post("/v1/reload", "").statusCode()).isEqualTo(409);
+      assertThat(s.adminPost("/v1/reload", "").statusCode()).isEqualTo(409);
       assertThat(limitOf(s.post("/json", Running.envoy("api", "user", "c")))).isEqualTo(9);
       Predicate<String> noTrace = b -> !b.contains("\tat ") && !b.contains("Exception");
-      assertThat(s.post("/v1/reload", "").body()).matches(noTrace);
+      assertThat(s.adminPost("/v1/reload", "").body()).matches(noTrace);
     }
   }
 }

@@ -11,8 +11,15 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A server started on free ports of 127.0.0.1 with a rules directory, and an HTTP client. */
+/**
+ * A server started on free ports of 127.0.0.1 with a rules directory, and an HTTP client. Unless
+ * told otherwise, the admin token is {@link #TOKEN} (from the environment), which {@link
+ * #adminPut} and {@link #adminPost} send.
+ */
 final class Running implements AutoCloseable {
+
+  /** The admin token of servers started with the default environment. */
+  static final String TOKEN = "test-admin-token-0123456789";
 
   final Path rules;
   final SluiceServer server;
@@ -26,19 +33,65 @@ final class Running implements AutoCloseable {
   /** Writes {@code files} (name to YAML) into {@code dir}, starts a server on them. */
   static Running start(Path dir, Map<String, String> files, Map<String, String> settings)
       throws IOException {
+    return start(dir, files, settings, Map.of(ServerConfig.ADMIN_TOKEN_ENV, TOKEN));
+  }
+
+  /** As {@link #start(Path, Map, Map)} with {@code env} as the process environment. */
+  static Running start(Path dir, Map<String, String> files, Map<String, String> settings,
+      Map<String, String> env) throws IOException {
     for (Map.Entry<String, String> f : files.entrySet()) {
       Files.writeString(dir.resolve(f.getKey()), f.getValue());
     }
     Map<String, String> cli = new LinkedHashMap<>();
     cli.put("http-port", "0");
     cli.put("grpc-port", "0");
+    cli.put("admin-port", "0");
     cli.put("rules", dir.toString());
     cli.putAll(settings);
-    return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, Map.of(), null)));
+    return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, env, null)));
   }
 
   URI uri(String path) {
     return URI.create("http://127.0.0.1:" + server.httpPort() + path);
+  }
+
+  URI adminUri(String path) {
+    return URI.create("http://127.0.0.1:" + server.adminPort() + path);
+  }
+
+  /**
+   * {@code GET /metrics} of the admin port: the Prometheus text, over HTTP/1.1 as Prometheus
+   * scrapes it.
+   */
+  String metrics() throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(adminUri("/metrics")).version(HttpClient.Version.HTTP_1_1)
+        .GET()).body();
+  }
+
+  HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(adminUri(path)).GET());
+  }
+
+  /** A {@code PUT} on the admin port with {@link #TOKEN}. */
+  HttpResponse<String> adminPut(String path, String body)
+      throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(adminUri(path))
+        .PUT(HttpRequest.BodyPublishers.ofString(body))
+        .header("authorization", "Bearer " + TOKEN));
+  }
+
+  /** A {@code POST} on the admin port with {@link #TOKEN}. */
+  HttpResponse<String> adminPost(String path, String body)
+      throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(adminUri(path))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .header("authorization", "Bearer " + TOKEN));
+  }
+
+  /** Any request, as built. */
+  HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
+    return http.send(b.timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
@@ -57,12 +110,6 @@ final class Running implements AutoCloseable {
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(uri(path)).GET());
-  }
-
-  private HttpResponse<String> send(HttpRequest.Builder b)
-      throws IOException, InterruptedException {
-    return http.send(b.timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 
   /** An envoy /json body for one descriptor of key/value pairs. */

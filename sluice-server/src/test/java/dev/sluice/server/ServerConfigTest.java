@@ -3,7 +3,8 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.rules.Consistency;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ class ServerConfigTest {
     assertThat(c.maxBodyBytes()).isEqualTo(1 << 20);
     assertThat(c.reloadInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.redisTimeout()).isEqualTo(Duration.ofMillis(50));
-    assertThat(c.mode()).isEqualTo(ServerConfig.Mode.CONSISTENT);
+    assertThat(c.mode()).isEqualTo(Consistency.CONSISTENT);
     assertThat(c.syncInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.syncBatch()).isEqualTo(512);
     assertThat(c.firstSightSync()).isTrue();
@@ -43,7 +44,7 @@ class ServerConfigTest {
     Files.writeString(file, "mode: eventual\nsync-interval: 25ms\nsync-batch: 64\n");
     ServerConfig c = ServerConfig.resolve(Map.of("first-sight", "LOCAL"),
         Map.of("SLUICE_SYNC_BATCH", "128", "SLUICE_REDIS_TIMEOUT", "2s"), file);
-    assertThat(c.mode()).isEqualTo(ServerConfig.Mode.EVENTUAL);
+    assertThat(c.mode()).isEqualTo(Consistency.EVENTUAL);
     assertThat(c.syncInterval()).isEqualTo(Duration.ofMillis(25));
     assertThat(c.syncBatch()).isEqualTo(128);
     assertThat(c.firstSightSync()).isFalse();

@@ -1,14 +1,15 @@
 package dev.sluice.servlet;
 
+import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.KeyResolver;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,10 +54,7 @@ final class HandlerLimits {
 
   private Handler create(String id, RateLimited a) {
     try {
-      List<Limit> limits = new ArrayList<>();
-      for (Limit l : Limit.parseAll(a.value())) {
-        limits.add(l.withAlgorithm(a.algorithm()));
-      }
+      List<Limit> limits = limits(a);
       KeyResolver key = a.key().isBlank() ? null : KeyResolver.parse(a.key(), apiKeyHeader);
       if (a.cost() < 0) {
         throw new IllegalArgumentException("cost must be >= 0, was " + a.cost());
@@ -64,6 +62,21 @@ final class HandlerLimits {
       return new Handler(id, limiters.apply(id, limits), key, a.cost());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("@RateLimited on " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The annotation's limits, each built once with its algorithm. A bound only that algorithm sets
+   * is reported as the algorithm's, without the rate text.
+   */
+  private static List<Limit> limits(RateLimited a) {
+    try {
+      return Limit.parseAll(a.value(), a.algorithm());
+    } catch (InvalidLimitException e) {
+      if (e.field() == InvalidLimitException.Field.ALGORITHM) {
+        throw new IllegalArgumentException(e.reason(), e);
+      }
+      throw e;
     }
   }
 

@@ -1,13 +1,24 @@
 package dev.sluice.servlet;
 
-import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
+import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.ModeBackends;
+import dev.sluice.enforcement.Quota;
+import dev.sluice.enforcement.Status;
+import dev.sluice.enforcement.Verdict;
+import dev.sluice.enforcement.settings.Settings;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.KeyResolver;
+import dev.sluice.http.OnMissingKey;
+import dev.sluice.http.PathPattern;
+import dev.sluice.http.RateLimitHeaders;
+import dev.sluice.http.RequestContext;
+import dev.sluice.http.Routes;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.Domain;
-import dev.sluice.rules.HeaderStyle;
-import dev.sluice.rules.RequestContext;
 import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
@@ -25,13 +36,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,12 +53,15 @@ import org.jspecify.annotations.Nullable;
  * <ol>
  *   <li>the plain limits ({@link Builder#limits}), under the key from the {@link KeyResolver};
  *   <li>the {@link RateLimited} limits of the servlet the request is mapped to;
- *   <li>the rules ({@link Builder#rules}): every matching descriptor's limits under its counter
- *       key; {@code unlimited} matches are skipped and {@code shadow_mode} ones never deny.
+ *   <li>the rules ({@link Builder#rules}): the descriptors of the first route covering the request
+ *       ({@link Routes}), each matching descriptor's limits under its counter key, decided by the
+ *       enforcement layer ({@link Enforcer}); {@code unlimited} matches are not counted and {@code
+ *       shadow_mode} ones never deny.
  * </ol>
  *
  * <p>Each step is all-or-nothing on its own; steps are not atomic together (a later denial does
- * not give back what an earlier step took), as with several descriptors in envoy.
+ * not give back what an earlier step took), as with several descriptors in envoy. The response
+ * describes the deciding limit of all steps ({@link Verdict#deciding()}).
  *
  * <p>A denied request gets 429 with {@code Retry-After} and the headers of the configured {@link
  * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
@@ -112,13 +124,14 @@ public final class SluiceFilter implements Filter {
     if (config == null) {
       List<String> names = Collections.list(filterConfig.getInitParameterNames());
       SluiceSettings.checkNames(names, "init-param ");
+      Settings settings = SluiceSettings.read(filterConfig::getInitParameter, "init-param ");
       Builder b = builder();
-      Backend backend = SluiceSettings.backend(filterConfig::getInitParameter, "init-param ");
+      Backend backend = SluiceSettings.backend(settings);
       b.backend(backend);
       b.ownsBackend = true;
-      SluiceSettings.configure(b, filterConfig::getInitParameter, "init-param ");
+      SluiceSettings.configure(b, settings);
       ServletContext context = filterConfig.getServletContext();
-      if (SluiceSettings.metrics(filterConfig::getInitParameter, "init-param ")
+      if (SluiceSettings.metrics(settings)
           && context != null && MicrometerMetrics.available()) {
         b.meterRegistry(MicrometerMetrics.registry(context));
       }
@@ -139,29 +152,34 @@ public final class SluiceFilter implements Filter {
     RequestContext ctx = context(c, req);
     ctx.clientAddress().ifPresent(a -> req.setAttribute(CLIENT_ADDRESS_ATTRIBUTE, a));
     long cost = c.cost(req, ctx.path());
-    Verdict v = new Verdict();
-    if (c.limiter != null) {
+    Verdict v = Verdict.empty();
+    RateLimiter limiter = c.limiter;
+    if (limiter != null) {
       String key = key(c, c.keyResolver, ctx, resp);
       if (key == null) {
         return;
       }
-      v.add(c.limiter.tryAcquire(key, cost), c.limiter.limits());
+      v = Verdict.of(Status.of(limiter.tryAcquire(key, cost), limiter.limits()));
     }
     if (v.allowed()) {
       Optional<HandlerLimits.Handler> handler = c.handlers.find(req);
-      if (handler.isPresent() && !applyHandler(c, handler.get(), ctx, resp, v)) {
-        return;
+      if (handler.isPresent()) {
+        Verdict h = applyHandler(c, handler.get(), ctx, resp);
+        if (h == null) {
+          return;
+        }
+        v = v.and(h);
       }
     }
-    if (v.allowed() && c.rules != null) {
-      applyRules(c, ctx, cost, v);
+    if (v.allowed() && c.enforcer != null) {
+      v = v.and(applyRules(c, c.enforcer, ctx, cost));
     }
     if (!v.allowed()) {
       deny(c, resp, v);
       return;
     }
     if (c.headersOnAllowed) {
-      RateLimitHeaders.write(resp, v, c.headerStyle, false);
+      RateLimitHeaders.of(v, c.headerStyle).forEach(resp::setHeader);
     }
     chain.doFilter(request, response);
   }
@@ -180,8 +198,8 @@ public final class SluiceFilter implements Filter {
       String handlerId, RateLimited annotation) throws IOException {
     Config c = Objects.requireNonNull(config, "filter not initialised");
     HandlerLimits.Handler h = c.handlers.handler(handlerId, annotation);
-    Verdict v = new Verdict();
-    if (!applyHandler(c, h, context(c, request), response, v)) {
+    Verdict v = applyHandler(c, h, context(c, request), response);
+    if (v == null) {
       return false;
     }
     if (!v.allowed()) {
@@ -189,49 +207,33 @@ public final class SluiceFilter implements Filter {
       return false;
     }
     if (c.headersOnAllowed) {
-      RateLimitHeaders.write(response, v, c.headerStyle, false);
+      RateLimitHeaders.of(v, c.headerStyle).forEach(response::setHeader);
     }
     return true;
   }
 
-  /** False when a 401 was sent; otherwise adds the decision to {@code v}. */
-  private static boolean applyHandler(Config c, HandlerLimits.Handler h, RequestContext ctx,
-      HttpServletResponse resp, Verdict v) throws IOException {
+  /** The handler's decision; null when a 401 was sent. */
+  private static @Nullable Verdict applyHandler(Config c, HandlerLimits.Handler h,
+      RequestContext ctx, HttpServletResponse resp) throws IOException {
     String key = key(c, h.key() != null ? h.key() : c.keyResolver, ctx, resp);
     if (key == null) {
-      return false;
+      return null;
     }
-    v.add(h.limiter().tryAcquire("@" + h.id() + "|" + key, h.cost()), h.limiter().limits());
-    return true;
+    return Verdict.of(Status.of(h.limiter().tryAcquire("@" + h.id() + "|" + key, h.cost()),
+        h.limiter().limits()));
   }
 
-  private static void applyRules(Config c, RequestContext ctx, long cost, Verdict v) {
-    RuleSet rules = Objects.requireNonNull(c.rules).get();
-    for (RuleMatch m : rules.match(c.domain, ctx)) {
-      if (m.unlimited()) {
-        continue;
-      }
-      if (m.deniesAll()) {
-        if (!m.shadowMode()) {
-          v.denyOutright();
-        }
-        continue;
-      }
-      List<Limit> limits = m.coreLimits();
-      if (limits.isEmpty()) {
-        continue;
-      }
-      RateLimiter limiter = c.ruleLimiters.computeIfAbsent(limits,
-          l -> c.newLimiter("rules:" + c.domain, l));
-      Decision d = limiter.tryAcquire(m.counterKey(), cost);
-      if (m.shadowMode()) {
-        v.addShadow(d, limits);
-      } else {
-        v.add(d, limits);
-        if (!d.allowed()) {
-          return;
-        }
-      }
+  /** The rules' decision for the request's descriptors, all or nothing. */
+  private static Verdict applyRules(Config c, Enforcer enforcer, RequestContext ctx, long cost) {
+    List<RuleMatch> matches = c.routes.get().match(c.domain, ctx);
+    if (matches.isEmpty()) {
+      return Verdict.empty();
+    }
+    try {
+      return enforcer.decideMatches(c.domain, matches, cost, Enforcer.Counting.ALL_OR_NOTHING)
+          .join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
@@ -257,7 +259,7 @@ public final class SluiceFilter implements Filter {
 
   private static void deny(Config c, HttpServletResponse resp, Verdict v) throws IOException {
     resp.setStatus(429);
-    RateLimitHeaders.write(resp, v, c.headerStyle, true);
+    RateLimitHeaders.of(v, c.headerStyle).forEach(resp::setHeader);
     writeBody(resp, c.denialContentType, c.denialBody.render(v.deciding()));
   }
 
@@ -312,7 +314,8 @@ public final class SluiceFilter implements Filter {
     final KeyResolver keyResolver;
     final OnMissingKey onMissingKey;
     final TrustedProxies proxies;
-    final @Nullable Supplier<RuleSet> rules;
+    final @Nullable Enforcer enforcer;
+    final Supplier<Routes> routes;
     final String domain;
     final HeaderStyle headerStyle;
     final boolean headersOnAllowed;
@@ -321,7 +324,6 @@ public final class SluiceFilter implements Filter {
     final List<CostRule> costs;
     final @Nullable ToLongFunction<HttpServletRequest> costFunction;
     final HandlerLimits handlers;
-    final Map<List<Limit>, RateLimiter> ruleLimiters = new ConcurrentHashMap<>();
     final @Nullable LimiterListener listener;
 
     Config(Builder b, Backend backend, KeyResolver key, String domain,
@@ -334,7 +336,14 @@ public final class SluiceFilter implements Filter {
       this.keyResolver = key;
       this.onMissingKey = b.onMissingKey;
       this.proxies = b.proxies;
-      this.rules = b.rules;
+      Supplier<RuleSet> rules = b.rules;
+      // Rules are decided on the filter's backend, every rule consistently (no eventual mode
+      // here); the limiters are named for the listener.
+      this.enforcer = rules == null ? null : Enforcer.builder(rules,
+              ModeBackends.consistent(backend, false))
+          .limiters(k -> newLimiter("rules:" + domain, k.limits()))
+          .build();
+      this.routes = Routes.following(rules == null ? RuleSet::empty : rules);
       this.domain = domain;
       this.headerStyle = b.headerStyle;
       this.headersOnAllowed = b.headersOnAllowed;
@@ -359,7 +368,7 @@ public final class SluiceFilter implements Filter {
         return Math.max(0, costFunction.applyAsLong(req));
       }
       for (CostRule r : costs) {
-        if (r.pattern.matcher(path).matches()) {
+        if (r.pattern.matches(path)) {
           return r.cost;
         }
       }
@@ -367,29 +376,7 @@ public final class SluiceFilter implements Filter {
     }
   }
 
-  private record CostRule(Pattern pattern, long cost) {}
-
-  /**
-   * Turns a path pattern into a regex: {@code *} is any run of characters but {@code /}, {@code
-   * **} anything (as rule routes).
-   */
-  static Pattern pathPattern(String glob) {
-    StringBuilder re = new StringBuilder();
-    for (int i = 0; i < glob.length(); i++) {
-      char ch = glob.charAt(i);
-      if (ch == '*') {
-        if (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-          re.append(".*");
-          i++;
-        } else {
-          re.append("[^/]*");
-        }
-      } else {
-        re.append(Pattern.quote(String.valueOf(ch)));
-      }
-    }
-    return Pattern.compile(re.toString());
-  }
+  private record CostRule(PathPattern pattern, long cost) {}
 
   /**
    * Configures a {@link SluiceFilter}. Everything is optional: by default nothing is limited until
@@ -539,15 +526,16 @@ public final class SluiceFilter implements Filter {
     }
 
     /**
-     * Requests whose path (without context path and query) matches {@code pathPattern} ({@code *}
-     * = any characters but {@code /}, {@code **} = anything) take {@code cost} permits; the first
-     * matching pattern wins, others cost 1. Applies to plain limits and rules.
+     * Requests whose path (without context path and query) matches {@code pathPattern} (a {@link
+     * PathPattern}: {@code *} = any characters but {@code /}, {@code **} = anything) take {@code
+     * cost} permits; the first matching pattern wins, others cost 1. Applies to plain limits and
+     * rules.
      */
     public Builder cost(String pathPattern, long cost) {
       if (cost < 0) {
         throw new IllegalArgumentException("cost of " + pathPattern + " must be >= 0, was " + cost);
       }
-      costs.add(new CostRule(pathPattern(pathPattern), cost));
+      costs.add(new CostRule(PathPattern.compile(pathPattern), cost));
       return this;
     }
 
@@ -641,32 +629,34 @@ public final class SluiceFilter implements Filter {
       this.template = template;
     }
 
-    String render(@Nullable Decision d) {
-      long retry = d == null || d.retryAfterMicros() == Long.MAX_VALUE
-          ? -1 : dev.sluice.rules.RateLimitHeaders.retryAfterSeconds(d.retryAfterMicros());
+    /** The body for a denial decided by {@code s} (null: nothing limited it). */
+    String render(@Nullable Status s) {
+      Quota q = s == null ? null : s.limit();
+      long retry = s == null || s.retryAfterMicros() == Long.MAX_VALUE
+          ? -1 : RateLimitHeaders.retryAfterSeconds(s.retryAfterMicros());
       if (template == null) {
-        StringBuilder s = new StringBuilder("{\"type\":\"about:blank\","
+        StringBuilder b = new StringBuilder("{\"type\":\"about:blank\","
             + "\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\"");
-        if (d == null) {
-          s.append("Rate limit exceeded.\"");
+        if (q == null) {
+          b.append("Rate limit exceeded.\"");
         } else if (retry < 0) {
-          s.append("Rate limit ").append(Json.escape(d.limit().name()))
+          b.append("Rate limit ").append(Json.escape(q.name()))
               .append(" can never admit this request.\"");
         } else {
-          s.append("Rate limit ").append(Json.escape(d.limit().name()))
+          b.append("Rate limit ").append(Json.escape(q.name()))
               .append(" exceeded; retry after ").append(retry)
               .append(retry == 1 ? " second." : " seconds.")
               .append("\",\"retryAfter\":").append(retry);
         }
-        return s.append('}').toString();
+        return b.append('}').toString();
       }
       return template
           .replace("{retryAfter}", Long.toString(Math.max(retry, 0)))
-          .replace("{limit}", d == null ? "0" : Long.toString(d.limit().count()))
-          .replace("{remaining}", d == null || !d.allowed() ? "0" : Long.toString(d.remaining()))
-          .replace("{reset}", d == null ? "0"
-              : Long.toString(dev.sluice.rules.RateLimitHeaders.ceilSeconds(d.resetAfterMicros())))
-          .replace("{name}", d == null ? "" : Json.escape(d.limit().name()));
+          .replace("{limit}", q == null ? "0" : Long.toString(q.count()))
+          .replace("{remaining}", s == null || s.overLimit() ? "0" : Long.toString(s.remaining()))
+          .replace("{reset}", s == null ? "0"
+              : Long.toString(RateLimitHeaders.ceilSeconds(s.resetAfterMicros())))
+          .replace("{name}", q == null ? "" : Json.escape(q.name()));
     }
   }
 }

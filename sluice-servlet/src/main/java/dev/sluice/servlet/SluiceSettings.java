@@ -1,9 +1,25 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
+import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
-import dev.sluice.memory.MemoryBackend;
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Backends;
+import dev.sluice.enforcement.settings.Dialect;
+import dev.sluice.enforcement.settings.EnforcementSettings;
+import dev.sluice.enforcement.settings.Setting;
+import dev.sluice.enforcement.settings.SettingException;
+import dev.sluice.enforcement.settings.SettingList;
+import dev.sluice.enforcement.settings.Settings;
+import dev.sluice.enforcement.settings.Source;
+import dev.sluice.enforcement.settings.Sources;
+import dev.sluice.enforcement.settings.ValueTypes;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.HttpSettings;
+import dev.sluice.http.KeyResolver;
+import dev.sluice.http.OnMissingKey;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
@@ -11,63 +27,150 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The filter's settings as text, one parser for every place they come from ({@code web.xml}
- * init-params, Spring Boot's {@code sluice.*} properties). Every error is an {@link
- * InvalidSettingException} whose message starts with the setting's full name.
- *
- * <table>
- *   <caption>Settings</caption>
- *   <tr><th>name</th><th>value</th><th>default</th></tr>
- *   <tr><td>limits</td><td>{@code 5 per 10 seconds}, {@code 2/minute;10/hour}</td>
- *       <td>none</td></tr>
- *   <tr><td>algorithm</td><td>{@code token-bucket}, {@code gcra}, {@code fixed-window},
- *       {@code sliding-window-log}, {@code sliding-window-counter}</td><td>token-bucket</td></tr>
- *   <tr><td>key</td><td>{@code ip}, {@code user}, {@code api-key}, {@code header:<Name>},
- *       {@code path}, {@code method}, joined by {@code +}</td><td>{@code ip}</td></tr>
- *   <tr><td>on-missing-key</td><td>{@code ip} or {@code reject} (401)</td><td>{@code ip}</td></tr>
- *   <tr><td>api-key-header</td><td>a header name</td><td>{@code X-API-Key}</td></tr>
- *   <tr><td>headers</td><td>{@code x-ratelimit}, {@code ietf}, {@code both}, {@code none}</td>
- *       <td>{@code x-ratelimit}</td></tr>
- *   <tr><td>headers-on-allowed</td><td>{@code true} or {@code false}</td><td>{@code true}</td></tr>
- *   <tr><td>trusted-proxies</td><td>addresses and CIDR ranges, comma-separated</td>
- *       <td>none</td></tr>
- *   <tr><td>backend</td><td>{@code memory} or a Redis URI</td><td>{@code memory}</td></tr>
- *   <tr><td>failure-policy</td><td>{@code fail-open}, {@code fail-closed},
- *       {@code local-fallback} (Redis only)</td><td>{@code fail-open}</td></tr>
- *   <tr><td>redis-timeout</td><td>how long one Redis decision may take before the failure policy
- *       answers, as {@code 50ms}, {@code 2s} or ISO-8601 (Redis only)</td><td>{@code 50ms}</td></tr>
- *   <tr><td>rules</td><td>a rules file or directory</td><td>none</td></tr>
- *   <tr><td>domain</td><td>the rules domain</td><td>the rules' only domain</td></tr>
- *   <tr><td>denial-body</td><td>a 429 body template
- *       (see {@link SluiceFilter.Builder#denialBody})</td>
- *       <td>an RFC 9457 problem</td></tr>
- *   <tr><td>denial-content-type</td><td>a media type</td><td>{@code application/json} with a
- *       body, else {@code application/problem+json}</td></tr>
- *   <tr><td>costs</td><td>{@code /search/**=5, /export=20}</td><td>every request costs 1</td></tr>
- *   <tr><td>metrics</td><td>{@code true} or {@code false}: count decisions in Micrometer when
- *       {@code sluice-micrometer} is on the class path (see {@link SluiceFilter})</td>
- *       <td>{@code true}</td></tr>
- * </table>
+ * The filter's settings, declared once for every place they come from ({@code web.xml}
+ * init-params, Java properties, Spring Boot's {@code sluice.*} properties): the filter's own
+ * below, and the backend's shared with the service ({@link EnforcementSettings#BACKEND_SETTINGS}:
+ * {@code backend}, {@code failure-policy}, {@code redis-timeout}, {@code max-keys}). They are read
+ * in the {@link Dialect#FILTER} dialect; docs/integrations.md lists them. Every error is an {@link
+ * InvalidSettingException} whose message starts with the setting's full name ({@code
+ * sluice.headers: ...}, {@code init-param headers: ...}).
  */
 public final class SluiceSettings {
 
+  private static final SettingList DECLARED = new SettingList();
+
+  /**
+   * Limits applied to every request: {@code 5 per 10 seconds}, {@code 2/minute;10/hour}; the text,
+   * built into limits with the {@link #ALGORITHM} by {@link #limits(Settings)}.
+   */
+  public static final Setting<String> LIMITS = DECLARED.add(Setting.of("limits",
+          ValueTypes.of("LIMITS", SluiceSettings::rates))
+      .blankIsUnset()
+      .help("Limits applied to every request, e.g. 5 per 10 seconds or 2/minute;10/hour"));
+
+  /** The algorithm of every limit of {@link #LIMITS} (else each limit's own, a token bucket). */
+  public static final Setting<Algorithm> ALGORITHM = DECLARED.add(Setting.of("algorithm",
+          ValueTypes.choice("algorithm", Algorithm.class))
+      .blankIsUnset()
+      .help("How the limits count"));
+
+  /** How clients are told apart: {@code ip}, {@code user}, {@code api-key}, ... */
+  public static final Setting<String> KEY = DECLARED.add(Setting.of("key",
+          ValueTypes.text("KEY"))
+      .byDefault("ip")
+      .help("How clients are told apart: ip, user, api-key, header:<Name>, path, method, joined"
+          + " by +"));
+
+  public static final Setting<OnMissingKey> ON_MISSING_KEY = DECLARED.add(Setting.of(
+          "on-missing-key", ValueTypes.of("ip|reject", OnMissingKey::parse,
+              ValueTypes::spelling))
+      .byDefault("ip")
+      .help("When the key needs an identity the request lacks: ip (count by address) or reject"
+          + " (401)"));
+
+  public static final Setting<String> API_KEY_HEADER = DECLARED.add(Setting.of("api-key-header",
+          ValueTypes.of("HEADER", SluiceSettings::headerName))
+      .byDefault("X-API-Key")
+      .help("The header the api-key key part reads"));
+
+  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
+          HttpSettings.HEADER_STYLE)
+      .byDefault("x-ratelimit")
+      .help("Rate limit headers: x-ratelimit, ietf, both or none"));
+
+  public static final Setting<Boolean> HEADERS_ON_ALLOWED = DECLARED.add(Setting.of(
+          "headers-on-allowed", ValueTypes.bool())
+      .byDefault("true")
+      .help("Whether allowed responses carry the headers too"));
+
+  /** Addresses and CIDR ranges of trusted proxies ({@link TrustedProxies#of(List)}). */
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
+          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
+      .help("Proxies (addresses or CIDR ranges, comma-separated) whose Forwarded and"
+          + " X-Forwarded-For are believed"));
+
+  public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
+
+  /** Values need {@code sluice-redis}; without it a given value is still checked. */
+  public static final Setting<FailurePolicy> FAILURE_POLICY = DECLARED.add(
+      EnforcementSettings.FAILURE_POLICY);
+
+  public static final Setting<Duration> REDIS_TIMEOUT = DECLARED.add(
+      EnforcementSettings.REDIS_TIMEOUT);
+
+  public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
+
+  /** A rules file or directory in envoy's format (with Sluice routes). */
+  public static final Setting<Path> RULES = DECLARED.add(Setting.of("rules",
+          ValueTypes.of("PATH", t -> Path.of(t.trim())))
+      .blankIsUnset()
+      .help("A rules file or directory"));
+
+  public static final Setting<String> DOMAIN = DECLARED.add(Setting.of("domain",
+          ValueTypes.of("DOMAIN", String::trim))
+      .blankIsUnset()
+      .help("The rules domain to match; default the rules' only domain"));
+
+  public static final Setting<String> DENIAL_BODY = DECLARED.add(Setting.of("denial-body",
+          ValueTypes.text("TEMPLATE"))
+      .help("The 429 body template; placeholders {retryAfter}, {limit}, {remaining}, {reset},"
+          + " {name}"));
+
+  public static final Setting<String> DENIAL_CONTENT_TYPE = DECLARED.add(Setting.of(
+          "denial-content-type", ValueTypes.of("TYPE", SluiceSettings::mediaType))
+      .help("The 429 body's content type"));
+
+  /** Costs by path pattern: {@code /search/**=5, /export=20}; others cost 1. */
+  public static final Setting<List<Map.Entry<String, Long>>> COSTS = DECLARED.add(Setting.of("costs",
+          ValueTypes.of("COSTS", SluiceSettings::costs))
+      .help("Costs by path pattern, e.g. /search/**=5, /export=20; others cost 1"));
+
+  /**
+   * Whether a filter declared in {@code web.xml} counts its decisions in Micrometer when {@code
+   * sluice-micrometer} is on the class path.
+   */
+  public static final Setting<Boolean> METRICS = DECLARED.add(Setting.of("metrics",
+          ValueTypes.bool())
+      .byDefault("true").blankIsUnset()
+      .help("Count decisions in Micrometer when sluice-micrometer is on the class path"));
+
+  /** Every setting, in the order documented. */
+  public static final List<Setting<?>> DECLARATIONS = DECLARED.settings();
+
   /** Every setting name, in the order documented. */
-  public static final List<String> NAMES = List.of("limits", "algorithm", "key", "on-missing-key",
-      "api-key-header", "headers", "headers-on-allowed", "trusted-proxies", "backend",
-      "failure-policy", "redis-timeout", "rules", "domain", "denial-body", "denial-content-type", "costs",
-      "metrics");
+  public static final List<String> NAMES = Settings.names(DECLARATIONS);
 
   private SluiceSettings() {}
 
   /**
-   * Applies every setting {@code lookup} has (all but {@code backend}, {@code failure-policy} and
-   * {@code redis-timeout}, see {@link #backend}, and {@code metrics}, see {@link #metrics}) to
-   * {@code builder}.
+   * Reads every setting from {@code lookup}.
+   *
+   * @param lookup the value of a setting by its short name, or null when unset
+   * @param prefix what to put before the name in messages: {@code "sluice."}, {@code "init-param "}
+   * @throws InvalidSettingException {@code "<prefix><name>: <problem>"}
+   */
+  public static Settings read(Function<String, @Nullable String> lookup, String prefix) {
+    return read(Sources.lookup(lookup, prefix));
+  }
+
+  /**
+   * Reads every setting from {@code source} (for typed values, {@link Sources#typed}).
+   *
+   * @throws InvalidSettingException {@code "<prefix><name>: <problem>"}
+   */
+  public static Settings read(Source source) {
+    return named(() -> Settings.resolve(DECLARATIONS, Dialect.FILTER, List.of(source)));
+  }
+
+  /**
+   * Applies every setting {@code lookup} has (all but the backend's, see {@link #backend}, and
+   * {@code metrics}, see {@link #metrics}) to {@code builder}.
    *
    * @param lookup the value of a setting by its short name, or null when unset
    * @param prefix what to put before the name in messages: {@code "sluice."}, {@code "init-param "}
@@ -75,71 +178,75 @@ public final class SluiceSettings {
    */
   public static SluiceFilter.Builder configure(SluiceFilter.Builder builder,
       Function<String, @Nullable String> lookup, String prefix) {
-    Settings s = new Settings(lookup, prefix);
-    List<Limit> limits = limits(lookup, prefix);
+    return configure(builder, read(lookup, prefix));
+  }
+
+  /**
+   * Applies every given setting of {@code settings} but the backend's and {@code metrics} to
+   * {@code builder}.
+   *
+   * @throws InvalidSettingException {@code "<prefix><name>: <problem>"}
+   */
+  public static SluiceFilter.Builder configure(SluiceFilter.Builder builder, Settings settings) {
+    return named(() -> apply(builder, settings));
+  }
+
+  private static SluiceFilter.Builder apply(SluiceFilter.Builder builder, Settings s) {
+    List<Limit> limits = limits(s);
     if (!limits.isEmpty()) {
       builder.limits(limits);
     }
-    String apiKeyHeader = s.get("api-key-header");
-    if (apiKeyHeader != null) {
-      if (apiKeyHeader.isBlank()) {
-        throw new InvalidSettingException(prefix + "api-key-header", "must not be blank");
-      }
-      builder.apiKeyHeader(apiKeyHeader.trim());
+    String header = s.get(API_KEY_HEADER);
+    if (s.isGiven(API_KEY_HEADER)) {
+      builder.apiKeyHeader(header);
     }
-    String header = apiKeyHeader == null ? "X-API-Key" : apiKeyHeader.trim();
-    String key = s.get("key");
-    if (key != null) {
-      KeyResolver resolver = s.parse("key", key, k -> KeyResolver.parse(k, header));
+    if (s.isGiven(KEY)) {
+      KeyResolver resolver = s.derive(KEY, k -> KeyResolver.parse(k, header));
       builder.key(resolver);
     }
-    String missing = s.get("on-missing-key");
-    if (missing != null) {
-      builder.onMissingKey(s.parse("on-missing-key", missing, OnMissingKey::parse));
+    if (s.isGiven(ON_MISSING_KEY)) {
+      builder.onMissingKey(s.get(ON_MISSING_KEY));
     }
-    String style = s.get("headers");
-    if (style != null) {
-      builder.headers(s.parse("headers", style, HeaderStyle::parse));
+    if (s.isGiven(HEADERS)) {
+      builder.headers(s.get(HEADERS));
     }
-    String onAllowed = s.get("headers-on-allowed");
-    if (onAllowed != null) {
-      builder.headersOnAllowed(s.parse("headers-on-allowed", onAllowed, SluiceSettings::bool));
+    if (s.isGiven(HEADERS_ON_ALLOWED)) {
+      builder.headersOnAllowed(s.get(HEADERS_ON_ALLOWED));
     }
-    String proxies = s.get("trusted-proxies");
+    List<String> proxies = s.find(TRUSTED_PROXIES);
     if (proxies != null) {
-      builder.trustedProxies(s.parse("trusted-proxies", proxies, TrustedProxies::parse));
+      builder.trustedProxies(TrustedProxies.of(proxies));
     }
-    String rules = s.get("rules");
-    String domain = s.get("domain");
-    if (rules != null && !rules.isBlank()) {
-      RuleSet set = s.parse("rules", rules, r -> RuleLoader.create().load(Path.of(r.trim())));
-      String d = domain == null || domain.isBlank() ? null : domain.trim();
-      if (d == null && set.domains().size() != 1) {
-        throw new InvalidSettingException(prefix + "domain", "the rules in " + rules + " hold "
-            + set.domains().size() + " domains; say which one to use");
+    String domain = s.find(DOMAIN);
+    if (s.find(RULES) != null) {
+      RuleSet set = s.derive(RULES, r -> RuleLoader.create().load(r));
+      String rules = s.text(RULES);
+      if (domain == null && set.domains().size() != 1) {
+        throw s.error(DOMAIN, "the rules in " + rules + " hold " + set.domains().size()
+            + " domains; say which one to use");
       }
-      if (d != null && set.domain(d).isEmpty()) {
-        throw new InvalidSettingException(prefix + "domain", "no domain '" + d + "' in " + rules);
+      if (domain != null && set.domain(domain).isEmpty()) {
+        throw s.error(DOMAIN, "no domain '" + domain + "' in " + rules);
       }
-      builder.rules(set, d != null ? d : set.domains().get(0).name());
-    } else if (domain != null && !domain.isBlank()) {
-      throw new InvalidSettingException(prefix + "domain", "set without " + prefix + "rules");
+      builder.rules(set, domain != null ? domain : set.domains().get(0).name());
+    } else if (domain != null) {
+      throw s.error(DOMAIN, "set without " + s.origin(RULES));
     }
-    String body = s.get("denial-body");
+    String body = s.find(DENIAL_BODY);
     if (body != null) {
       builder.denialBody(body);
     }
-    String contentType = s.get("denial-content-type");
+    String contentType = s.find(DENIAL_CONTENT_TYPE);
     if (contentType != null) {
-      if (contentType.isBlank() || !contentType.contains("/")) {
-        throw new InvalidSettingException(prefix + "denial-content-type", "'" + contentType
-            + "' is not a media type");
-      }
-      builder.denialContentType(contentType.trim());
+      builder.denialContentType(contentType);
     }
-    String costs = s.get("costs");
-    if (costs != null) {
-      s.parse("costs", costs, c -> costs(builder, c));
+    if (s.find(COSTS) != null) {
+      s.derive(COSTS, costs -> {
+        for (Map.Entry<String, Long> c : costs) {
+          builder.cost(c.getKey(), c.getValue());
+        }
+        return builder;
+      });
     }
     return builder;
   }
@@ -151,72 +258,57 @@ public final class SluiceSettings {
    * @throws IllegalArgumentException {@code "<prefix><name>: <problem>"}
    */
   public static List<Limit> limits(Function<String, @Nullable String> lookup, String prefix) {
-    Settings s = new Settings(lookup, prefix);
-    String text = s.get("limits");
-    String algorithm = s.get("algorithm");
-    Algorithm a = algorithm == null || algorithm.isBlank() ? null
-        : s.parse("algorithm", algorithm, SluiceSettings::algorithm);
-    if (text == null || text.isBlank()) {
-      return List.of();
-    }
-    List<Limit> parsed = s.parse("limits", text, Limit::parseAll);
-    if (a == null) {
-      return parsed;
-    }
-    List<Limit> out = new ArrayList<>();
-    for (Limit l : parsed) {
-      out.add(s.parse("algorithm", algorithm, x -> l.withAlgorithm(a)));
-    }
-    return List.copyOf(out);
+    return limits(read(lookup, prefix));
   }
 
   /**
-   * Parses an algorithm name: {@code token-bucket}, {@code gcra}, {@code fixed-window}, {@code
-   * sliding-window-log}, {@code sliding-window-counter}; any case, {@code -} or {@code _}.
+   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (a token
+   * bucket when unset); empty when unset. A bound only the algorithm sets (the sliding window
+   * log's count) is reported as the {@code algorithm} setting's problem.
    */
-  static Algorithm algorithm(String text) {
-    String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    for (Algorithm a : Algorithm.values()) {
-      if (a.name().equals(t)) {
-        return a;
+  public static List<Limit> limits(Settings settings) {
+    return named(() -> {
+      if (settings.find(LIMITS) == null) {
+        return List.of();
       }
-    }
-    throw new IllegalArgumentException("unknown algorithm '" + text + "'; use token-bucket, gcra,"
-        + " fixed-window, sliding-window-log or sliding-window-counter");
+      Algorithm a = settings.find(ALGORITHM);
+      return settings.derive(LIMITS, text -> {
+        try {
+          return Limit.parseAll(text, a == null ? Algorithm.TOKEN_BUCKET : a);
+        } catch (InvalidLimitException e) {
+          if (a != null && e.field() == InvalidLimitException.Field.ALGORITHM) {
+            throw settings.error(ALGORITHM, e.reason());
+          }
+          throw e;
+        }
+      });
+    });
   }
 
   /**
-   * The backend the {@code backend} setting names: {@code memory} (default), or a Redis URI with
-   * the {@code failure-policy}. Redis needs {@code sluice-redis} on the classpath.
+   * The {@code limits} text, after checking what does not depend on the algorithm: the grammar
+   * and the count and period bounds every algorithm has (a fixed window adds none of its own).
+   * {@link #limits(Settings)} builds each limit once, with the algorithm.
+   */
+  private static String rates(String text) {
+    Limit.parseAll(text, Algorithm.FIXED_WINDOW);
+    return text;
+  }
+
+  /**
+   * The backend the {@code backend} setting names: {@code memory} (default, holding at most
+   * {@code max-keys} keys), or a Redis URI with the {@code failure-policy} and {@code
+   * redis-timeout}. Redis needs {@code sluice-redis} on the classpath.
    *
    * @throws IllegalArgumentException {@code "<prefix><name>: <problem>"}
    */
   public static Backend backend(Function<String, @Nullable String> lookup, String prefix) {
-    Settings s = new Settings(lookup, prefix);
-    String backend = s.get("backend");
-    String policy = s.get("failure-policy");
-    String timeout = s.get("redis-timeout");
-    Duration t = timeout == null || timeout.isBlank() ? null
-        : s.parse("redis-timeout", timeout, SluiceSettings::duration);
-    if (backend == null || backend.isBlank() || backend.trim().equalsIgnoreCase("memory")) {
-      if (policy != null && !policy.isBlank()) {
-        s.parse("failure-policy", policy, RedisBackends::policy);
-      }
-      return MemoryBackend.create();
-    }
-    String uri = backend.trim();
-    if (!uri.toLowerCase(Locale.ROOT).startsWith("redis")) {
-      throw new InvalidSettingException(prefix + "backend", "'" + backend
-          + "' is neither 'memory' nor a Redis URI (redis://host:port, rediss://,"
-          + " redis-sentinel://, redis-cluster://)");
-    }
-    if (!RedisBackends.available()) {
-      throw new InvalidSettingException(prefix + "backend",
-          "a Redis URI needs dev.sluice:sluice-redis on the classpath");
-    }
-    Object p = policy == null || policy.isBlank() ? null
-        : s.parse("failure-policy", policy, RedisBackends::policy);
-    return s.parse("backend", uri, u -> RedisBackends.create(u, p, t));
+    return backend(read(lookup, prefix));
+  }
+
+  /** The backend {@code settings} name (see {@link #backend(Function, String)}). */
+  public static Backend backend(Settings settings) {
+    return named(() -> settings.derive(BACKEND, u -> Backends.open(BackendSpec.from(settings))));
   }
 
   /**
@@ -226,36 +318,15 @@ public final class SluiceSettings {
    * @throws IllegalArgumentException {@code "<prefix>metrics: <problem>"}
    */
   public static boolean metrics(Function<String, @Nullable String> lookup, String prefix) {
-    Settings s = new Settings(lookup, prefix);
-    String value = s.get("metrics");
-    return value == null || value.isBlank() || s.parse("metrics", value, SluiceSettings::bool);
+    return metrics(read(lookup, prefix));
   }
 
-  /** {@code 50ms}, {@code 2s}, {@code 1m} or an ISO-8601 duration; positive. */
-  static Duration duration(String text) {
-    String v = text.trim().toLowerCase(Locale.ROOT);
-    Duration d;
-    try {
-      if (v.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-      } else if (v.endsWith("s") && !v.startsWith("p")) {
-        d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()));
-      } else if (v.endsWith("m") && !v.startsWith("p")) {
-        d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1).trim()));
-      } else {
-        d = Duration.parse(text.trim());
-      }
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration; use e.g. 50ms, 2s or"
-          + " PT0.5S");
-    }
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("'" + text + "' must be positive");
-    }
-    return d;
+  /** The {@code metrics} setting of {@code settings}. */
+  public static boolean metrics(Settings settings) {
+    return settings.get(METRICS);
   }
 
-  /** Fails on names that are no setting, with the nearest one. */
+  /** Fails on names that are no setting, with the list of settings. */
   static void checkNames(List<String> names, String prefix) {
     for (String n : names) {
       if (!NAMES.contains(n)) {
@@ -265,18 +336,22 @@ public final class SluiceSettings {
     }
   }
 
-  private static boolean bool(String text) {
-    switch (text.trim().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        throw new IllegalArgumentException("'" + text + "' is not true or false");
+  private static String headerName(String text) {
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("must not be blank");
     }
+    return text.trim();
   }
 
-  private static Void costs(SluiceFilter.Builder builder, String text) {
+  private static String mediaType(String text) {
+    if (text.isBlank() || !text.contains("/")) {
+      throw new IllegalArgumentException("'" + text + "' is not a media type");
+    }
+    return text.trim();
+  }
+
+  private static List<Map.Entry<String, Long>> costs(String text) {
+    List<Map.Entry<String, Long>> costs = new ArrayList<>();
     for (String entry : text.split(",")) {
       if (entry.isBlank()) {
         continue;
@@ -291,31 +366,17 @@ public final class SluiceSettings {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("'" + entry.trim() + "': cost is not a number", e);
       }
-      builder.cost(entry.substring(0, eq).trim(), cost);
+      costs.add(Map.entry(entry.substring(0, eq).trim(), cost));
     }
-    return null;
+    return List.copyOf(costs);
   }
 
-  /** Reads settings and names them in errors. */
-  private static final class Settings {
-    private final Function<String, @Nullable String> lookup;
-    private final String prefix;
-
-    Settings(Function<String, @Nullable String> lookup, String prefix) {
-      this.lookup = lookup;
-      this.prefix = prefix;
-    }
-
-    @Nullable String get(String name) {
-      return lookup.apply(name);
-    }
-
-    <T> T parse(String name, String value, Function<String, T> parser) {
-      try {
-        return parser.apply(value);
-      } catch (RuntimeException e) {
-        throw new InvalidSettingException(prefix + name, String.valueOf(e.getMessage()), e);
-      }
+  /** Runs {@code read}, turning a bad setting into an {@link InvalidSettingException}. */
+  private static <T> T named(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (SettingException e) {
+      throw new InvalidSettingException(e.origin(), e.problem(), e);
     }
   }
 }

@@ -2,7 +2,8 @@ package dev.sluice.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.rules.HeaderStyle;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.OnMissingKey;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
 import jakarta.servlet.http.HttpServletRequest;

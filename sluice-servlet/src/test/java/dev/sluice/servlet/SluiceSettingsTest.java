@@ -66,12 +66,18 @@ class SluiceSettingsTest {
         .hasMessage("sluice.redis-timeout: '0ms' must be positive");
   }
 
+  /** The redis-timeout setting, read as the filter reads durations. */
+  private static java.time.Duration duration(String text) {
+    return SluiceSettings.read(Map.of("redis-timeout", text)::get, "sluice.")
+        .get(SluiceSettings.REDIS_TIMEOUT);
+  }
+
   @Test
   void durationsReadHumanAndIsoForms() {
-    assertThat(SluiceSettings.duration("50ms")).isEqualTo(java.time.Duration.ofMillis(50));
-    assertThat(SluiceSettings.duration(" 2s ")).isEqualTo(java.time.Duration.ofSeconds(2));
-    assertThat(SluiceSettings.duration("1m")).isEqualTo(java.time.Duration.ofMinutes(1));
-    assertThat(SluiceSettings.duration("PT0.5S")).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(duration("50ms")).isEqualTo(java.time.Duration.ofMillis(50));
+    assertThat(duration(" 2s ")).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(duration("1m")).isEqualTo(java.time.Duration.ofMinutes(1));
+    assertThat(duration("PT0.5S")).isEqualTo(java.time.Duration.ofMillis(500));
   }
 
   @Test
@@ -145,5 +151,33 @@ class SluiceSettingsTest {
         .isInstanceOf(InvalidSettingException.class)
         .hasMessage("init-param metrics: 'maybe' is not true or false");
     assertThat(SluiceSettings.NAMES).contains("metrics");
+  }
+  @Test
+  void maxKeysBoundsTheMemoryBackend() {
+    try (var backend = SluiceSettings.backend(Map.of("max-keys", "2")::get, "init-param ")) {
+      assertThat(backend).isInstanceOfSatisfying(dev.sluice.memory.MemoryBackend.class,
+          m -> assertThat(m.maxKeys()).isEqualTo(2));
+    }
+    try (var backend = SluiceSettings.backend(Map.of("max-keys", " ")::get, "init-param ")) {
+      assertThat(((dev.sluice.memory.MemoryBackend) backend).maxKeys()).isEqualTo(1_000_000);
+    }
+    assertThatThrownBy(() -> SluiceSettings.backend(Map.of("max-keys", "0")::get, "init-param "))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("init-param max-keys: '0' is not an integer in 1..1000000000");
+    assertThat(SluiceSettings.NAMES).contains("max-keys", "redis-timeout");
+  }
+
+  @Test
+  void theIntegrationsTableListsEverySetting() throws Exception {
+    String doc = Files.readString(Path.of("../docs/integrations.md"));
+    String table = doc.substring(doc.indexOf("### Settings (init-params"));
+    table = table.substring(0, table.indexOf("\n\n", table.indexOf("| name |")));
+    List<String> documented = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z-]+)` \\|")
+        .matcher(table);
+    while (m.find()) {
+      documented.add(m.group(1));
+    }
+    assertThat(documented).isEqualTo(SluiceSettings.NAMES);
   }
 }

@@ -8,17 +8,18 @@ import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
 import java.util.List;
-import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
@@ -26,8 +27,9 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * Installs Sluice in a servlet web application from {@code sluice.*} properties:
  *
  * <ul>
- *   <li>a {@link Backend} ({@code sluice.backend}: memory or a Redis URI, with {@code
- *       sluice.failure-policy}), closed with the context;
+ *   <li>a {@link Backend} ({@code sluice.backend}: memory with {@code sluice.max-keys}, or a
+ *       Redis URI with {@code sluice.failure-policy} and {@code sluice.redis-timeout}), closed
+ *       with the context;
  *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
  *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns};
  *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
@@ -50,11 +52,18 @@ public class SluiceAutoConfiguration {
 
   static final String PREFIX = "sluice.";
 
+  /** Binds {@code sluice.*} properties of Sluice's types through their settings' declarations. */
+  @Bean
+  @ConfigurationPropertiesBinding
+  static GenericConverter sluiceSettingConverter() {
+    return new SettingConverter();
+  }
+
   /** Sluice's state store; Spring closes it with the context. */
   @Bean
   @ConditionalOnMissingBean
   public Backend sluiceBackend(SluiceProperties properties) {
-    return SluiceSettings.backend(properties.settings()::get, PREFIX);
+    return SluiceSettings.backend(SluiceSettings.read(properties.settings(true)));
   }
 
   /** The limiter for {@code sluice.limits}. */
@@ -63,7 +72,7 @@ public class SluiceAutoConfiguration {
   @ConditionalOnProperty(prefix = "sluice", name = "limits")
   public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend,
       ObjectProvider<LimiterListener> listeners) {
-    List<Limit> limits = SluiceSettings.limits(properties.settings()::get, PREFIX);
+    List<Limit> limits = SluiceSettings.limits(SluiceSettings.read(properties.settings(true)));
     if (limits.isEmpty()) {
       throw new InvalidSettingException(PREFIX + "limits", "must not be blank");
     }
@@ -81,17 +90,14 @@ public class SluiceAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners) {
-    Map<String, String> settings = properties.settings();
     SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
     limiter.ifAvailable(b::limiter);
     LimiterListener listener = LimiterListeners.of(listeners);
     if (listener != null) {
       b.listener(listener);
     }
-    // limits, backend and failure policy went into the beans above
-    SluiceSettings.configure(b,
-        name -> name.equals("limits") || name.equals("algorithm") ? null : settings.get(name),
-        PREFIX);
+    // limits and the backend went into the beans above
+    SluiceSettings.configure(b, SluiceSettings.read(properties.settings(false)));
     return b.build();
   }
 

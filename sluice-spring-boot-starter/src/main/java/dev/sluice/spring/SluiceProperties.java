@@ -1,16 +1,23 @@
 package dev.sluice.spring;
 
+import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.settings.Sources;
+import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.OnMissingKey;
+import dev.sluice.servlet.SluiceSettings;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The {@code sluice.*} properties. Values are text checked by {@link
- * dev.sluice.servlet.SluiceSettings}, the parser {@code web.xml} init-params go through too, so a
- * wrong value fails startup with a message that starts with the property's name.
+ * The {@code sluice.*} properties. Each is one of the filter's settings ({@link SluiceSettings},
+ * shared with {@code web.xml} init-params) and goes to them as Spring binds it: typed values
+ * (styles, policies, durations, numbers) as they are, text as text, so a wrong value fails
+ * startup with a message that starts with the property's name. An unset property takes the
+ * setting's default.
  */
 @ConfigurationProperties(prefix = "sluice")
 public class SluiceProperties {
@@ -25,34 +32,37 @@ public class SluiceProperties {
    * How the limits count: token-bucket (default), gcra, fixed-window, sliding-window-log,
    * sliding-window-counter.
    */
-  private @Nullable String algorithm;
+  private @Nullable Algorithm algorithm;
 
-  /** How clients are told apart: ip, user, api-key, header:Name, path, method, joined by +. */
-  private String key = "ip";
+  /** How clients are told apart: ip (default), user, api-key, header:Name, path, method, joined by +. */
+  private @Nullable String key;
 
-  /** When the key needs an identity the request lacks: ip (count by address) or reject (401). */
-  private String onMissingKey = "ip";
+  /** When the key needs an identity the request lacks: ip (default, count by address) or reject (401). */
+  private @Nullable OnMissingKey onMissingKey;
 
-  /** The header the api-key key part reads. */
-  private String apiKeyHeader = "X-API-Key";
+  /** The header the api-key key part reads (default X-API-Key). */
+  private @Nullable String apiKeyHeader;
 
-  /** Rate limit headers: x-ratelimit, ietf, both or none. */
-  private String headers = "x-ratelimit";
+  /** Rate limit headers: x-ratelimit (default), ietf, both or none. */
+  private @Nullable HeaderStyle headers;
 
-  /** Whether allowed responses carry the headers too. */
-  private boolean headersOnAllowed = true;
+  /** Whether allowed responses carry the headers too (default true). */
+  private @Nullable Boolean headersOnAllowed;
 
   /** Proxies (addresses or CIDR ranges) whose Forwarded / X-Forwarded-For are believed. */
   private List<String> trustedProxies = new ArrayList<>();
 
-  /** Where counters live: memory, or a Redis URI (redis://host:6379). */
-  private String backend = "memory";
+  /** Where counters live: memory (default), or a Redis URI (redis://host:6379). */
+  private @Nullable String backend;
 
-  /** With Redis: fail-open, fail-closed or local-fallback. */
-  private @Nullable String failurePolicy;
+  /** With Redis: fail-open (default), fail-closed or local-fallback. */
+  private @Nullable FailurePolicy failurePolicy;
 
-  /** With Redis: how long one decision may take before the failure policy answers (50ms). */
-  private @Nullable String redisTimeout;
+  /** With Redis: how long one decision may take before the failure policy answers (default 50ms). */
+  private @Nullable Duration redisTimeout;
+
+  /** With the memory backend: the most keys it holds at once (default 1000000). */
+  private @Nullable Long maxKeys;
 
   /** A rules file or directory in envoy's format (with Sluice routes). */
   private @Nullable String rules;
@@ -81,32 +91,31 @@ public class SluiceProperties {
   /** The filter's order among servlet filters (early, after Spring's own first filters). */
   private int filterOrder = -100;
 
-  /** The values handed to {@code SluiceSettings}, by setting name; unset ones are absent. */
-  Map<String, String> settings() {
-    Map<String, String> m = new LinkedHashMap<>();
-    put(m, "limits", limits);
-    put(m, "algorithm", algorithm);
-    put(m, "key", key);
-    put(m, "on-missing-key", onMissingKey);
-    put(m, "api-key-header", apiKeyHeader);
-    put(m, "headers", headers);
-    put(m, "headers-on-allowed", Boolean.toString(headersOnAllowed));
-    put(m, "trusted-proxies", String.join(",", trustedProxies));
-    put(m, "backend", backend);
-    put(m, "failure-policy", failurePolicy);
-    put(m, "redis-timeout", redisTimeout);
-    put(m, "rules", rules);
-    put(m, "domain", domain);
-    put(m, "denial-body", denialBody);
-    put(m, "denial-content-type", denialContentType);
-    put(m, "costs", costs);
-    return m;
-  }
-
-  private static void put(Map<String, String> m, String name, @Nullable String value) {
-    if (value != null) {
-      m.put(name, value);
+  /**
+   * The filter's settings as bound, for {@link SluiceSettings#read(
+   * dev.sluice.enforcement.settings.Source)}; without {@code limits} and {@code algorithm} when
+   * {@code withLimits} is false (the limiter bean has them).
+   */
+  Sources.Bound settings(boolean withLimits) {
+    Sources.Bound b = Sources.bound(SluiceAutoConfiguration.PREFIX);
+    if (withLimits) {
+      b.text(SluiceSettings.LIMITS, limits).value(SluiceSettings.ALGORITHM, algorithm);
     }
+    return b.text(SluiceSettings.KEY, key)
+        .value(SluiceSettings.ON_MISSING_KEY, onMissingKey)
+        .text(SluiceSettings.API_KEY_HEADER, apiKeyHeader)
+        .value(SluiceSettings.HEADERS, headers)
+        .value(SluiceSettings.HEADERS_ON_ALLOWED, headersOnAllowed)
+        .value(SluiceSettings.TRUSTED_PROXIES, trustedProxies)
+        .text(SluiceSettings.BACKEND, backend)
+        .value(SluiceSettings.FAILURE_POLICY, failurePolicy)
+        .value(SluiceSettings.REDIS_TIMEOUT, redisTimeout)
+        .value(SluiceSettings.MAX_KEYS, maxKeys)
+        .text(SluiceSettings.RULES, rules)
+        .text(SluiceSettings.DOMAIN, domain)
+        .text(SluiceSettings.DENIAL_BODY, denialBody)
+        .text(SluiceSettings.DENIAL_CONTENT_TYPE, denialContentType)
+        .text(SluiceSettings.COSTS, costs);
   }
 
   public boolean isEnabled() {
@@ -125,51 +134,51 @@ public class SluiceProperties {
     this.limits = limits;
   }
 
-  public @Nullable String getAlgorithm() {
+  public @Nullable Algorithm getAlgorithm() {
     return algorithm;
   }
 
-  public void setAlgorithm(@Nullable String algorithm) {
+  public void setAlgorithm(@Nullable Algorithm algorithm) {
     this.algorithm = algorithm;
   }
 
-  public String getKey() {
+  public @Nullable String getKey() {
     return key;
   }
 
-  public void setKey(String key) {
+  public void setKey(@Nullable String key) {
     this.key = key;
   }
 
-  public String getOnMissingKey() {
+  public @Nullable OnMissingKey getOnMissingKey() {
     return onMissingKey;
   }
 
-  public void setOnMissingKey(String onMissingKey) {
+  public void setOnMissingKey(@Nullable OnMissingKey onMissingKey) {
     this.onMissingKey = onMissingKey;
   }
 
-  public String getApiKeyHeader() {
+  public @Nullable String getApiKeyHeader() {
     return apiKeyHeader;
   }
 
-  public void setApiKeyHeader(String apiKeyHeader) {
+  public void setApiKeyHeader(@Nullable String apiKeyHeader) {
     this.apiKeyHeader = apiKeyHeader;
   }
 
-  public String getHeaders() {
+  public @Nullable HeaderStyle getHeaders() {
     return headers;
   }
 
-  public void setHeaders(String headers) {
+  public void setHeaders(@Nullable HeaderStyle headers) {
     this.headers = headers;
   }
 
-  public boolean isHeadersOnAllowed() {
+  public @Nullable Boolean getHeadersOnAllowed() {
     return headersOnAllowed;
   }
 
-  public void setHeadersOnAllowed(boolean headersOnAllowed) {
+  public void setHeadersOnAllowed(@Nullable Boolean headersOnAllowed) {
     this.headersOnAllowed = headersOnAllowed;
   }
 
@@ -181,28 +190,36 @@ public class SluiceProperties {
     this.trustedProxies = trustedProxies;
   }
 
-  public String getBackend() {
+  public @Nullable String getBackend() {
     return backend;
   }
 
-  public void setBackend(String backend) {
+  public void setBackend(@Nullable String backend) {
     this.backend = backend;
   }
 
-  public @Nullable String getFailurePolicy() {
+  public @Nullable FailurePolicy getFailurePolicy() {
     return failurePolicy;
   }
 
-  public void setFailurePolicy(@Nullable String failurePolicy) {
+  public void setFailurePolicy(@Nullable FailurePolicy failurePolicy) {
     this.failurePolicy = failurePolicy;
   }
 
-  public @Nullable String getRedisTimeout() {
+  public @Nullable Duration getRedisTimeout() {
     return redisTimeout;
   }
 
-  public void setRedisTimeout(@Nullable String redisTimeout) {
+  public void setRedisTimeout(@Nullable Duration redisTimeout) {
     this.redisTimeout = redisTimeout;
+  }
+
+  public @Nullable Long getMaxKeys() {
+    return maxKeys;
+  }
+
+  public void setMaxKeys(@Nullable Long maxKeys) {
+    this.maxKeys = maxKeys;
   }
 
   public @Nullable String getRules() {

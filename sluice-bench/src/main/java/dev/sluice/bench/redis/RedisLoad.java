@@ -1,9 +1,9 @@
 package dev.sluice.bench.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
-import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
 import dev.sluice.testkit.redis.RedisBinary;
 import dev.sluice.testkit.redis.RedisNode;
@@ -15,6 +15,8 @@ import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -205,7 +208,7 @@ public final class RedisLoad {
             costs.append("| " + a + " | " + r.label + " | n/a | n/a | n/a | n/a | n/a |\n");
             continue;
           }
-          List<Limit> limits = List.of(r.limit.withAlgorithm(a));
+          List<Limit> limits = List.of(r.limit.toBuilder().algorithm(a).build());
           RateLimiter one = RateLimiter.create(plain, limits);
           RateLimiter many = RateLimiter.create(coalesced, limits);
           List<String> command = new ArrayList<>(RedisTools.captureEvalsha(node.port(),
@@ -314,14 +317,28 @@ public final class RedisLoad {
         }
       }
     }
-    out(String.format(Locale.ROOT, "| Bucket4j 8.14.0 bucket4j_jdk17-lettuce (CAS), 16 threads "
-        + "| %,.0f | %,.0f |", b4j[0], b4j[1]));
+    out(String.format(Locale.ROOT, "| Bucket4j %s bucket4j_jdk17-lettuce (CAS), 16 threads "
+        + "| %,.0f | %,.0f |", bucket4jVersion(), b4j[0], b4j[1]));
     String[] names = {"Sluice, no coalescing, 16 threads", "Sluice, coalescing, 16 threads",
         "Sluice, coalescing, async, " + inFlight + " in flight"};
     for (int mode = 0; mode < 3; mode++) {
       out(String.format(Locale.ROOT, "| %s | %,.0f (%.1f× Bucket4j) | %,.0f (%.1f× Bucket4j) |",
           names[mode], sluice[mode][0], sluice[mode][0] / b4j[0], sluice[mode][1],
           sluice[mode][1] / b4j[1]));
+    }
+  }
+
+  /** The version of Bucket4j's Lettuce module that ran, from its jar's Maven metadata. */
+  private static String bucket4jVersion() {
+    try (InputStream in = Bucket4jLettuce.class.getResourceAsStream(
+        "/META-INF/maven/com.bucket4j/bucket4j_jdk17-lettuce/pom.properties")) {
+      Properties pom = new Properties();
+      if (in != null) {
+        pom.load(in);
+      }
+      return pom.getProperty("version", "(version unknown)");
+    } catch (IOException e) {
+      return "(version unknown)";
     }
   }
 

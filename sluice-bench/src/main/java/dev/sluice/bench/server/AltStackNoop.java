@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The no-op baselines of {@code sluice serve --benchmark-endpoints} on the alternative server
+ * The no-op baselines of {@link BaselineServer} on the alternative server
  * stack: grpc-java's Netty server answering envoy's {@code ShouldRateLimit} with a constant
  * {@code OK} (as Armeria's server does for the domain {@code __noop__}), twice: with grpc-java's
  * default executor and with {@code directExecutor()}; and the JDK's {@code

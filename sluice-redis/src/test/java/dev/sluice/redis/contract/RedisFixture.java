@@ -1,7 +1,7 @@
 package dev.sluice.redis.contract;
 
+import dev.sluice.FailurePolicy;
 import dev.sluice.ManualClock;
-import dev.sluice.redis.FailurePolicy;
 import dev.sluice.redis.RedisBackend;
 import dev.sluice.testkit.contract.BackendFixture;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.sluice.server.cli;
 
+import dev.sluice.enforcement.settings.SettingOptions;
 import dev.sluice.server.ServerConfig;
 import dev.sluice.server.SluiceServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Run the rate limit service: envoy's gRPC RateLimitService, POST /json and /v1/check,",
-        "the rules admin API, /metrics, /healthz and /readyz.",
+        "/healthz and /readyz on the decision ports; the rules admin API and /metrics on the",
+        "admin port (127.0.0.1:8082 by default).",
         "Every option is also a sluice.yaml key and an environment variable SLUICE_<NAME>",
         "(e.g. SLUICE_HTTP_PORT); precedence: option, environment, file, default."})
 final class ServeCommand implements Callable<Integer> {
@@ -35,88 +36,22 @@ final class ServeCommand implements Callable<Integer> {
       description = "Settings file (default: ./sluice.yaml when present; env SLUICE_CONFIG).")
   @Nullable Path config;
 
-  @Option(names = "--rules", paramLabel = "DIR", description = "Rules directory (default: config).")
-  @Nullable String rules;
-
-  @Option(names = "--http-port", paramLabel = "N", description = "HTTP port (default: 8080).")
-  @Nullable String httpPort;
-
-  @Option(names = "--grpc-port", paramLabel = "N", description = "gRPC port (default: 8081).")
-  @Nullable String grpcPort;
-
-  @Option(names = "--bind", paramLabel = "ADDR",
-      description = "Listen address (default: 127.0.0.1; 0.0.0.0 opens every interface).")
-  @Nullable String bind;
-
-  @Option(names = "--backend", paramLabel = "memory|URI",
-      description = "Where counters live (default: memory).")
-  @Nullable String backend;
-
-  @Option(names = "--failure-policy", paramLabel = "POLICY",
-      description = "Redis unreachable: fail-open (default), fail-closed or local-fallback.")
-  @Nullable String failurePolicy;
-
-  @Option(names = "--merge-domains", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-      description = "Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too).")
-  @Nullable String mergeDomains;
-
-  @Option(names = "--headers", paramLabel = "STYLE",
-      description = "Rate limit headers: x-ratelimit, ietf, both (default) or none.")
-  @Nullable String headers;
-
-  @Option(names = "--grpc-response-headers", arity = "0..1", fallbackValue = "true",
-      paramLabel = "BOOL", description = "Add the headers to gRPC answers (default: false).")
-  @Nullable String grpcResponseHeaders;
-
-  @Option(names = "--max-descriptors", paramLabel = "N",
-      description = "Most descriptors per request (default: 1000).")
-  @Nullable String maxDescriptors;
-
-  @Option(names = "--max-entries", paramLabel = "N",
-      description = "Most entries per descriptor (default: 100).")
-  @Nullable String maxEntries;
-
-  @Option(names = "--max-body-bytes", paramLabel = "N",
-      description = "Largest request body (default: 1048576).")
-  @Nullable String maxBodyBytes;
-
-  @Option(names = "--reload-interval", paramLabel = "DURATION",
-      description = "How often the rules directory is checked (default: 1s).")
-  @Nullable String reloadInterval;
-
-  @Option(names = "--redis-timeout", paramLabel = "DURATION",
-      description = "Redis: wait per decision before the failure policy answers (default: 50ms).")
-  @Nullable String redisTimeout;
-
-  @Option(names = "--mode", paramLabel = "MODE",
-      description = "consistent (default: every decision by the backend) or eventual (local "
-      + "decisions, hits synced in batches); a rule may override it.")
-  @Nullable String mode;
-
-  @Option(names = "--sync-interval", paramLabel = "DURATION",
-      description = "Eventual mode: how often hits are sent to the backend (default: 100ms).")
-  @Nullable String syncInterval;
-
-  @Option(names = "--sync-batch", paramLabel = "N",
-      description = "Eventual mode: pending keys that trigger an early sync (default: 512).")
-  @Nullable String syncBatch;
-
-  @Option(names = "--first-sight", paramLabel = "local|sync",
-      description = "Eventual mode: a key without a fresh view on this instance is asked from the "
-      + "backend once (sync, default) or assumed fresh (local).")
-  @Nullable String firstSight;
-
-  @Option(names = "--benchmark-endpoints", arity = "0..1", fallbackValue = "true",
-      paramLabel = "BOOL", description = "Serve the no-op baselines POST /noop and gRPC domain "
-      + "__noop__ (default: false; for docs/server-benchmarks.md only).")
-  @Nullable String benchmarkEndpoints;
-
   @Spec CommandSpec spec;
 
   private final Map<String, String> env;
 
   ServeCommand(Map<String, String> env) {
     this.env = Map.copyOf(env);
+  }
+
+  /**
+   * The {@code serve} command line: the annotated options above plus one option per declared
+   * setting ({@link ServerConfig#DECLARATIONS}), whose help comes from the declaration.
+   */
+  static CommandLine commandLine(Map<String, String> env) {
+    CommandSpec spec = CommandSpec.forAnnotatedObject(new ServeCommand(env));
+    SettingOptions.addTo(spec, ServerConfig.DECLARATIONS);
+    return new CommandLine(spec);
   }
 
   @Override
@@ -127,6 +62,7 @@ final class ServeCommand implements Callable<Integer> {
     SluiceServer server;
     try {
       cfg = ServerConfig.resolve(cli(), env, configFile());
+      Logging.apply(cfg.logFormat());
       server = SluiceServer.start(cfg);
     } catch (ServerConfig.ConfigException e) {
       err.println("sluice serve: " + e.getMessage());
@@ -141,8 +77,10 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "sluice-shutdown"));
-    out.println("sluice: serving HTTP on " + cfg.bind() + ":" + server.httpPort() + ", gRPC on "
-        + cfg.bind() + ":" + server.grpcPort() + " (rules: " + cfg.rules() + ", backend: "
+    out.println("sluice: serving " + (server.tls() ? "HTTPS" : "HTTP") + " on " + cfg.bind() + ":"
+        + server.httpPort() + ", gRPC" + (server.tls() ? " (TLS)" : "") + " on " + cfg.bind()
+        + ":" + server.grpcPort() + ", admin on " + cfg.adminBind() + ":" + server.adminPort()
+        + " (rules: " + cfg.rules() + ", backend: "
         + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
         + (!server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
             : !server.warmedUp() ? " - NOT READY: not warmed up (Redis unreachable?), see the log"
@@ -174,32 +112,6 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private Map<String, String> cli() {
-    Map<String, String> m = new LinkedHashMap<>();
-    put(m, "rules", rules);
-    put(m, "http-port", httpPort);
-    put(m, "grpc-port", grpcPort);
-    put(m, "bind", bind);
-    put(m, "backend", backend);
-    put(m, "failure-policy", failurePolicy);
-    put(m, "merge-domains", mergeDomains);
-    put(m, "headers", headers);
-    put(m, "grpc-response-headers", grpcResponseHeaders);
-    put(m, "max-descriptors", maxDescriptors);
-    put(m, "max-entries", maxEntries);
-    put(m, "max-body-bytes", maxBodyBytes);
-    put(m, "reload-interval", reloadInterval);
-    put(m, "redis-timeout", redisTimeout);
-    put(m, "mode", mode);
-    put(m, "sync-interval", syncInterval);
-    put(m, "sync-batch", syncBatch);
-    put(m, "first-sight", firstSight);
-    put(m, "benchmark-endpoints", benchmarkEndpoints);
-    return m;
-  }
-
-  private static void put(Map<String, String> m, String name, @Nullable String value) {
-    if (value != null) {
-      m.put(name, value);
-    }
+    return SettingOptions.given(spec, ServerConfig.DECLARATIONS);
   }
 }

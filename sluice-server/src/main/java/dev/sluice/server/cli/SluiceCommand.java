@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceCommand.Version.class,
     synopsisSubcommandLabel = "COMMAND",
-    description = "Rate limiting with envoy-compatible rules.")
+    description = "Rate limiting with envoy-compatible rules.",
+    footer = {"", "sluice load (HTTP load at a constant rate) is its own jar, apart from the"
+        + " service: bin/sluice load --help."})
 final class SluiceCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -22,22 +24,10 @@ final class SluiceCommand implements Callable<Integer> {
   static CommandLine commandLine(Map<String, String> env) {
     CommandLine cli = new CommandLine(new SluiceCommand());
     cli.addSubcommand("check", new CheckCommand(env));
-    cli.addSubcommand("serve", new ServeCommand(env));
-    cli.addSubcommand("load", new LoadCommand());
+    cli.addSubcommand("serve", ServeCommand.commandLine(env));
     cli.addSubcommand("help", new CommandLine.HelpCommand());
-    // "@FILE" is data (sluice load --body @body.json), not one of picocli's argument files
+    // arguments are never picocli argument files ("@FILE")
     cli.setExpandAtFiles(false);
-    // sluice load: a bad value gets one line naming the option, not the whole usage
-    CommandLine.IParameterExceptionHandler standard = cli.getParameterExceptionHandler();
-    cli.setParameterExceptionHandler((ex, args) -> {
-      CommandLine c = ex.getCommandLine();
-      if (!"load".equals(c.getCommandName())) {
-        return standard.handleParseException(ex, args);
-      }
-      c.getErr().println("sluice load: " + ex.getMessage());
-      c.getErr().println("Try 'sluice load --help' for the options.");
-      return c.getCommandSpec().exitCodeOnInvalidInput();
-    });
     return cli;
   }
 

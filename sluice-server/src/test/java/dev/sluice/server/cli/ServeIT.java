@@ -35,7 +35,7 @@ class ServeIT {
     Path err = dir.resolve("err.txt");
     ProcessBuilder pb = new ProcessBuilder(List.of(Processes.java(), "-jar",
         Processes.shadedJar().toString(), "serve", "--http-port", "0", "--grpc-port", "0",
-        "--rules", rules.toString()))
+        "--admin-port", "0", "--rules", rules.toString()))
         .directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectError(err.toFile());

@@ -123,7 +123,7 @@ class ColdStartFleetIT {
         long degraded = Metric.fleetSum(fleet, "sluice_backend_degraded_total");
         List<String> slowest = new ArrayList<>();
         for (Fleet.Instance i : fleet.instances()) {
-          Matcher m = MAX_LATENCY.matcher(client.get(i, "/metrics").body());
+          Matcher m = MAX_LATENCY.matcher(client.metrics(i));
           slowest.add(m.find() ? String.format("%.1f", Double.parseDouble(m.group(1)) * 1e3)
               : "?");
         }

@@ -142,6 +142,6 @@ class ConsistentFleetIT extends StandaloneFleet {
 
   /** {@code sluice_backend_degraded_total} of an instance, all reasons. */
   static long degraded(Fleet.Instance i) throws Exception {
-    return Metric.sum(new Load(1).get(i, "/metrics").body(), "sluice_backend_degraded_total");
+    return Metric.sum(new Load(1).metrics(i), "sluice_backend_degraded_total");
   }
 }

@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class Fleet implements AutoCloseable {
 
-  private static final Pattern LISTENING =
-      Pattern.compile("serving HTTP on 127\\.0\\.0\\.1:(\\d+), gRPC on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile(
+      "serving HTTP on 127\\.0\\.0\\.1:(\\d+), gRPC on 127\\.0\\.0\\.1:(\\d+),"
+      + " admin on 127\\.0\\.0\\.1:(\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   /** One service process. */
@@ -39,12 +40,14 @@ final class Fleet implements AutoCloseable {
     final int index;
     final Process process;
     final int httpPort;
+    final int adminPort;
     final Path log;
 
-    Instance(int index, Process process, int httpPort, Path log) {
+    Instance(int index, Process process, int httpPort, int adminPort, Path log) {
       this.index = index;
       this.process = process;
       this.httpPort = httpPort;
+      this.adminPort = adminPort;
       this.log = log;
     }
 
@@ -58,6 +61,11 @@ final class Fleet implements AutoCloseable {
 
     String base() {
       return "http://127.0.0.1:" + httpPort;
+    }
+
+    /** The admin port's base URI: {@code /metrics} is there. */
+    String adminBase() {
+      return "http://127.0.0.1:" + adminPort;
     }
 
     String logText() {
@@ -98,6 +106,7 @@ final class Fleet implements AutoCloseable {
     all.put("rules", rules.toString());
     all.put("http-port", "0");
     all.put("grpc-port", "0");
+    all.put("admin-port", "0");
     all.putAll(settings);
     Fleet fleet = new Fleet(dir, all, size);
     List<Launch> launches = new ArrayList<>();
@@ -133,7 +142,8 @@ final class Fleet implements AutoCloseable {
         throw new IllegalStateException("instance " + index + " printed '" + first
             + "' instead of its ports; log:\n" + read(log));
       }
-      return new Instance(index, process, Integer.parseInt(m.group(1)), log);
+      return new Instance(index, process, Integer.parseInt(m.group(1)),
+          Integer.parseInt(m.group(3)), log);
     }
   }
 

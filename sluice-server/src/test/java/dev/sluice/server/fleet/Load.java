@@ -230,6 +230,13 @@ final class Load {
         .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** {@code GET /metrics} of an instance's admin port: the Prometheus text. */
+  String metrics(Fleet.Instance i) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(i.adminBase() + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   /** POST {@code body} to {@code path} of an instance. */
   HttpResponse<String> post(Fleet.Instance i, String path, String body)
       throws IOException, InterruptedException {

@@ -14,7 +14,7 @@ final class Metric {
     Load client = new Load(1);
     for (Fleet.Instance i : fleet.instances()) {
       if (i.alive()) {
-        total += sum(client.get(i, "/metrics").body(), name, labels);
+        total += sum(client.metrics(i), name, labels);
       }
     }
     return total;

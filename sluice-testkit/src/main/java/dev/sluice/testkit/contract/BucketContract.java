@@ -22,8 +22,12 @@ public abstract class BucketContract extends AbstractContract {
   /** The algorithm under test: TOKEN_BUCKET or GCRA. */
   protected abstract Algorithm algorithm();
 
+  private Limit.Builder rate(String text) {
+    return Limit.builder(text).algorithm(algorithm());
+  }
+
   private Limit limit(String text) {
-    return Limit.parse(text).withAlgorithm(algorithm());
+    return rate(text).build();
   }
 
   @Test
@@ -63,7 +67,7 @@ public abstract class BucketContract extends AbstractContract {
   })
   void aRetryAtExactlyRetryAfterSucceedsAndOneMicrosecondEarlierFails(long count,
       long periodMicros, long permits, long retryAfter) {
-    Key key = key(Limit.ofMicros(count, periodMicros).withAlgorithm(algorithm()));
+    Key key = key(Limit.builderOfMicros(count, periodMicros).algorithm(algorithm()).build());
     at(0);
     assertAllowed(key.acquire(count), 0, periodMicros); // a whole bucket takes a period to refill
     assertDenied(key.acquire(permits), 0, periodMicros, retryAfter);
@@ -92,7 +96,7 @@ public abstract class BucketContract extends AbstractContract {
 
   @Test
   void aBurstLargerThanTheCountIsAdmittedAtOnceThenTheSteadyRate() {
-    Key key = key(limit("1/second").withBurst(5));
+    Key key = key(rate("1/second").burst(5).build());
     at(0);
     assertAllowed(key.acquire(), 4, 1 * SECOND);
     assertAllowed(key.acquire(), 3, 2 * SECOND);
@@ -108,7 +112,7 @@ public abstract class BucketContract extends AbstractContract {
 
   @Test
   void aBurstSmallerThanTheCountCapsTheBucket() {
-    Key key = key(limit("10/second").withBurst(2)); // T = 100 ms
+    Key key = key(rate("10/second").burst(2).build()); // T = 100 ms
     at(0);
     assertAllowed(key.acquire(), 1, 100_000);
     assertAllowed(key.acquire(), 0, 200_000);
@@ -156,7 +160,7 @@ public abstract class BucketContract extends AbstractContract {
     assertAllowed(key.acquire(3), 0, 1_000_000);
     assertNeverFits(key.acquire(4), 0, 1_000_000); // never, not "wait for a refill"
 
-    Key bursty = key(limit("1/second").withBurst(5));
+    Key bursty = key(rate("1/second").burst(5).build());
     assertNeverFits(bursty.acquire(6), 5, 0);
     assertAllowed(bursty.acquire(5), 0, 5 * SECOND);
   }

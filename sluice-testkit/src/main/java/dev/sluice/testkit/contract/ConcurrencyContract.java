@@ -65,7 +65,7 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void threadsRacingOnOneKeyAreAdmittedExactlyTheAllowance(Algorithm algorithm) throws Exception {
-    RateLimiter limiter = limiter(Limit.perHour(50).withAlgorithm(algorithm));
+    RateLimiter limiter = limiter(Limit.builder("50/hour").algorithm(algorithm).build());
     for (int round = 0; round < ROUNDS; round++) {
       String key = newKey();
       long admitted = race(thread -> {
@@ -84,7 +84,7 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @EnumSource(Algorithm.class)
   void asyncRequestsRacingOnOneKeyAreAdmittedExactlyTheAllowance(Algorithm algorithm)
       throws Exception {
-    RateLimiter limiter = limiter(Limit.perHour(50).withAlgorithm(algorithm));
+    RateLimiter limiter = limiter(Limit.builder("50/hour").algorithm(algorithm).build());
     for (int round = 0; round < ROUNDS; round++) {
       String key = newKey();
       long admitted = race(thread -> {
@@ -106,7 +106,7 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @EnumSource(Algorithm.class)
   void racingRequestsOfMixedCostLoseNoPermitAndCountNoneTwice(Algorithm algorithm)
       throws Exception {
-    RateLimiter limiter = limiter(Limit.perHour(100).withAlgorithm(algorithm));
+    RateLimiter limiter = limiter(Limit.builder("100/hour").algorithm(algorithm).build());
     for (int round = 0; round < ROUNDS; round++) {
       String key = newKey();
       long seed = round;
@@ -128,9 +128,9 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void racingDenialsByOneLimitConsumeNothingFromTheOther(Algorithm algorithm) throws Exception {
-    Limit perHour = Limit.perHour(30).withAlgorithm(algorithm);
+    Limit perHour = Limit.builder("30/hour").algorithm(algorithm).build();
     // 50 per week: a token bucket's next token is 3.36 h away; the week's window ends at T0 + 1 d.
-    Limit perWeek = Limit.parse("50/week").withAlgorithm(algorithm);
+    Limit perWeek = Limit.builder("50/week").algorithm(algorithm).build();
     RateLimiter limiter = limiter(perHour, perWeek);
     for (int round = 0; round < ROUNDS; round++) {
       String key = newKey();
@@ -147,7 +147,7 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @EnumSource(Algorithm.class)
   void threadsRacingOverSeveralKeysGiveEachKeyExactlyItsAllowance(Algorithm algorithm)
       throws Exception {
-    RateLimiter limiter = limiter(Limit.perHour(20).withAlgorithm(algorithm));
+    RateLimiter limiter = limiter(Limit.builder("20/hour").algorithm(algorithm).build());
     List<String> keys = List.of(newKey(), newKey(), newKey(), newKey());
     long[] perKey = new long[keys.size()];
     race(thread -> {
@@ -175,7 +175,7 @@ public abstract class ConcurrencyContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void asyncDecisionsEqualSyncOnes(Algorithm algorithm) {
-    Limit limit = Limit.parse("3/second").withAlgorithm(algorithm);
+    Limit limit = Limit.builder("3/second").algorithm(algorithm).build();
     Key sync = key(limit);
     Key async = key(limit);
     long[] steps = {0, 0, 0, 0, 1, 333_333, 1, 250_000, 500_000, 0, 1_000_000};

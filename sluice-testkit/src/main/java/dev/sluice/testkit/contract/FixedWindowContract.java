@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 public abstract class FixedWindowContract extends AbstractContract {
 
   private static Limit limit(String text) {
-    return Limit.parse(text).withAlgorithm(Algorithm.FIXED_WINDOW);
+    return Limit.builder(text).algorithm(Algorithm.FIXED_WINDOW).build();
   }
 
   @Test

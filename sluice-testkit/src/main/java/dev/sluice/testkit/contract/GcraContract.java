@@ -25,12 +25,13 @@ public abstract class GcraContract extends BucketContract {
   @ValueSource(strings = {"3/second", "7/3s", "10/second burst 2", "1/minute burst 5", "5/s"})
   void answersEveryRequestExactlyAsTheTokenBucketDoes(String text) {
     String[] parts = text.split(" burst ");
-    Limit bucket = Limit.parse(parts[0]);
+    Limit.Builder rate = Limit.builder(parts[0]);
     if (parts.length > 1) {
-      bucket = bucket.withBurst(Long.parseLong(parts[1]));
+      rate.burst(Long.parseLong(parts[1]));
     }
+    Limit bucket = rate.build();
     Key tokenBucket = key(bucket);
-    Key gcra = key(bucket.withAlgorithm(Algorithm.GCRA));
+    Key gcra = key(rate.algorithm(Algorithm.GCRA).build());
     long interval = bucket.periodMicros() / bucket.count();
     SplittableRandom random = new SplittableRandom(text.hashCode());
     at(0);

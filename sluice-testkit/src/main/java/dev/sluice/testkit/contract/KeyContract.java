@@ -30,7 +30,7 @@ public abstract class KeyContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void keysThatDifferInAnyCharacterNeverShareState(Algorithm algorithm) {
-    RateLimiter limiter = limiter(Limit.perHour(2).withAlgorithm(algorithm));
+    RateLimiter limiter = limiter(Limit.builder("2/hour").algorithm(algorithm).build());
     String prefix = newKey();
     List<Key> keys = new ArrayList<>();
     for (String suffix : SUFFIXES) {

@@ -28,11 +28,11 @@ public abstract class MultiLimitContract extends AbstractContract {
   }
 
   private static Limit perSecond(Algorithm a) {
-    return Limit.parse("2/second").withAlgorithm(a).named("per-second");
+    return Limit.builder("2/second").algorithm(a).name("per-second").build();
   }
 
   private static Limit perMinute(Algorithm a) {
-    return Limit.parse("5/minute").withAlgorithm(a).named("per-minute");
+    return Limit.builder("5/minute").algorithm(a).name("per-minute").build();
   }
 
   @ParameterizedTest(name = "per-second {0}, per-minute {1}")

@@ -35,7 +35,8 @@ public abstract class RefundContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aBucketRefundMovesTheBucketForwardAtMostToFull(Algorithm algorithm) {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(5).withAlgorithm(algorithm)); // T = 200 ms
+    // T = 200 ms
+    KeyedLimits limits = keyedLimits(Limit.builder("5/second").algorithm(algorithm).build());
     String key = newKey();
     at(0);
     assertAllowed(limits.acquire(key, 3), 2, 600_000);
@@ -52,7 +53,8 @@ public abstract class RefundContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aRefundPaysBackDebtFirst(Algorithm algorithm) {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(10).withBurst(1).withAlgorithm(algorithm));
+    KeyedLimits limits =
+        keyedLimits(Limit.builder("10/second").burst(1).algorithm(algorithm).build());
     String key = newKey();
     at(0);
     for (int i = 0; i < 3; i++) {
@@ -67,7 +69,7 @@ public abstract class RefundContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aRefundNeverGivesMoreThanTheCapacity(Algorithm algorithm) {
-    Key key = key(Limit.parse("4/second").withAlgorithm(algorithm));
+    Key key = key(Limit.builder("4/second").algorithm(algorithm).build());
     at(0);
     assertThat(key.acquire().allowed()).isTrue();
     Decision check = key.check();
@@ -82,7 +84,7 @@ public abstract class RefundContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aRefundOfAKeyWithoutStateIsANoOpThatCreatesNothing(Algorithm algorithm) {
-    Limit limit = Limit.parse("4/second").withAlgorithm(algorithm);
+    Limit limit = Limit.builder("4/second").algorithm(algorithm).build();
     Key key = key(limit);
     at(0);
     assertAllowed(key.limiter().refund(key.name(), 3), 4, 0);
@@ -99,7 +101,7 @@ public abstract class RefundContract extends AbstractContract {
 
   @Test
   void aFixedWindowRefundsOnlyItsCurrentWindow() {
-    Key key = key(Limit.parse("3/second").withAlgorithm(Algorithm.FIXED_WINDOW));
+    Key key = key(Limit.builder("3/second").algorithm(Algorithm.FIXED_WINDOW).build());
     RateLimiter limiter = key.limiter();
     at(0);
     assertAllowed(key.acquire(3), 0, SECOND);
@@ -117,7 +119,7 @@ public abstract class RefundContract extends AbstractContract {
 
   @Test
   void aSlidingWindowCounterRefundsOnlyTheCurrentWindowsCount() {
-    Key key = key(Limit.parse("4/second").withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER));
+    Key key = key(Limit.builder("4/second").algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build());
     RateLimiter limiter = key.limiter();
     at(0);
     assertAllowed(key.acquire(4), 0, 2 * SECOND);
@@ -133,7 +135,7 @@ public abstract class RefundContract extends AbstractContract {
 
   @Test
   void aSlidingWindowLogGivesBackItsNewestPermitsFirst() {
-    Key key = key(Limit.parse("4/second").withAlgorithm(Algorithm.SLIDING_WINDOW_LOG));
+    Key key = key(Limit.builder("4/second").algorithm(Algorithm.SLIDING_WINDOW_LOG).build());
     RateLimiter limiter = key.limiter();
     at(0);
     assertAllowed(key.acquire(2), 2, SECOND);
@@ -155,8 +157,8 @@ public abstract class RefundContract extends AbstractContract {
   @Test
   void aRefundGivesBackToEveryLimitOfTheKey() {
     Limit perSecond = Limit.parse("10/second").named("per-second");
-    Limit perMinute = Limit.parse("5/minute").withAlgorithm(Algorithm.FIXED_WINDOW)
-        .named("per-minute");
+    Limit perMinute =
+        Limit.builder("5/minute").algorithm(Algorithm.FIXED_WINDOW).name("per-minute").build();
     Key key = key(perSecond, perMinute);
     RateLimiter limiter = key.limiter();
     at(0);
@@ -180,7 +182,7 @@ public abstract class RefundContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aRefundShortensTheKeysLifetime(Algorithm algorithm) throws Exception {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(1).withAlgorithm(algorithm));
+    KeyedLimits limits = keyedLimits(Limit.builder("1/second").algorithm(algorithm).build());
     String key = newKey();
     at(0);
     limits.acquire(key, 1);

@@ -56,7 +56,7 @@ public abstract class ReserveContract extends AbstractContract {
   }
 
   private static Limit tenPerSecondBurstOne(Algorithm algorithm) {
-    return Limit.perSecond(10).withBurst(1).withAlgorithm(algorithm); // T = 100 ms
+    return Limit.builder("10/second").burst(1).algorithm(algorithm).build(); // T = 100 ms
   }
 
   private static Reservation reserve(KeyedLimits limits, String key, long permits, long maxWait) {
@@ -90,7 +90,8 @@ public abstract class ReserveContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aReservationWaitsForFractionsOfAnIntervalRoundedUp(Algorithm algorithm) {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(3).withAlgorithm(algorithm)); // T = ⅓ s
+    // T = ⅓ s
+    KeyedLimits limits = keyedLimits(Limit.builder("3/second").algorithm(algorithm).build());
     String key = newKey();
     at(0);
     assertAllowed(reserve(limits, key, 3, 0).decision(), 0, SECOND);
@@ -196,7 +197,7 @@ public abstract class ReserveContract extends AbstractContract {
     assertThat(now()).isEqualTo(100_000);
 
     RateLimiter window = limiter(sleeper,
-        Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW));
+        Limit.builder("1/second").algorithm(Algorithm.FIXED_WINDOW).build());
     String other = newKey();
     at(0);
     window.tryAcquire(other);
@@ -215,7 +216,7 @@ public abstract class ReserveContract extends AbstractContract {
   @EnumSource(value = Algorithm.class,
       names = {"FIXED_WINDOW", "SLIDING_WINDOW_LOG", "SLIDING_WINDOW_COUNTER"})
   void windowsCannotReserveAWindowThatHasNotStartedSoWaitersRetryAtRetryAfter(Algorithm a) {
-    Limit limit = Limit.perSecond(2).withAlgorithm(a);
+    Limit limit = Limit.builder("2/second").algorithm(a).build();
     KeyedLimits limits = keyedLimits(limit);
     String key = newKey();
     at(0);
@@ -285,7 +286,8 @@ public abstract class ReserveContract extends AbstractContract {
         throw new AssertionError("no async wait here");
       }
     };
-    limiter.set(limiter(competing, Limit.perSecond(1).withAlgorithm(Algorithm.FIXED_WINDOW)));
+    limiter.set(limiter(competing,
+        Limit.builder("1/second").algorithm(Algorithm.FIXED_WINDOW).build()));
     at(0);
     limiter.get().tryAcquire(key);
     // Waits 1 s, loses; waits 1 s more, loses; 0.5 s of budget left, less than the next 1 s.
@@ -303,7 +305,7 @@ public abstract class ReserveContract extends AbstractContract {
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void withSeveralBucketsTheWaitIsTheLongestAndADenialTakesFromNone(Algorithm algorithm) {
     Limit fast = tenPerSecondBurstOne(algorithm).named("fast");
-    Limit slow = Limit.perSecond(4).withBurst(2).withAlgorithm(algorithm).named("slow");
+    Limit slow = Limit.builder("4/second").burst(2).algorithm(algorithm).name("slow").build();
     KeyedLimits limits = keyedLimits(fast, slow);
     String key = newKey();
     at(0);
@@ -336,8 +338,8 @@ public abstract class ReserveContract extends AbstractContract {
   @MethodSource("bucketsAndWindows")
   void aWindowWithoutRoomNowVetoesTheBucketsDebt(Algorithm bucketAlgorithm,
       Algorithm windowAlgorithm) {
-    Limit bucket = Limit.perSecond(1).withAlgorithm(bucketAlgorithm).named("bucket");
-    Limit window = Limit.perSecond(2).withAlgorithm(windowAlgorithm).named("window");
+    Limit bucket = Limit.builder("1/second").algorithm(bucketAlgorithm).name("bucket").build();
+    Limit window = Limit.builder("2/second").algorithm(windowAlgorithm).name("window").build();
     KeyedLimits limits = keyedLimits(bucket, window);
     String key = newKey();
     at(0);
@@ -390,7 +392,7 @@ public abstract class ReserveContract extends AbstractContract {
       names = {"FIXED_WINDOW", "SLIDING_WINDOW_LOG", "SLIDING_WINDOW_COUNTER"})
   void aWindowWaiterInterruptedBeforeItsRetryTakesNothingAndKeepsItsFlag(Algorithm algorithm) {
     RateLimiter limiter = limiter(new InterruptedSleeper(),
-        Limit.perSecond(1).withAlgorithm(algorithm));
+        Limit.builder("1/second").algorithm(algorithm).build());
     String key = newKey();
     at(0);
     limiter.tryAcquire(key);
@@ -414,7 +416,7 @@ public abstract class ReserveContract extends AbstractContract {
   @EnumSource(Algorithm.class)
   void zeroPermitsAndPermitsBeyondTheCapacityNeverWait(Algorithm algorithm) {
     ManualSleeper sleeper = new ManualSleeper(clock);
-    Limit limit = Limit.perSecond(3).withAlgorithm(algorithm);
+    Limit limit = Limit.builder("3/second").algorithm(algorithm).build();
     RateLimiter limiter = limiter(sleeper, limit);
     String key = newKey();
     at(0);
@@ -431,7 +433,7 @@ public abstract class ReserveContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aReservationThatMayNotWaitIsExactlyAnAcquire(Algorithm algorithm) {
-    KeyedLimits limits = keyedLimits(Limit.parse("5/second").withAlgorithm(algorithm));
+    KeyedLimits limits = keyedLimits(Limit.builder("5/second").algorithm(algorithm).build());
     String reserving = newKey();
     String acquiring = newKey();
     SplittableRandom rnd = new SplittableRandom(algorithm.ordinal());
@@ -452,7 +454,7 @@ public abstract class ReserveContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aKeyInDebtKeepsItsStateUntilTheDebtIsPaid(Algorithm algorithm) {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(1).withAlgorithm(algorithm));
+    KeyedLimits limits = keyedLimits(Limit.builder("1/second").algorithm(algorithm).build());
     String key = newKey();
     at(0);
     assertAllowed(reserve(limits, key, 1, 0).decision(), 0, SECOND);

@@ -46,7 +46,7 @@ public abstract class ResetContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aResetKeyAnswersExactlyAsAKeyNeverSeen(Algorithm algorithm) {
-    Limit limit = Limit.parse("3/second").withAlgorithm(algorithm);
+    Limit limit = Limit.builder("3/second").algorithm(algorithm).build();
     RateLimiter limiter = limiter(limit);
     Key key = new Key(limiter, newKey());
     at(0);
@@ -61,8 +61,8 @@ public abstract class ResetContract extends AbstractContract {
   @ParameterizedTest(name = "per-second {0}, per-minute {1}")
   @MethodSource("algorithmPairs")
   void aResetForgetsEveryLimitOfTheKey(Algorithm a, Algorithm b) {
-    Limit perSecond = Limit.parse("2/second").withAlgorithm(a).named("per-second");
-    Limit perMinute = Limit.parse("5/minute").withAlgorithm(b).named("per-minute");
+    Limit perSecond = Limit.builder("2/second").algorithm(a).name("per-second").build();
+    Limit perMinute = Limit.builder("5/minute").algorithm(b).name("per-minute").build();
     RateLimiter limiter = limiter(perSecond, perMinute);
     Key key = new Key(limiter, newKey());
     at(0);
@@ -97,7 +97,8 @@ public abstract class ResetContract extends AbstractContract {
   @Test
   void aResetForgetsTheKeyOnlyUnderTheLimitersOwnLimits() {
     RateLimiter perSecond = limiter(Limit.perSecond(3));
-    RateLimiter perMinute = limiter(Limit.perMinute(5).withAlgorithm(Algorithm.FIXED_WINDOW));
+    RateLimiter perMinute =
+        limiter(Limit.builder("5/minute").algorithm(Algorithm.FIXED_WINDOW).build());
     String key = newKey();
     at(0);
     perSecond.tryAcquire(key, 3);
@@ -110,7 +111,8 @@ public abstract class ResetContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aResetForgetsDebt(Algorithm algorithm) throws Exception {
-    KeyedLimits limits = keyedLimits(Limit.perSecond(10).withBurst(1).withAlgorithm(algorithm));
+    KeyedLimits limits =
+        keyedLimits(Limit.builder("10/second").burst(1).algorithm(algorithm).build());
     String key = newKey();
     at(0);
     for (int i = 0; i < 3; i++) {
@@ -125,7 +127,7 @@ public abstract class ResetContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aResetOfAKeyWithoutStateDoesNothing(Algorithm algorithm) {
-    Limit limit = Limit.parse("3/second").withAlgorithm(algorithm);
+    Limit limit = Limit.builder("3/second").algorithm(algorithm).build();
     KeyedLimits limits = keyedLimits(limit);
     String key = newKey();
     at(0);

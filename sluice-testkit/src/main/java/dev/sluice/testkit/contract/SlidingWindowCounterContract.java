@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 public abstract class SlidingWindowCounterContract extends AbstractContract {
 
   private static Limit limit(String text) {
-    return Limit.parse(text).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER);
+    return Limit.builder(text).algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build();
   }
 
   @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 public abstract class SlidingWindowLogContract extends AbstractContract {
 
   private static Limit limit(String text) {
-    return Limit.parse(text).withAlgorithm(Algorithm.SLIDING_WINDOW_LOG);
+    return Limit.builder(text).algorithm(Algorithm.SLIDING_WINDOW_LOG).build();
   }
 
   @Test

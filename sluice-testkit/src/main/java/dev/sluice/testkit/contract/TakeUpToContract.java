@@ -67,7 +67,7 @@ public abstract class TakeUpToContract extends AbstractContract {
 
   @Test
   void aFreshKeyGivesAtMostItsCapacity() {
-    KeyedLimits limits = keyedLimits(Limit.perMinute(10).withBurst(4));
+    KeyedLimits limits = keyedLimits(Limit.builder("10/minute").burst(4).build());
     at(0);
     Grant g = take(limits, newKey(), 1_000);
     assertThat(g.taken()).isEqualTo(4);
@@ -77,7 +77,8 @@ public abstract class TakeUpToContract extends AbstractContract {
   @Test
   void everyLimitGivesTheSameAmountTheSmallestAvailable() {
     Limit perSecond = Limit.perSecond(10).named("per-second");
-    Limit perMinute = Limit.perMinute(4).withAlgorithm(Algorithm.FIXED_WINDOW).named("per-minute");
+    Limit perMinute =
+        Limit.builder("4/minute").algorithm(Algorithm.FIXED_WINDOW).name("per-minute").build();
     KeyedLimits limits = keyedLimits(perSecond, perMinute);
     String key = newKey();
     at(0);
@@ -106,15 +107,15 @@ public abstract class TakeUpToContract extends AbstractContract {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void aTakeIsAnAcquireOfTheLargestAmountThatFits(Algorithm algorithm) {
-    Limit limit = Limit.parse("5/second").withAlgorithm(algorithm);
+    Limit limit = Limit.builder("5/second").algorithm(algorithm).build();
     compareWithAcquire(new SplittableRandom(algorithm.ordinal()), keyedLimits(limit));
   }
 
   @ParameterizedTest(name = "per-second {0}, per-minute {1}")
   @MethodSource("algorithmPairs")
   void aTakeIsAnAcquireOfTheLargestAmountThatFitsEveryLimit(Algorithm a, Algorithm b) {
-    Limit perSecond = Limit.parse("4/second").withAlgorithm(a).named("per-second");
-    Limit perMinute = Limit.parse("9/minute").withAlgorithm(b).named("per-minute");
+    Limit perSecond = Limit.builder("4/second").algorithm(a).name("per-second").build();
+    Limit perMinute = Limit.builder("9/minute").algorithm(b).name("per-minute").build();
     compareWithAcquire(new SplittableRandom(31L * a.ordinal() + b.ordinal()),
         keyedLimits(perSecond, perMinute));
   }

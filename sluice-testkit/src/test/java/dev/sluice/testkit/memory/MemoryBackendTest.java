@@ -43,7 +43,7 @@ class MemoryBackendTest {
   @EnumSource(Algorithm.class)
   void aKeyIsRemovedExactlyWhenItsResetAfterHasPassed(Algorithm algorithm) {
     RateLimiter limiter = RateLimiter.create(backend,
-        List.of(Limit.perSecond(3).withAlgorithm(algorithm)));
+        List.of(Limit.builder("3/second").algorithm(algorithm).build()));
     at(0);
     long resetAfter = 0;
     for (int i = 0; i < 10; i++) {
@@ -192,7 +192,7 @@ class MemoryBackendTest {
   @EnumSource(Algorithm.class)
   void aRefundThatLeavesNoStateAndAResetDropTheKeyAndNoRefundCreatesOne(Algorithm algorithm) {
     RateLimiter limiter = RateLimiter.create(backend,
-        List.of(Limit.perSecond(3).withAlgorithm(algorithm)));
+        List.of(Limit.builder("3/second").algorithm(algorithm).build()));
     at(0);
     limiter.refund("unknown", 2);
     assertThat(backend.size()).as("a refund of an unknown key").isZero();
@@ -215,7 +215,7 @@ class MemoryBackendTest {
   @Test
   void aRefundOfAWindowThatIsOverKeepsTheStateThatStillWeighs() {
     RateLimiter limiter = RateLimiter.create(backend,
-        List.of(Limit.perSecond(4).withAlgorithm(Algorithm.SLIDING_WINDOW_COUNTER)));
+        List.of(Limit.builder("4/second").algorithm(Algorithm.SLIDING_WINDOW_COUNTER).build()));
     at(0);
     limiter.tryAcquire("k", 4);
     at(1_500_000);
@@ -232,7 +232,8 @@ class MemoryBackendTest {
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = {"TOKEN_BUCKET", "GCRA"})
   void aKeyInDebtExpiresExactlyWhenTheDebtIsPaid(Algorithm algorithm) {
-    KeyedLimits limits = backend.open(List.of(Limit.perSecond(1).withAlgorithm(algorithm)));
+    KeyedLimits limits =
+        backend.open(List.of(Limit.builder("1/second").algorithm(algorithm).build()));
     at(0);
     limits.acquire("k", 1);
     assertThat(limits.reserve("k", 1, 5 * SECOND).waitMicros()).isEqualTo(SECOND);

@@ -50,7 +50,7 @@ class GatewayTest {
   @BeforeAll
   static void start() {
     server = SluiceServer.start(ServerConfig.resolve(Map.of("http-port", "0", "grpc-port", "0",
-        "rules", CONFIG.toString()), Map.of(), null));
+        "admin-port", "0", "rules", CONFIG.toString()), Map.of(), null));
     assertThat(server.ready()).as("the rules in config/ load").isTrue();
     stub = GrpcClients.newClient("http://127.0.0.1:" + server.grpcPort() + "/",
         RateLimitServiceBlockingStub.class);
@@ -153,7 +153,7 @@ class GatewayTest {
       assertThat(r.getOverallCode()).isEqualTo(Code.OK);
       assertThat(r.getStatuses(0).getCode()).isEqualTo(Code.OK);
     }
-    assertThat(get("/metrics").body()).contains("sluice_decisions_total{"
+    assertThat(metrics()).contains("sluice_decisions_total{"
         + "descriptor=\"gateway.generic_key_search.remote_address\",domain=\"gateway\","
         + "outcome=\"shadow_over_limit\"} 3.0");
   }
@@ -269,5 +269,11 @@ class GatewayTest {
   static HttpResponse<String> get(String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(uri(path)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code GET /metrics}, on the admin port. */
+  static String metrics() throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort()
+        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 }

@@ -1,0 +1,27 @@
+package dev.sluice.enforcement;
+
+import dev.sluice.Decision;
+import dev.sluice.rules.RuleMatch;
+
+/**
+ * Hears what an {@link Enforcer} does, for metrics and logs. Called on the thread that completes a
+ * decision; must not block. Every method does nothing unless overridden.
+ */
+public interface Observer {
+
+  /** An observer that hears nothing. */
+  Observer NONE = new Observer() {};
+
+  /**
+   * One call to a limiter for {@code match}, the all-or-nothing pre-checks included: how long the
+   * backend took, and its decision (see {@link Decision#degraded()}).
+   */
+  default void limiterCalled(RuleMatch match, Decision decision, long nanos) {}
+
+  /**
+   * One descriptor decided (pre-checks excluded), in {@code domain}: the request's domain when
+   * rules are loaded for it, else {@code "unknown"}, so that clients cannot grow the set of
+   * domains a metric is tagged with.
+   */
+  default void decided(String domain, Status status) {}
+}

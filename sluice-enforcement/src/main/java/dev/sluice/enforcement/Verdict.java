@@ -1,0 +1,100 @@
+package dev.sluice.enforcement;
+
+import dev.sluice.DecidingLimit;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The answer for a whole request: one {@link Status} per descriptor (or per step of a front end),
+ * in order. The request is refused when any status is {@linkplain Status#overLimit() over limit};
+ * the {@linkplain #deciding() deciding} status is what headers, a 429 body and envoy's response
+ * describe. Immutable.
+ */
+public final class Verdict {
+
+  private static final Verdict EMPTY = new Verdict(List.of());
+
+  private final List<Status> statuses;
+  private final boolean overLimit;
+
+  private Verdict(List<Status> statuses) {
+    this.statuses = List.copyOf(statuses);
+    this.overLimit = this.statuses.stream().anyMatch(Status::overLimit);
+  }
+
+  /** A verdict of {@code statuses}, in request order. */
+  public static Verdict of(List<Status> statuses) {
+    return statuses.isEmpty() ? EMPTY : new Verdict(statuses);
+  }
+
+  /** A verdict of one status. */
+  public static Verdict of(Status status) {
+    return new Verdict(List.of(status));
+  }
+
+  /** Nothing decided: allowed, nothing limited. */
+  public static Verdict empty() {
+    return EMPTY;
+  }
+
+  /** This verdict's statuses followed by {@code next}'s (a front end's steps in order). */
+  public Verdict and(Verdict next) {
+    if (next.statuses.isEmpty()) {
+      return this;
+    }
+    if (statuses.isEmpty()) {
+      return next;
+    }
+    List<Status> all = new ArrayList<>(statuses);
+    all.addAll(next.statuses);
+    return new Verdict(all);
+  }
+
+  /** One status per descriptor or step, in order. */
+  public List<Status> statuses() {
+    return statuses;
+  }
+
+  /** Whether the request is refused: some status is over limit. */
+  public boolean overLimit() {
+    return overLimit;
+  }
+
+  /** Whether the request may go on. */
+  public boolean allowed() {
+    return !overLimit;
+  }
+
+  /** Whether some status was answered without its limit's state (see {@link Status#degraded()}). */
+  public boolean degraded() {
+    return statuses.stream().anyMatch(Status::degraded);
+  }
+
+  /** The statuses a limit applied to, in order (shadow ones included). */
+  public List<Status> limited() {
+    List<Status> out = new ArrayList<>(statuses.size());
+    for (Status s : statuses) {
+      if (s.limited()) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The status that decides, by the one rule of {@link DecidingLimit} over the {@linkplain
+   * #limited() limited} statuses: when refused, the over-limit one with the longest wait; else the
+   * one with the fewest permits left (ties: the later reset, then the earlier). Null when nothing
+   * was limited.
+   */
+  public @Nullable Status deciding() {
+    List<Status> limited = limited();
+    return limited.isEmpty() ? null : limited.get(DecidingLimit.index(limited, overLimit));
+  }
+
+  @Override
+  public String toString() {
+    return "Verdict[" + (overLimit ? "over limit" : "ok") + ", " + statuses + "]";
+  }
+}

@@ -1,0 +1,102 @@
+package dev.sluice.enforcement.settings;
+
+import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.rules.Consistency;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings every front end shares: where counters live and how decisions are enforced. The
+ * service ({@code sluice serve}) reads all of them; the servlet filter and the Spring Boot starter
+ * read {@link #BACKEND_SETTINGS}. Each front end declares its own settings next to these with the
+ * same {@link Setting} framework.
+ */
+public final class EnforcementSettings {
+
+  private EnforcementSettings() {}
+
+  /** {@code memory}, or a Redis URI as given. */
+  public static final Setting<String> BACKEND = Setting.of("backend",
+          ValueTypes.of("memory|URI", EnforcementSettings::backend))
+      .byDefault("memory").blankIsUnset()
+      .help("Where counters live: memory, or a Redis URI such as redis://host:6379 (also"
+          + " rediss, redis-sentinel, redis-cluster)");
+
+  /** What a Redis backend answers while Redis is unreachable (a core type: no sluice-redis needed). */
+  public static final Setting<FailurePolicy> FAILURE_POLICY = Setting.of("failure-policy",
+          ValueTypes.choice("failure policy", FailurePolicy.class))
+      .byDefault("fail-open").label("POLICY").blankIsUnset()
+      .help("Redis unreachable: what decisions get");
+
+  /**
+   * How long a Redis backend waits for one decision before the failure policy answers it. A
+   * decision that timed out may still be counted by Redis later, so under a consistent mode a
+   * too short timeout costs exactness (fail-open over-admits, fail-closed under-admits).
+   */
+  public static final Setting<Duration> REDIS_TIMEOUT = Setting.of("redis-timeout",
+          ValueTypes.duration(Duration.ofMillis(1), Duration.ofMinutes(1)))
+      .byDefault("50ms").blankIsUnset()
+      .help("Redis: wait per decision, 1ms to 60s, before the failure policy answers");
+
+  /**
+   * The memory backend's bound: the most keys it holds at once. Live keys are never evicted; while
+   * it is full, a new key is denied (flagged degraded, reason store full).
+   */
+  public static final Setting<Long> MAX_KEYS = Setting.of("max-keys",
+          ValueTypes.longInteger(1, 1_000_000_000))
+      .byDefault("1000000").blankIsUnset()
+      .help("Memory backend: the most keys held at once; while full of live keys, new keys are"
+          + " denied");
+
+  /** The enforcement mode of every rule that does not choose its own {@code consistency}. */
+  public static final Setting<Consistency> MODE = Setting.of("mode",
+          ValueTypes.choice("mode", Consistency.class))
+      .byDefault("consistent").label("MODE")
+      .help("consistent: every decision by the backend; eventual: local decisions, hits synced"
+          + " in batches; a rule may override it");
+
+  /** Eventual mode: how often each instance sends its hits to the shared backend. */
+  public static final Setting<Duration> SYNC_INTERVAL = Setting.of("sync-interval",
+          ValueTypes.duration(Duration.ofMillis(1), Duration.ofMinutes(1)))
+      .byDefault("100ms")
+      .help("Eventual mode: how often hits are sent to the backend");
+
+  /** Eventual mode: pending keys that trigger a sync before the interval ends. */
+  public static final Setting<Integer> SYNC_BATCH = Setting.of("sync-batch",
+          ValueTypes.integer(1, 1_000_000))
+      .byDefault("512")
+      .help("Eventual mode: pending keys that trigger an early sync");
+
+  /**
+   * Eventual mode: whether a key's first decision on an instance asks the shared backend
+   * synchronously ({@code sync}, true) instead of assuming a fresh key ({@code local}, false).
+   */
+  public static final Setting<Boolean> FIRST_SIGHT = Setting.of("first-sight",
+          ValueTypes.choice("first sight", firstSight()))
+      .byDefault("sync")
+      .help("Eventual mode: a key without a fresh view on this instance is asked from the backend"
+          + " once (sync) or assumed fresh (local)");
+
+  /** The settings of a front end's backend: the servlet filter's and the starter's. */
+  public static final List<Setting<?>> BACKEND_SETTINGS =
+      List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT, MAX_KEYS);
+
+  /** Every shared setting. */
+  public static final List<Setting<?>> ALL = List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT,
+      MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT);
+
+  /** {@code memory} or the Redis URI, as {@link BackendSpec} accepts them. */
+  private static String backend(String text) {
+    return BackendSpec.of(text).redis().orElse("memory");
+  }
+
+  private static Map<String, Boolean> firstSight() {
+    Map<String, Boolean> m = new LinkedHashMap<>();
+    m.put("local", false);
+    m.put("sync", true);
+    return m;
+  }
+}

@@ -1,0 +1,169 @@
+package dev.sluice.enforcement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.RuleLoader;
+import dev.sluice.rules.RuleMatch;
+import dev.sluice.rules.RuleSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Statuses of each kind, and the one deciding status of a verdict. */
+class VerdictTest {
+
+  private static final RuleSet RULES = RuleLoader.create().parse(Map.of("api.yaml", """
+      domain: api
+      descriptors:
+        - key: user
+          rate_limit: {unit: minute, requests_per_unit: 10}
+        - key: plan
+          rate_limit: {unit: hour, requests_per_unit: 100, name: per-plan}
+        - key: shadow
+          shadow_mode: true
+          rate_limit: {unit: second, requests_per_unit: 5}
+        - key: blocked
+          rate_limit: {unit: second, requests_per_unit: 0}
+        - key: blocked_shadow
+          shadow_mode: true
+          rate_limit: {unit: minute, unit_multiplier: 2, requests_per_unit: 0}
+        - key: free
+          rate_limit: {unlimited: true}
+      """));
+
+  private static RuleMatch match(String key) {
+    return RULES.match("api", Descriptor.of(key, "x")).orElseThrow();
+  }
+
+  private static Status decided(String key, Decision d) {
+    return Status.decided(Descriptor.of(key, "x"), match(key), d);
+  }
+
+  private static Decision allowed(RuleMatch m, long remaining, long reset) {
+    return Decision.allowed(m.coreLimits().get(0), remaining, reset);
+  }
+
+  private static Decision denied(RuleMatch m, long retry) {
+    return Decision.denied(m.coreLimits().get(0), 0, 60_000_000, retry);
+  }
+
+  @Test
+  void statusesOfEachKind() {
+    Status none = Status.noRule(Descriptor.of("other", "x"));
+    assertThat(none.limited()).isFalse();
+    assertThat(none.overLimit()).isFalse();
+    assertThat(none.outcome()).isEqualTo(Outcome.NO_RULE);
+
+    Status free = Status.unlimited(Descriptor.of("free", "x"), match("free"));
+    assertThat(free.unlimited()).isTrue();
+    assertThat(free.limited()).isFalse();
+    assertThat(free.outcome()).isEqualTo(Outcome.UNLIMITED);
+
+    Status blocked = Status.deniesAll(Descriptor.of("blocked", "x"), match("blocked"));
+    assertThat(blocked.overLimit()).isTrue();
+    assertThat(blocked.deniesAll()).isTrue();
+    assertThat(blocked.remaining()).isZero();
+    assertThat(blocked.resetAfterMicros()).isEqualTo(1_000_000);
+    assertThat(blocked.retryAfterMicros()).isEqualTo(Long.MAX_VALUE);
+    assertThat(blocked.limit()).isEqualTo(new Quota("api.blocked", 0, 1_000_000));
+    assertThat(blocked.outcome()).isEqualTo(Outcome.OVER_LIMIT);
+
+    Status blockedShadow =
+        Status.deniesAll(Descriptor.of("blocked_shadow", "x"), match("blocked_shadow"));
+    assertThat(blockedShadow.overLimit()).isFalse();
+    assertThat(blockedShadow.resetAfterMicros()).isEqualTo(120_000_000);
+    assertThat(blockedShadow.outcome()).isEqualTo(Outcome.SHADOW_OVER_LIMIT);
+
+    Status shadow = decided("shadow", denied(match("shadow"), 200_000));
+    assertThat(shadow.shadow()).isTrue();
+    assertThat(shadow.overLimit()).isFalse();
+    assertThat(shadow.limited()).isTrue();
+    assertThat(shadow.outcome()).isEqualTo(Outcome.SHADOW_OVER_LIMIT);
+
+    Status near = decided("user", allowed(match("user"), 0, 6_000_000));
+    assertThat(near.outcome()).isEqualTo(Outcome.NEAR_LIMIT);
+    assertThat(decided("user", allowed(match("user"), 1, 6_000_000)).outcome())
+        .isEqualTo(Outcome.OK);
+    assertThat(decided("user", denied(match("user"), 6_000_000)).outcome())
+        .isEqualTo(Outcome.OVER_LIMIT);
+  }
+
+  @Test
+  void quotasNameTheRuleLimitElseTheMetricKeyElseTheCoreLimit() {
+    assertThat(decided("plan", allowed(match("plan"), 5, 1)).limit())
+        .isEqualTo(new Quota("per-plan", 100, 3_600_000_000L));
+    assertThat(decided("user", allowed(match("user"), 5, 1)).limit())
+        .isEqualTo(new Quota("api.user", 10, 60_000_000));
+    Limit plain = Limit.parse("2/minute");
+    Limit hourly = Limit.parse("10/hour");
+    Status s = Status.of(Decision.allowed(plain, 1, 30_000_000), List.of(plain, hourly));
+    assertThat(s.limit()).isEqualTo(new Quota("2/minute", 2, 60_000_000));
+    assertThat(s.limits()).containsExactly(new Quota("2/minute", 2, 60_000_000),
+        new Quota("10/hour", 10, 3_600_000_000L));
+    assertThat(s.descriptor()).isNull();
+    assertThat(s.match()).isNull();
+  }
+
+  @Test
+  void whenDeniedTheOverLimitStatusWithTheLongestWaitDecides() {
+    Status user = decided("user", denied(match("user"), 5_000_000));
+    Status plan = decided("plan", denied(match("plan"), 9_000_000));
+    Status shadow = decided("shadow", denied(match("shadow"), 60_000_000));
+    Status ok = decided("user", allowed(match("user"), 0, 90_000_000));
+    Verdict v = Verdict.of(List.of(ok, user, shadow, plan));
+    assertThat(v.overLimit()).isTrue();
+    assertThat(v.allowed()).isFalse();
+    assertThat(v.deciding()).isSameAs(plan);
+    // a rule that never admits waits longest
+    Status blocked = Status.deniesAll(Descriptor.of("blocked", "x"), match("blocked"));
+    assertThat(Verdict.of(List.of(plan, blocked)).deciding()).isSameAs(blocked);
+  }
+
+  @Test
+  void whenAllowedTheFewestRemainingDecidesShadowIncludedTiesGoToTheLaterReset() {
+    Status user = decided("user", allowed(match("user"), 4, 6_000_000));
+    Status plan = decided("plan", allowed(match("plan"), 4, 36_000_000));
+    Status shadow = decided("shadow", denied(match("shadow"), 100_000));
+    Status free = Status.unlimited(Descriptor.of("free", "x"), match("free"));
+    assertThat(Verdict.of(List.of(free, user, plan)).deciding()).isSameAs(plan);
+    Verdict withShadow = Verdict.of(List.of(free, user, plan, shadow));
+    assertThat(withShadow.allowed()).isTrue();
+    assertThat(withShadow.deciding()).isSameAs(shadow);
+    assertThat(withShadow.limited()).containsExactly(user, plan, shadow);
+  }
+
+  @Test
+  void nothingLimitedDecidesNothing() {
+    Verdict v = Verdict.of(List.of(Status.noRule(Descriptor.of("other", "x")),
+        Status.unlimited(Descriptor.of("free", "x"), match("free"))));
+    assertThat(v.allowed()).isTrue();
+    assertThat(v.deciding()).isNull();
+    assertThat(Verdict.empty().deciding()).isNull();
+  }
+
+  @Test
+  void stepsJoinInOrder() {
+    Limit plain = Limit.parse("2/minute");
+    Status first = Status.of(Decision.allowed(plain, 1, 30_000_000), List.of(plain));
+    Status second = decided("user", denied(match("user"), 5_000_000));
+    Verdict v = Verdict.of(first).and(Verdict.empty()).and(Verdict.of(second));
+    assertThat(v.statuses()).containsExactly(first, second);
+    assertThat(v.overLimit()).isTrue();
+    assertThat(v.deciding()).isSameAs(second);
+    assertThat(Verdict.empty().and(v)).isSameAs(v);
+  }
+
+  @Test
+  void degradedWhenAnyAnswerWas() {
+    RuleMatch m = match("user");
+    Status degraded = decided("user",
+        Decision.degraded(true, Decision.Reason.BACKEND_UNAVAILABLE, m.coreLimits().get(0)));
+    assertThat(degraded.degraded()).isTrue();
+    assertThat(Verdict.of(List.of(decided("user", allowed(m, 1, 1)), degraded)).degraded())
+        .isTrue();
+    assertThat(Verdict.of(decided("user", allowed(m, 1, 1))).degraded()).isFalse();
+  }
+}
