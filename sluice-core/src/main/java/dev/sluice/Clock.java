@@ -31,9 +31,10 @@ public interface Clock {
 /**
  * The only place in Sluice that reads system time for a decision. Operational timers that never
  * reach a decision (the Redis circuit breaker's open period, throttled log lines, latency
- * metrics such as the enforcement layer's per-limiter timing, the rules reload timestamp, the Redis and service warm-ups' deadlines, and the test
- * harness's waits for processes and replies) read {@code System.nanoTime()} or {@code
- * Instant.now()} themselves.
+ * metrics such as the enforcement layer's per-limiter timing, the rules reload timestamp, the
+ * Redis and service warm-ups' deadlines, the eventual mode's sync scheduler, which only decides
+ * when a sync runs, and the test harness's waits and pacing) read {@code System.nanoTime()} or
+ * {@code Instant.now()}, or run on a scheduled executor, themselves.
  */
 enum SystemClock implements Clock {
   INSTANCE;

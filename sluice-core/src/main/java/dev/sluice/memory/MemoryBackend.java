@@ -4,6 +4,7 @@ import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.internal.Decisions;
+import dev.sluice.internal.KeyIndex;
 import dev.sluice.internal.Outcome;
 import dev.sluice.internal.Packed;
 import dev.sluice.internal.Transition;

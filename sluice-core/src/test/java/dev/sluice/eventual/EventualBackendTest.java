@@ -95,7 +95,7 @@ class EventualBackendTest {
     sync(a);
     assertThat(storeRemaining("k")).isEqualTo(6);
     assertThat(a.counters()).isEqualTo(
-        new EventualBackend.Counters(1, 1, 4, 0, 0, 0, 3, 0, 0, 1));
+        new EventualBackend.Counters(1, 1, 4, 0, 0, 0, 3, 0, 0, 1, 0, 0, 0));
     sync(a);
     assertThat(a.counters().keysSent()).as("an untouched key is not sent again").isEqualTo(1);
   }
@@ -216,6 +216,25 @@ class EventualBackendTest {
     assertThat(a.counters().syncs()).isEqualTo(1);
     assertThat(List.of(storeRemaining("k1"), storeRemaining("k2"), storeRemaining("k3")))
         .containsExactly(9L, 8L, 9L);
+  }
+
+  @Test
+  void fullBatchSyncsSendAKeyAtMostOncePerInterval() {
+    EventualBackend a = track(builder().maxBatch(2).build());
+    RateLimiter la = limiter(a);
+    la.tryAcquire("k1");
+    la.tryAcquire("k2"); // two keys wait: a batch sync sends both
+    assertThat(a.counters().keysSent()).isEqualTo(2);
+    la.tryAcquire("k1");
+    la.tryAcquire("k2"); // both wait again, but were sent in this interval: they wait for it
+    assertThat(a.counters().keysSent()).isEqualTo(2);
+    la.tryAcquire("k3");
+    la.tryAcquire("k4"); // two keys not sent yet in this interval: sent at once
+    assertThat(a.counters().keysSent()).isEqualTo(4);
+    assertThat(List.of(storeRemaining("k1"), storeRemaining("k3"))).containsExactly(9L, 9L);
+    sync(a); // the interval's sync sends what the batches left
+    assertThat(a.counters().keysSent()).isEqualTo(6);
+    assertThat(List.of(storeRemaining("k1"), storeRemaining("k2"))).containsExactly(8L, 8L);
   }
 
   @Test

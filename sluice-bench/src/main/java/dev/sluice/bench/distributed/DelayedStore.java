@@ -16,8 +16,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * The global store as the fleet sees it: one exact in-memory store shared by every instance (as
  * Redis is: equal limits share state), behind a network of fixed one-way {@code delay}. A sync
- * call reaches the store {@code delay} after it is sent, is applied there at that time, and its
- * reply arrives {@code delay} later. Counts the calls.
+ * call (a take-up-to or a refund) reaches the store {@code delay} after it is sent, is applied
+ * there at that time, and its reply arrives {@code delay} later; calls sent at once reach it in the
+ * order sent. Counts the calls.
  */
 final class DelayedStore implements Backend {
 
@@ -39,8 +40,9 @@ final class DelayedStore implements Backend {
     return new KeyedLimits() {
       @Override
       public Decision acquire(String key, long permits) {
-        // Only reached on a first sight with FirstSight.SYNC or during an outage, neither of
-        // which the simulation uses: answered at once.
+        // A direct decision (a first sight or a stale view with FirstSight.SYNC, a key short of
+        // its lease that the store had room for): answered at once, as if its round trip took no
+        // time (it adds latency to that request, not overshoot).
         calls++;
         return real.acquire(key, permits);
       }
@@ -61,15 +63,21 @@ final class DelayedStore implements Backend {
         return reply;
       }
 
-      // The simulation reserves, refunds and resets nothing: answered at once, uncounted.
+      @Override
+      public CompletionStage<Decision> refundAsync(String key, long permits) {
+        calls++;
+        CompletableFuture<Decision> reply = new CompletableFuture<>();
+        events.at(events.now() + delayMicros, () -> {
+          Decision d = real.refund(key, permits);
+          events.at(events.now() + delayMicros, () -> reply.complete(d));
+        });
+        return reply;
+      }
+
+      // The simulation reserves and resets nothing: answered at once, uncounted.
       @Override
       public CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWait) {
         return real.reserveAsync(key, permits, maxWait);
-      }
-
-      @Override
-      public CompletionStage<Decision> refundAsync(String key, long permits) {
-        return real.refundAsync(key, permits);
       }
 
       @Override

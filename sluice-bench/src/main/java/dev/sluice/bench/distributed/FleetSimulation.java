@@ -75,11 +75,18 @@ final class FleetSimulation {
    * @param exact admitted by one exact limiter on the same requests
    * @param admitted admitted by the fleet
    * @param refused hits the store refused at the syncs (the fleet's own count of its overshoot)
-   * @param storeCalls calls to the store (one per key per sync)
-   * @param bound the documented bound on the overshoot for this traffic (see {@link #bound})
+   * @param storeCalls calls to the store (take-up-to and refund calls at the syncs, direct
+   *     decisions)
+   * @param bound the documented bound on the overshoot for one onset of scarcity per key (see
+   *     {@link #bound})
+   * @param storeDecisions decisions the store made directly (first sights and stale views with
+   *     FirstSight.SYNC, keys short of their lease)
+   * @param leased permits the instances leased
+   * @param returned leased permits given back unused
+   * @param lapsed leased permits that lapsed unused with their window
    */
   record Result(long decisions, long exact, long admitted, long refused, long storeCalls,
-      double bound) {
+      double bound, long storeDecisions, long leased, long returned, long lapsed) {
 
     long overshoot() {
       return admitted - exact;
@@ -143,10 +150,20 @@ final class FleetSimulation {
     // Let the last syncs' replies land (no new requests), so every admitted hit was reported.
     events.runUntil(end + 2 * interval + 4 * c.delayMicros());
     long refused = 0;
+    long direct = 0;
+    long leased = 0;
+    long returned = 0;
+    long lapsed = 0;
     for (EventualBackend b : fleet) {
-      refused += b.counters().hitsRefused();
+      EventualBackend.Counters n = b.counters();
+      refused += n.hitsRefused();
+      direct += n.storeDecisions();
+      leased += n.leased();
+      returned += n.leaseReturned();
+      lapsed += n.leaseLapsed();
     }
-    return new Result(counts[0], counts[1], counts[2], refused, store.calls, bound(c));
+    return new Result(counts[0], counts[1], counts[2], refused, store.calls, bound(c), direct,
+        leased, returned, lapsed);
   }
 
   private static void schedulePeriodic(EventQueue events, long first, long every, Runnable r) {
@@ -165,25 +182,31 @@ final class FleetSimulation {
   }
 
   /**
-   * The bound of docs/distributed.md with expected rates: per window of the limit and per key,
-   * each instance overshoots by at most what it admits in one sync interval plus a round trip,
-   * and never more than the capacity: {@code sum over keys and instances of min(capacity,
-   * rate(key, instance) × (interval + 2 × delay))} per window. For a window algorithm that is the
-   * whole story; a refilling algorithm (buckets) can pay it again whenever it refills.
+   * The bound of docs/distributed.md with expected rates, for one onset of scarcity on every key:
+   * each instance overshoots by at most what it admits in one sync interval plus a round trip, and
+   * never more than the capacity: {@code sum over keys and instances of min(capacity, rate(key,
+   * instance) × (interval + 2 × delay))}. Once a key is scarce, instances lease and stop
+   * overshooting: with saturated traffic the onset is paid once per key, not once per window. For
+   * the sliding window log, the leases the fleet may hold when a window starts come on top (the
+   * same sum over three intervals).
    */
   static double bound(Config c) {
     Zipf instances = new Zipf(c.instances(), c.instanceSkew());
     Zipf keys = new Zipf(c.keys(), c.keySkew());
     double stale = (c.intervalMicros() + 2.0 * c.delayMicros()) / 1_000_000.0;
-    double windows = Math.ceil((double) c.durationMicros() / c.limit().periodMicros());
+    double held = 3.0 * c.intervalMicros() / 1_000_000.0;
+    boolean log = c.limit().algorithm() == dev.sluice.Algorithm.SLIDING_WINDOW_LOG;
     double sum = 0;
     for (int k = 0; k < c.keys(); k++) {
       for (int i = 0; i < c.instances(); i++) {
         double rate = c.arrivalsPerSecond() * keys.probability(k) * instances.probability(i);
         sum += Math.min(c.limit().capacity(), rate * stale);
+        if (log) {
+          sum += Math.min(c.limit().capacity(), rate * held);
+        }
       }
     }
-    return sum * windows;
+    return sum;
   }
 
   /** Ranks 0..n-1 with probability proportional to 1 / (rank + 1)^s. */

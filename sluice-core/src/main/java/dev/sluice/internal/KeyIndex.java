@@ -1,12 +1,15 @@
-package dev.sluice.memory;
+package dev.sluice.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The keys of one limiter: a hash table of nodes chained per bin, split into segments.
+ * The keys of one limiter: a hash table of nodes chained per bin, split into segments. Shared by
+ * the in-memory backend and the eventual mode, whose nodes hold each key's state inline (one
+ * object per key, found without a further indirection).
  *
  * <p>Lookups take no lock. Inserting, removing and resizing lock one segment. A lookup that races
  * a resize may miss a key that is there; callers then insert under the lock, which finds it. A
@@ -16,22 +19,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Memory: a node (32 bytes for one packed limit) plus 4 to 8 bytes of bin per key.
  */
-final class KeyIndex<N extends KeyIndex.Node> {
+public final class KeyIndex<N extends KeyIndex.Node> {
 
   /** A key in the table; subclasses hold its state. */
-  abstract static class Node {
-    final int hash;
-    final String key;
+  public abstract static class Node {
+    public final int hash;
+    public final String key;
     volatile @Nullable Node next;
 
-    Node(int hash, String key) {
+    protected Node(int hash, String key) {
       this.hash = hash;
       this.key = key;
     }
   }
 
   /** Decides, under the segment's lock, whether a node is removed (and marks it dead if so). */
-  interface Remover<N> {
+  public interface Remover<N> {
     boolean remove(N node);
   }
 
@@ -42,14 +45,14 @@ final class KeyIndex<N extends KeyIndex.Node> {
 
   private final Segment[] segments = new Segment[1 << SEGMENT_BITS];
 
-  KeyIndex() {
+  public KeyIndex() {
     for (int i = 0; i < segments.length; i++) {
       segments[i] = new Segment();
     }
   }
 
   /** The hash of {@code key} as this table spreads it. */
-  static int hash(String key) {
+  public static int hash(String key) {
     int h = key.hashCode();
     return (h ^ (h >>> 16)) & 0x7fff_ffff;
   }
@@ -60,7 +63,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
 
   /** The node of {@code key}, or null if absent (or, rarely, moving in a resize). No lock. */
   @SuppressWarnings("unchecked")
-  @Nullable N find(String key, int hash) {
+  public @Nullable N find(String key, int hash) {
     Node[] bins = segment(hash).bins;
     Node n = (Node) BINS.getAcquire(bins, hash & (bins.length - 1));
     while (n != null && (n.hash != hash || (n.key != key && !n.key.equals(key)))) {
@@ -75,7 +78,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
    * the node and whether it was created as {@code created[0]}.
    */
   @SuppressWarnings("unchecked")
-  N findOrInsert(String key, int hash, Function<String, N> create, Remover<N> sweep,
+  public N findOrInsert(String key, int hash, Function<String, N> create, Remover<N> sweep,
       int binsToSweep, boolean[] created) {
     Segment s = segment(hash);
     synchronized (s) {
@@ -100,7 +103,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
   }
 
   /** Unlinks {@code node} if {@code remover} says so, under its segment's lock. */
-  boolean remove(N node, Remover<N> remover) {
+  public boolean remove(N node, Remover<N> remover) {
     Segment s = segment(node.hash);
     synchronized (s) {
       Node[] bins = s.bins;
@@ -116,7 +119,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
   }
 
   /** Examines every node, removing those {@code remover} says; returns how many it removed. */
-  long sweepAll(Remover<N> remover) {
+  public long sweepAll(Remover<N> remover) {
     long removed = 0;
     for (Segment s : segments) {
       synchronized (s) {
@@ -130,7 +133,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
   }
 
   /** Removes every node, without asking (the backend is closing). Returns how many there were. */
-  long clear() {
+  public long clear() {
     long n = 0;
     for (Segment s : segments) {
       synchronized (s) {
@@ -143,7 +146,7 @@ final class KeyIndex<N extends KeyIndex.Node> {
   }
 
   /** Keys in the table. */
-  long size() {
+  public long size() {
     long n = 0;
     for (Segment s : segments) {
       synchronized (s) {
@@ -151,6 +154,53 @@ final class KeyIndex<N extends KeyIndex.Node> {
       }
     }
     return n;
+  }
+
+  /**
+   * The node of {@code key}, or null if absent, looked up under its segment's lock: never misses
+   * a key that is there (a lookup racing a resize may).
+   */
+  @SuppressWarnings("unchecked")
+  public @Nullable N findLocked(String key, int hash) {
+    Segment s = segment(hash);
+    synchronized (s) {
+      Node[] bins = s.bins;
+      for (Node n = bins[hash & (bins.length - 1)]; n != null; n = n.next) {
+        if (n.hash == hash && n.key.equals(key)) {
+          return (N) n;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Examines about {@code binCount} bins in all (spread over the segments, each from its
+   * cursor on), removing the nodes {@code remover} says; returns how many it removed.
+   */
+  public long sweepSome(Remover<N> remover, int binCount) {
+    int perSegment = Math.max(1, binCount / segments.length);
+    long removed = 0;
+    for (Segment s : segments) {
+      synchronized (s) {
+        removed += sweepSome(s, remover, Math.min(perSegment, s.bins.length));
+      }
+    }
+    return removed;
+  }
+
+  /** Calls {@code action} on every node, each segment under its lock. */
+  @SuppressWarnings("unchecked")
+  public void forEach(Consumer<N> action) {
+    for (Segment s : segments) {
+      synchronized (s) {
+        for (Node head : s.bins) {
+          for (Node n = head; n != null; n = n.next) {
+            action.accept((N) n);
+          }
+        }
+      }
+    }
   }
 
   /** Sweeps {@code binCount} bins of {@code s} from its cursor on; the caller holds its lock. */
