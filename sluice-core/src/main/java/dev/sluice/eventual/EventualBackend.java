@@ -509,6 +509,11 @@ public final class EventualBackend implements Backend {
       this.logPeriod = log;
     }
 
+    @Override
+    public List<Limit> limits() {
+      return limits;
+    }
+
     // ---- the lock-free path ------------------------------------------------------------------
 
     /**

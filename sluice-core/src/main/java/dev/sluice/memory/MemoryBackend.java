@@ -257,6 +257,11 @@ public final class MemoryBackend implements Backend {
     }
 
     @Override
+    public List<Limit> limits() {
+      return List.of(alg.limit());
+    }
+
+    @Override
     public Decision acquire(String key, long permits) {
       return decide(key, permits, 0, false, null);
     }
@@ -438,6 +443,7 @@ public final class MemoryBackend implements Backend {
 
   /** The keys of a limiter with several limits (or one that does not pack): a row per key. */
   private final class RowTable extends Table<RowNode> {
+    final List<Limit> limits;
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
@@ -445,6 +451,7 @@ public final class MemoryBackend implements Backend {
     final int logCount;
 
     RowTable(List<Limit> limits) {
+      this.limits = List.copyOf(limits);
       this.transitions = new Transition[limits.size()];
       this.offsets = new int[limits.size()];
       int next = 1;
@@ -461,6 +468,11 @@ public final class MemoryBackend implements Backend {
       }
       this.rowLength = next;
       this.logCount = logs;
+    }
+
+    @Override
+    public List<Limit> limits() {
+      return limits;
     }
 
     @Override

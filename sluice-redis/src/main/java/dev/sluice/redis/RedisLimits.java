@@ -52,6 +52,8 @@ final class RedisLimits implements KeyedLimits {
   private static final long MAX_WAIT_ARG = 1L << 53;
 
   private final RedisBackend backend;
+  private final List<Limit> limits;
+  private final Set<Algorithm> algorithms;
   private final Transition[] transitions;
   /** The smallest capacity of the limits: the most one request can ever take. */
   private final long capacity;
@@ -86,6 +88,7 @@ final class RedisLimits implements KeyedLimits {
   private RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback,
       long timeoutNanos, boolean warmUp) {
     this.backend = backend;
+    this.limits = List.copyOf(limits);
     this.fallback = fallback;
     this.timeoutNanos = timeoutNanos;
     this.warmUp = warmUp;
@@ -109,8 +112,48 @@ final class RedisLimits implements KeyedLimits {
     this.capacity = limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
     this.debtPossible = limits.stream().anyMatch(l -> l.algorithm() == Algorithm.TOKEN_BUCKET
         || l.algorithm() == Algorithm.GCRA);
+    this.algorithms = algorithms;
     this.layout = new KeyLayout(backend.keyPrefix, limits);
     this.script = Script.forAlgorithms(algorithms);
+  }
+
+  @Override
+  public List<Limit> limits() {
+    return limits;
+  }
+
+  // ---- for AllOrNothing: one script call over several limiters' keys
+
+  RedisBackend backend() {
+    return backend;
+  }
+
+  Set<Algorithm> algorithms() {
+    return algorithms;
+  }
+
+  /** The state keys of {@code key}, one per limit. */
+  String[] keys(String key) {
+    return layout.keys(key);
+  }
+
+  /** Appends each limit's script arguments (algorithm code, count, period, burst). */
+  void limitArgs(List<String> args) {
+    for (int i = HEADER_ARGS; i < header.length; i++) {
+      args.add(header[i]);
+    }
+  }
+
+  @Nullable KeyedLimits fallback() {
+    return fallback;
+  }
+
+  long timeoutNanos() {
+    return timeoutNanos;
+  }
+
+  boolean isWarmUp() {
+    return warmUp;
   }
 
   @Override
@@ -384,7 +427,7 @@ final class RedisLimits implements KeyedLimits {
    * One request's decision in the reply from {@code offset}: per limit (allowed, remaining,
    * resetAfter, retryAfter or -1 for never), combined as the in-memory backend does.
    */
-  private Decision decide(List<Object> reply, int offset) {
+  Decision decide(List<Object> reply, int offset) {
     int n = transitions.length;
     Outcome[] outcomes = new Outcome[n];
     for (int i = 0; i < n; i++) {

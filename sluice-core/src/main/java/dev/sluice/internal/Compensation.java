@@ -1,0 +1,239 @@
+package dev.sluice.internal;
+
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.spi.Backend;
+import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Part;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The compensating protocol of an all-or-nothing acquisition ({@link
+ * Backend#acquireAllAsync}): groups of parts, each taken atomically by its backend, are taken one
+ * after another in a fixed order; the first group refused stops it and the groups already taken
+ * are refunded part by part. The default backend takes each part on its own; a backend that can
+ * make several parts atomic together (Redis, keys on one node) passes bigger groups.
+ */
+public final class Compensation {
+
+  private Compensation() {}
+
+  /** Parts that a backend takes in one atomic step. */
+  public interface Group {
+
+    /** Indexes of the group's parts in the request, in the order of {@link #take()}'s answer. */
+    int[] parts();
+
+    /**
+     * Takes every part of the group or none, atomically. One decision per part: all allowed when
+     * taken; otherwise nothing was taken, the parts without room report their denial and the
+     * others their state (as {@link Backend#acquireAllAsync} reports a refusal).
+     */
+    CompletionStage<List<Decision>> take();
+
+    /** What {@link #take()} would answer for a refusal, taking nothing. */
+    CompletionStage<List<Decision>> probe();
+  }
+
+  /**
+   * The indexes of {@code parts} in the order they are acquired: by key, then by the identity of
+   * their limits (algorithm, count, period, burst, name), then as given; the same in every
+   * process.
+   */
+  public static int[] order(List<Part> parts) {
+    Integer[] idx = new Integer[parts.size()];
+    String[] ids = new String[parts.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+      ids[i] = identity(parts.get(i).limits().limits());
+    }
+    Arrays.sort(idx, (a, b) -> {
+      int c = parts.get(a).key().compareTo(parts.get(b).key());
+      return c != 0 ? c : ids[a].compareTo(ids[b]);
+    });
+    int[] out = new int[idx.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = idx[i];
+    }
+    return out;
+  }
+
+  private static String identity(List<Limit> limits) {
+    StringBuilder sb = new StringBuilder();
+    for (Limit l : limits) {
+      sb.append(l.algorithm().ordinal()).append(':').append(l.count()).append(':')
+          .append(l.periodMicros()).append(':').append(l.burst()).append(':').append(l.name())
+          .append(';');
+    }
+    return sb.toString();
+  }
+
+  /** The default protocol: every part a group of its own, in {@link #order} order. */
+  public static CompletionStage<List<Decision>> perPart(List<Part> parts) {
+    check(parts);
+    List<Group> groups = new ArrayList<>(parts.size());
+    for (int i : order(parts)) {
+      groups.add(single(parts.get(i), i));
+    }
+    return run(parts, groups);
+  }
+
+  /** Rejects an empty or null list of parts. */
+  public static void check(List<Part> parts) {
+    Objects.requireNonNull(parts, "parts must not be null");
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("parts must not be empty");
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      Objects.requireNonNull(parts.get(i), "parts[" + i + "] must not be null");
+    }
+  }
+
+  /** One part taken with {@link KeyedLimits#acquireAsync}. */
+  private static Group single(Part part, int index) {
+    return new Group() {
+      @Override
+      public int[] parts() {
+        return new int[] {index};
+      }
+
+      @Override
+      public CompletionStage<List<Decision>> take() {
+        return part.limits().acquireAsync(part.key(), part.permits()).thenApply(List::of);
+      }
+
+      @Override
+      public CompletionStage<List<Decision>> probe() {
+        return Compensation.probe(part).thenApply(List::of);
+      }
+    };
+  }
+
+  /**
+   * A part's report without taking: its zero-permit state when it has room for its permits, else
+   * the denial of its permits (exact retry). An admission that raced in is refunded at once.
+   */
+  public static CompletionStage<Decision> probe(Part part) {
+    KeyedLimits l = part.limits();
+    long k = part.permits();
+    CompletionStage<Decision> check = l.acquireAsync(part.key(), 0);
+    if (k == 0) {
+      return check;
+    }
+    return check.thenCompose(c -> {
+      if (c.allowed() && c.remaining() >= k) {
+        return CompletableFuture.completedFuture(c);
+      }
+      return l.acquireAsync(part.key(), k).thenCompose(d -> d.allowed() && !d.degraded()
+          ? refund(part, d) : CompletableFuture.completedFuture(d));
+    });
+  }
+
+  /**
+   * Takes the groups in the order given: each after the previous one was taken. On the first
+   * refusal, the parts taken are refunded and the groups not reached are probed. A group that
+   * fails exceptionally fails the whole, after the refunds.
+   */
+  public static CompletionStage<List<Decision>> run(List<Part> parts, List<Group> groups) {
+    Decision[] out = new Decision[parts.size()];
+    CompletableFuture<List<Decision>> result = new CompletableFuture<>();
+    step(parts, groups, 0, out, result);
+    return result;
+  }
+
+  private static void step(List<Part> parts, List<Group> groups, int g, Decision[] out,
+      CompletableFuture<List<Decision>> result) {
+    if (g == groups.size()) {
+      result.complete(Arrays.asList(out));
+      return;
+    }
+    Group group = groups.get(g);
+    CompletionStage<List<Decision>> taking;
+    try {
+      taking = group.take();
+    } catch (RuntimeException e) {
+      taking = CompletableFuture.failedFuture(e);
+    }
+    taking.whenComplete((ds, error) -> {
+      if (error != null) {
+        undo(parts, groups, g, out).whenComplete((x, y) -> result.completeExceptionally(error));
+        return;
+      }
+      int[] idx = group.parts();
+      boolean taken = true;
+      for (int j = 0; j < idx.length; j++) {
+        out[idx[j]] = ds.get(j);
+        taken &= ds.get(j).allowed();
+      }
+      if (taken) {
+        step(parts, groups, g + 1, out, result);
+        return;
+      }
+      List<CompletableFuture<?>> pending = new ArrayList<>();
+      pending.add(undo(parts, groups, g, out));
+      for (int h = g + 1; h < groups.size(); h++) {
+        pending.add(probe(groups.get(h), parts, out));
+      }
+      CompletableFuture.allOf(pending.toArray(CompletableFuture<?>[]::new))
+          .whenComplete((x, y) -> result.complete(Arrays.asList(out)));
+    });
+  }
+
+  /** Refunds the parts of groups {@code 0..g-1}, each reporting what its refund answered. */
+  private static CompletableFuture<Void> undo(List<Part> parts, List<Group> groups, int g,
+      Decision[] out) {
+    List<CompletableFuture<?>> refunds = new ArrayList<>();
+    for (int h = 0; h < g; h++) {
+      for (int i : groups.get(h).parts()) {
+        Part p = parts.get(i);
+        Decision taken = out[i];
+        refunds.add(refund(p, taken).toCompletableFuture().thenAccept(d -> out[i] = d));
+      }
+    }
+    return CompletableFuture.allOf(refunds.toArray(CompletableFuture<?>[]::new));
+  }
+
+  /**
+   * Gives a part's permits back; answers the refund's zero-permit check, or the decision that
+   * took them, flagged degraded, when the refund failed (they stay taken until they refill).
+   */
+  private static CompletionStage<Decision> refund(Part p, Decision taken) {
+    if (p.permits() == 0) {
+      return CompletableFuture.completedFuture(taken);
+    }
+    CompletionStage<Decision> r;
+    try {
+      r = p.limits().refundAsync(p.key(), p.permits());
+    } catch (RuntimeException e) {
+      r = CompletableFuture.failedFuture(e);
+    }
+    return r.handle((d, error) -> error == null ? d
+        : taken.asDegraded(Decision.Reason.BACKEND_UNAVAILABLE));
+  }
+
+  /**
+   * Fills the group's reports from its probe; a probe that fails reports each part as a degraded
+   * admission of its first limit (its state is unknown; nothing was taken).
+   */
+  private static CompletableFuture<Void> probe(Group group, List<Part> parts, Decision[] out) {
+    int[] idx = group.parts();
+    CompletionStage<List<Decision>> p;
+    try {
+      p = group.probe();
+    } catch (RuntimeException e) {
+      p = CompletableFuture.failedFuture(e);
+    }
+    return p.toCompletableFuture().handle((ds, error) -> {
+      for (int j = 0; j < idx.length; j++) {
+        out[idx[j]] = error == null ? ds.get(j) : Decision.degraded(true,
+            Decision.Reason.BACKEND_UNAVAILABLE, parts.get(idx[j]).limits().limits().get(0));
+      }
+      return null;
+    });
+  }
+}
