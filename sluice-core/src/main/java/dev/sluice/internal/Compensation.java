@@ -200,10 +200,13 @@ public final class Compensation {
 
   /**
    * Gives a part's permits back; answers the refund's zero-permit check, or the decision that
-   * took them, flagged degraded, when the refund failed (they stay taken until they refill).
+   * took them, flagged degraded, when the refund failed (they stay taken until they refill or
+   * expire). A part admitted by a failure policy (a degraded admission) is not refunded: the store
+   * did not confirm taking its permits, and giving back permits it never took would hand them to
+   * other requests; if the store did take them, they stay taken until they refill or expire.
    */
   private static CompletionStage<Decision> refund(Part p, Decision taken) {
-    if (p.permits() == 0) {
+    if (p.permits() == 0 || taken.degraded()) {
       return CompletableFuture.completedFuture(taken);
     }
     CompletionStage<Decision> r;
