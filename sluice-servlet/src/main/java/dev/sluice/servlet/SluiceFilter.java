@@ -60,9 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code shadow_mode} ones never deny.
  * </ol>
  *
- * <p>Each step is all-or-nothing on its own; steps are not atomic together (a later denial does
- * not give back what an earlier step took), as with several descriptors in envoy. The response
- * describes the deciding limit of all steps ({@link Verdict#deciding()}).
+ * <p>Each step is all-or-nothing on its own; the steps are not atomic together (a later denial
+ * does not give back what an earlier step took). The response describes the deciding limit of all
+ * steps ({@link Verdict#deciding()}).
  *
  * <p>A denied request gets 429 with {@code Retry-After} and the headers of the configured {@link
  * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
