@@ -44,6 +44,12 @@ import org.jspecify.annotations.Nullable;
  * key is answered per {@link WhenFull} (deny by default), flagged {@link Decision#degraded()} with
  * reason {@link Decision.Reason#STORE_FULL}, and counted in {@link #rejectedWhenFull()}.
  *
+ * <p><b>Several keys at once.</b> {@link #acquireAllAsync} is the SPI's default, the compensating
+ * protocol: parts taken one after another in a fixed order, what was taken refunded on a refusal.
+ * It never over-admits; between a take and its refund (no I/O, a few hundred nanoseconds) a racing
+ * request can find a key short. An atomic multi-key step would need a lock across keys that the
+ * lock-free single-key path cannot take part in.
+ *
  * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
  * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
  */

@@ -36,7 +36,9 @@ public interface Backend extends AutoCloseable {
    * one atomic step: the parts are acquired one after another in a fixed order (by key, then by
    * the identity of their limits, so two requests over the same parts take them in the same order
    * and cannot keep refusing each other), the first refusal stops it, and the parts already taken
-   * are refunded ({@link KeyedLimits#refund}). It never admits more than the limits allow, but
+   * are refunded ({@link KeyedLimits#refund}), except a part a failure policy admitted ({@link
+   * Decision#degraded()}): the store did not confirm taking it, and a refund could give away
+   * permits that others hold. It never admits more than the limits allow, but
    * while a request holds permits it later gives back, another request can be refused for lack of
    * them (a brief under-admission); and if the process dies between an acquisition and its
    * refund, those permits stay taken until they refill or their window ends. Parts after the
