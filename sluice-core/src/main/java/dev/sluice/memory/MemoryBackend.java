@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Several keys at once.</b> {@link #acquireAllAsync} is the SPI's default, the compensating
  * protocol: parts taken one after another in a fixed order, what was taken refunded on a refusal.
- * It never over-admits; between a take and its refund (no I/O, a few hundred nanoseconds) a racing
+ * It never over-admits; between a take and its refund (in process, no I/O) a racing
  * request can find a key short. An atomic multi-key step would need a lock across keys that the
  * lock-free single-key path cannot take part in.
  *
