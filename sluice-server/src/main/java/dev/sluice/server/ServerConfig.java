@@ -100,6 +100,9 @@ public final class ServerConfig {
   public static final Setting<Duration> REDIS_TIMEOUT =
       DECLARED.add(EnforcementSettings.REDIS_TIMEOUT);
 
+  public static final Setting<Duration> REDIS_START_TIMEOUT =
+      DECLARED.add(EnforcementSettings.REDIS_START_TIMEOUT);
+
   public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
 
   public static final Setting<Consistency> MODE = DECLARED.add(EnforcementSettings.MODE);

@@ -104,6 +104,9 @@ public final class SluiceSettings {
   public static final Setting<Duration> REDIS_TIMEOUT = DECLARED.add(
       EnforcementSettings.REDIS_TIMEOUT);
 
+  public static final Setting<Duration> REDIS_START_TIMEOUT = DECLARED.add(
+      EnforcementSettings.REDIS_START_TIMEOUT);
+
   public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
 
   /** A rules file or directory in envoy's format (with Sluice routes). */
