@@ -22,14 +22,17 @@ import org.jspecify.annotations.Nullable;
  * @param failurePolicy what a Redis backend answers while Redis is away (unused in memory)
  * @param redisTimeout how long one Redis decision may take before the failure policy answers;
  *     null for the Redis backend's default (50 ms)
+ * @param redisStartTimeout how long one Redis decision may take during the backend's first minute
+ *     (never less than {@code redisTimeout}; zero: {@code redisTimeout} from the start); null for
+ *     the Redis backend's default (1 s)
  * @param maxKeys the most keys the memory backend holds at once (unused for Redis)
  * @param warmUp whether opening a Redis backend warms it up before it returns
  * @param redisTls the PEM files of a TLS connection to Redis ({@code rediss://}); null for the
  *     JVM's trust store and no client certificate
  */
 public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy,
-    @Nullable Duration redisTimeout, long maxKeys, boolean warmUp,
-    @Nullable RedisTls redisTls) {
+    @Nullable Duration redisTimeout, @Nullable Duration redisStartTimeout, long maxKeys,
+    boolean warmUp, @Nullable RedisTls redisTls) {
 
   /**
    * The PEM files of a TLS connection to Redis: a client certificate chain and its unencrypted
@@ -65,6 +68,10 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
     if (redisTimeout != null && (redisTimeout.isNegative() || redisTimeout.isZero())) {
       throw new IllegalArgumentException("redis timeout must be positive, was " + redisTimeout);
     }
+    if (redisStartTimeout != null && redisStartTimeout.isNegative()) {
+      throw new IllegalArgumentException("redis start timeout must be >= 0, was "
+          + redisStartTimeout);
+    }
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be >= 1, was " + maxKeys);
     }
@@ -72,13 +79,14 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
 
   /** State in this process's memory. */
   public static BackendSpec memory() {
-    return new BackendSpec(null, FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true, null);
+    return new BackendSpec(null, FailurePolicy.FAIL_OPEN, null, null, DEFAULT_MAX_KEYS, true,
+        null);
   }
 
   /** State in Redis at {@code uri}, fail-open, with the default timeout, warmed up on open. */
   public static BackendSpec redis(String uri) {
     return new BackendSpec(Objects.requireNonNull(uri, "uri must not be null").trim(),
-        FailurePolicy.FAIL_OPEN, null, DEFAULT_MAX_KEYS, true, null);
+        FailurePolicy.FAIL_OPEN, null, null, DEFAULT_MAX_KEYS, true, null);
   }
 
   /**
@@ -93,40 +101,53 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
 
   /**
    * The spec of the shared backend settings ({@link EnforcementSettings#BACKEND_SETTINGS}: {@code
-   * backend}, {@code failure-policy}, {@code redis-timeout}, {@code max-keys}) as {@code settings}
+   * backend}, {@code failure-policy}, {@code redis-timeout}, {@code redis-start-timeout}, {@code
+   * max-keys}) as {@code settings}
    * hold them.
    */
   public static BackendSpec from(Settings settings) {
     return of(settings.get(EnforcementSettings.BACKEND))
         .withFailurePolicy(settings.get(EnforcementSettings.FAILURE_POLICY))
         .withRedisTimeout(settings.get(EnforcementSettings.REDIS_TIMEOUT))
+        .withRedisStartTimeout(settings.get(EnforcementSettings.REDIS_START_TIMEOUT))
         .withMaxKeys(settings.get(EnforcementSettings.MAX_KEYS));
   }
 
   /** This spec with {@code policy}. */
   public BackendSpec withFailurePolicy(FailurePolicy policy) {
-    return new BackendSpec(redisUri, policy, redisTimeout, maxKeys, warmUp, redisTls);
+    return new BackendSpec(redisUri, policy, redisTimeout, redisStartTimeout,
+        maxKeys, warmUp, redisTls);
   }
 
   /** This spec with a Redis timeout of {@code timeout}. */
   public BackendSpec withRedisTimeout(Duration timeout) {
     return new BackendSpec(redisUri, failurePolicy, Objects.requireNonNull(timeout, "timeout"),
+        redisStartTimeout,
         maxKeys, warmUp, redisTls);
+  }
+
+  /** This spec with a Redis timeout of {@code timeout} during the backend's first minute. */
+  public BackendSpec withRedisStartTimeout(Duration timeout) {
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout,
+        Objects.requireNonNull(timeout, "timeout"), maxKeys, warmUp, redisTls);
   }
 
   /** This spec with a memory backend of at most {@code maxKeys} keys. */
   public BackendSpec withMaxKeys(long maxKeys) {
-    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, warmUp, redisTls);
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
+        maxKeys, warmUp, redisTls);
   }
 
   /** This spec warming a Redis backend up on open, or not. */
   public BackendSpec withWarmUp(boolean on) {
-    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, on, redisTls);
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
+        maxKeys, on, redisTls);
   }
 
   /** This spec with the PEM files of a TLS connection to Redis, or none (null). */
   public BackendSpec withRedisTls(@Nullable RedisTls tls) {
-    return new BackendSpec(redisUri, failurePolicy, redisTimeout, maxKeys, warmUp, tls);
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
+        maxKeys, warmUp, tls);
   }
 
   /** Whether state lives in Redis. */

@@ -21,6 +21,10 @@ final class RedisSupport {
     if (timeout != null) {
       b.timeout(timeout);
     }
+    Duration startTimeout = spec.redisStartTimeout();
+    if (startTimeout != null) {
+      b.startTimeout(startTimeout);
+    }
     BackendSpec.RedisTls tls = spec.redisTls();
     if (tls != null) {
       if (tls.clientCertificate() != null && tls.clientKey() != null) {

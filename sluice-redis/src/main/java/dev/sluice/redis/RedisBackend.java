@@ -10,6 +10,7 @@ import dev.sluice.spi.KeyedLimits;
 import dev.sluice.spi.Part;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -50,8 +51,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Start.</b> {@link Builder#build()} connects and {@link #warmUp() warms up} before it
  * returns: every script is loaded on every node, connections are open and the decision path has
- * run, so the first decisions of a fresh JVM take no longer than later ones and are not answered
- * by the failure policy for want of time (see {@code docs/redis.md}, "Start").
+ * run. A JVM still compiles while it serves its first requests, so for a {@link
+ * Builder#startPeriod(Duration) start period} (1 minute) decisions wait up to {@link
+ * Builder#startTimeout(Duration)} (1 s) rather than the timeout: a healthy Redis answers them all,
+ * and none is answered by the failure policy for want of time (see {@code docs/redis.md},
+ * "Start").
  *
  * <p><b>Failures.</b> When Redis does not answer within {@link Builder#timeout(Duration)}, or is
  * down, the {@link FailurePolicy} answers instead; after {@link Builder#circuitBreaker(int,
@@ -70,6 +74,12 @@ public final class RedisBackend implements Backend {
   final @Nullable Clock clock;
   final FailurePolicy policy;
   final long timeoutNanos;
+  /** The wait per decision while the JVM is new ({@link Builder#startTimeout}), ns. */
+  private final long startTimeoutNanos;
+  /** When the start period ends, on {@link System#nanoTime()}'s scale. */
+  private final long startEndsNanos;
+  /** False once the start period has ended (then no decision reads the time for it again). */
+  private volatile boolean starting;
   final long ttlMarginMillis;
   final CircuitBreaker breaker;
   final boolean coalesce;
@@ -90,6 +100,10 @@ public final class RedisBackend implements Backend {
     this.clock = b.clock;
     this.policy = b.policy;
     this.timeoutNanos = b.timeout.toNanos();
+    this.startTimeoutNanos = Math.max(timeoutNanos, b.startTimeout.toNanos());
+    // An operational timer (how long to wait for Redis), never an input of a decision.
+    this.startEndsNanos = System.nanoTime() + b.startPeriod.toNanos();
+    this.starting = startTimeoutNanos > timeoutNanos && !b.startPeriod.isZero();
     this.ttlMarginMillis = b.clock == null ? 0 : b.clockSkew.toMillis();
     this.breaker = new CircuitBreaker(b.breakerFailures, b.breakerOpenFor.toNanos());
     this.coalesce = b.coalesce;
@@ -98,6 +112,20 @@ public final class RedisBackend implements Backend {
         : null;
     this.connector = new Connector(target, b.connectTimeout, b.tls.sslOptions());
     this.warmUpTimeout = b.warmUpTimeout;
+  }
+
+  /**
+   * How long a decision made now waits for Redis: {@link Builder#startTimeout} during the {@link
+   * Builder#startPeriod start period}, {@link Builder#timeout} after it.
+   */
+  long decisionTimeoutNanos() {
+    if (starting) {
+      if (System.nanoTime() - startEndsNanos < 0) {
+        return startTimeoutNanos;
+      }
+      starting = false;
+    }
+    return timeoutNanos;
   }
 
   /** A backend for {@code uri} with the default settings (see {@link Builder}). */
@@ -292,6 +320,8 @@ public final class RedisBackend implements Backend {
     private @Nullable Clock clock;
     private FailurePolicy policy = FailurePolicy.FAIL_OPEN;
     private Duration timeout = Duration.ofMillis(50);
+    private Duration startTimeout = Duration.ofSeconds(1);
+    private Duration startPeriod = Duration.ofMinutes(1);
     private Duration connectTimeout = Duration.ofSeconds(1);
     private int breakerFailures = 5;
     private Duration breakerOpenFor = Duration.ofMillis(250);
@@ -351,6 +381,40 @@ public final class RedisBackend implements Backend {
         throw new IllegalArgumentException("timeout must be in (0, 10 minutes], was " + timeout);
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * The longest a decision waits for Redis during the {@link #startPeriod(Duration) start
+     * period} (default 1 s; never less than {@link #timeout(Duration)}). A new JVM still loads
+     * and compiles code while it serves its first requests, and on a busy host its first
+     * decisions can take longer than a timeout that suits it warm; answered by the failure policy,
+     * they would over-admit (fail-open) or under-admit (fail-closed) although Redis is healthy.
+     * An unreachable Redis is noticed as fast as later (a refused connection does not wait; the
+     * circuit breaker opens after {@link #circuitBreaker(int, Duration) a
+     * few} failures either way).
+     */
+    public Builder startTimeout(Duration startTimeout) {
+      Objects.requireNonNull(startTimeout, "startTimeout must not be null");
+      if (startTimeout.isNegative() || startTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("startTimeout must be in [0, 10 minutes], was "
+            + startTimeout);
+      }
+      this.startTimeout = startTimeout;
+      return this;
+    }
+
+    /**
+     * How long after {@link #build()} decisions wait {@link #startTimeout(Duration)} instead of
+     * {@link #timeout(Duration)} (default 1 minute; zero: the timeout from the first decision).
+     */
+    public Builder startPeriod(Duration startPeriod) {
+      Objects.requireNonNull(startPeriod, "startPeriod must not be null");
+      if (startPeriod.isNegative() || startPeriod.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("startPeriod must be in [0, 1 day], was "
+            + startPeriod);
+      }
+      this.startPeriod = startPeriod;
       return this;
     }
 
@@ -463,8 +527,8 @@ public final class RedisBackend implements Backend {
      */
     public RedisBackend build() {
       // Lettuce reaps commands stuck on a hung server after this; decisions give up far earlier.
-      Duration lettuceTimeout = timeout.multipliedBy(20).compareTo(Duration.ofSeconds(1)) > 0
-          ? timeout.multipliedBy(20) : Duration.ofSeconds(1);
+      Duration lettuceTimeout = Collections.max(List.of(timeout.multipliedBy(20),
+          startTimeout.multipliedBy(2), Duration.ofSeconds(1)));
       RedisTarget target = RedisTarget.parse(uri, lettuceTimeout);
       if (tls.configured() && !target.uris.get(0).isSsl()) {
         throw new IllegalArgumentException("client and trusted certificates apply to TLS"

@@ -65,8 +65,8 @@ final class RedisLimits implements KeyedLimits {
   private final String[] header;
   private final @Nullable KeyedLimits fallback;
   private final boolean perSlot;
-  /** The most a request (and a script call) waits for Redis, ns. */
-  private final long timeoutNanos;
+  /** The most a warm-up request (and script call) waits for Redis, ns; others ask the backend. */
+  private final long warmUpTimeoutNanos;
   /**
    * A limiter of the warm-up ({@link WarmUp}): its requests skip the circuit breaker, wait the
    * warm-up's timeout, and fail instead of being answered by the failure policy; they are not
@@ -77,7 +77,12 @@ final class RedisLimits implements KeyedLimits {
   private final ConcurrentHashMap<Integer, Lane> slots = new ConcurrentHashMap<>();
 
   RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback) {
-    this(backend, limits, fallback, backend.timeoutNanos, false);
+    this(backend, limits, fallback, 0, false);
+  }
+
+  /** The most a request (and a script call) made now waits for Redis, ns. */
+  long timeoutNanos() {
+    return warmUp ? warmUpTimeoutNanos : backend.decisionTimeoutNanos();
   }
 
   /** A limiter for {@link WarmUp}: see {@link #warmUp}. */
@@ -90,7 +95,7 @@ final class RedisLimits implements KeyedLimits {
     this.backend = backend;
     this.limits = List.copyOf(limits);
     this.fallback = fallback;
-    this.timeoutNanos = timeoutNanos;
+    this.warmUpTimeoutNanos = timeoutNanos;
     this.warmUp = warmUp;
     this.perSlot = backend.target.kind == RedisTarget.Kind.CLUSTER;
     this.transitions = new Transition[limits.size()];
@@ -146,10 +151,6 @@ final class RedisLimits implements KeyedLimits {
 
   @Nullable KeyedLimits fallback() {
     return fallback;
-  }
-
-  long timeoutNanos() {
-    return timeoutNanos;
   }
 
   boolean isWarmUp() {
@@ -223,7 +224,7 @@ final class RedisLimits implements KeyedLimits {
     } else {
       send(List.of(p), null);
     }
-    CompletableFuture<Answer> timed = p.result.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+    CompletableFuture<Answer> timed = p.result.orTimeout(timeoutNanos(), TimeUnit.NANOSECONDS);
     if (warmUp) {
       return timed;
     }
@@ -353,7 +354,7 @@ final class RedisLimits implements KeyedLimits {
     }
     if (lane != null) {
       // A hung call must free its lane; a lone request (no lane) has its own timeout already.
-      call = call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+      call = call.orTimeout(timeoutNanos(), TimeUnit.NANOSECONDS);
     }
     call.whenComplete((reply, error) -> {
       Throwable failure = error;

@@ -55,6 +55,7 @@ class FailurePolicyTest {
 
   private static RedisBackend backend(FailurePolicy policy) {
     return RedisBackend.builder(server.uri()).failurePolicy(policy).timeout(TIMEOUT)
+        .startPeriod(Duration.ZERO) // the timeout from the first decision: that is what is timed
         .circuitBreaker(3, Duration.ofMillis(100)).build();
   }
 

@@ -68,10 +68,8 @@ public final class ServerConfig {
       .byDefault("false").alsoFromEnvironment("MERGE_DOMAIN_CONFIG")
       .help("Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too)"));
 
-  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          HttpSettings.HEADER_STYLE)
-      .byDefault("both")
-      .help("Rate limit headers: x-ratelimit, ietf, both or none"));
+  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(
+      HttpSettings.headers(HeaderStyle.BOTH));
 
   public static final Setting<Boolean> GRPC_RESPONSE_HEADERS = DECLARED.add(Setting.of(
           "grpc-response-headers", ValueTypes.bool())
@@ -100,6 +98,9 @@ public final class ServerConfig {
 
   public static final Setting<Duration> REDIS_TIMEOUT =
       DECLARED.add(EnforcementSettings.REDIS_TIMEOUT);
+
+  public static final Setting<Duration> REDIS_START_TIMEOUT =
+      DECLARED.add(EnforcementSettings.REDIS_START_TIMEOUT);
 
   public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
 

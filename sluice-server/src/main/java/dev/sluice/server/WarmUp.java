@@ -44,8 +44,8 @@ import java.util.concurrent.TimeUnit;
  * connection to the same Redis, fail-closed with a long timeout (so warm-up decisions are never
  * degraded and never touch the service's counters); real clients send {@code POST /json} (HTTP/1.1
  * and HTTP/2), {@code POST /v1/check} and gRPC {@code ShouldRateLimit}: first one at a time, then
- * in concurrent bursts, until {@link #TARGET} requests are answered. Everything is closed after,
- * in the background.
+ * in concurrent bursts, until {@link #TARGET} requests are answered. Its clients and connection are
+ * closed before it returns; the private server stops in the background.
  */
 final class WarmUp {
 
@@ -113,7 +113,7 @@ final class WarmUp {
       LiveRules rules = LiveRules.fixed(RuleLoader.create()
           .parse(Map.of("sluice-warm-up.yaml", RULES)), metrics);
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
-      HttpApi http = new HttpApi(enforcer, rules, metrics, own,
+      HttpApi http = new HttpApi(enforcer, rules, own,
           () -> CompletableFuture.completedFuture("up"));
       ServerBuilder sb = Server.builder()
           .http(new InetSocketAddress("127.0.0.1", 0))
@@ -147,22 +147,18 @@ final class WarmUp {
       }
       return new Result(requests, System.nanoTime() - start);
     } finally {
-      // Closing takes seconds (Lettuce's and Armeria's shutdowns): off the readiness path.
-      Server started = server;
-      AutoCloseable backend = backends != null ? backends : redis;
-      Thread closer = new Thread(() -> {
-        if (started != null) {
-          started.stop().join();
-        }
-        clients.close();
-        try {
-          backend.close(); // the eventual backend, if any, then the connection
-        } catch (Exception e) {
-          // nothing left to do with it
-        }
-      }, "sluice-warm-up-close");
-      closer.setDaemon(true);
-      closer.start();
+      // Closed before the service says ready, so that none of it runs beside the first requests:
+      // the clients, then the connection (tens of ms). Only the private server's stop waits out
+      // its listener's quiet period (about 2 s, idle), so it finishes in the background.
+      clients.close();
+      try {
+        (backends != null ? backends : redis).close(); // the eventual backend, then the connection
+      } catch (Exception e) {
+        // nothing left to do with it
+      }
+      if (server != null) {
+        server.stop();
+      }
     }
   }
 

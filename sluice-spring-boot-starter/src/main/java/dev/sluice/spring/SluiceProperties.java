@@ -62,6 +62,12 @@ public class SluiceProperties {
   /** With Redis: how long one decision may take before the failure policy answers (default 50ms). */
   private @Nullable Duration redisTimeout;
 
+  /**
+   * With Redis: how long one decision may take during the backend's first minute, while the JVM
+   * still compiles (default 1s; 0: redis-timeout from the start).
+   */
+  private @Nullable Duration redisStartTimeout;
+
   /** With the memory backend: the most keys it holds at once (default 1000000). */
   private @Nullable Long maxKeys;
 
@@ -114,6 +120,7 @@ public class SluiceProperties {
         .text(SluiceSettings.BACKEND, backend)
         .value(SluiceSettings.FAILURE_POLICY, failurePolicy)
         .value(SluiceSettings.REDIS_TIMEOUT, redisTimeout)
+        .value(SluiceSettings.REDIS_START_TIMEOUT, redisStartTimeout)
         .value(SluiceSettings.MAX_KEYS, maxKeys)
         .text(SluiceSettings.RULES, rules)
         .text(SluiceSettings.DOMAIN, domain)
@@ -217,6 +224,14 @@ public class SluiceProperties {
 
   public void setRedisTimeout(@Nullable Duration redisTimeout) {
     this.redisTimeout = redisTimeout;
+  }
+
+  public @Nullable Duration getRedisStartTimeout() {
+    return redisStartTimeout;
+  }
+
+  public void setRedisStartTimeout(@Nullable Duration redisStartTimeout) {
+    this.redisStartTimeout = redisStartTimeout;
   }
 
   public @Nullable Long getMaxKeys() {

@@ -43,6 +43,19 @@ public final class EnforcementSettings {
       .help("Redis: wait per decision, 1ms to 60s, before the failure policy answers");
 
   /**
+   * How long a Redis backend waits for one decision during its first minute, instead of {@link
+   * #REDIS_TIMEOUT} (never less than it; {@code 0}: the timeout from the first decision). A new JVM
+   * still compiles its code while serving its first requests; on a busy host those decisions can
+   * outlast a timeout that suits it warm, and the failure policy would answer them although
+   * Redis is healthy.
+   */
+  public static final Setting<Duration> REDIS_START_TIMEOUT = Setting.of("redis-start-timeout",
+          ValueTypes.duration(Duration.ZERO, Duration.ofMinutes(1)))
+      .byDefault("1s").blankIsUnset()
+      .help("Redis: wait per decision during the backend's first minute, 0 to 60s (0: the"
+          + " redis-timeout from the start)");
+
+  /**
    * The memory backend's bound: the most keys it holds at once. Live keys are never evicted; while
    * it is full, a new key is denied (flagged degraded, reason store full).
    */
@@ -78,8 +91,8 @@ public final class EnforcementSettings {
   public static final Setting<Boolean> FIRST_SIGHT = Setting.of("first-sight",
           ValueTypes.choice("first sight", firstSight()))
       .byDefault("sync")
-      .help("Eventual mode: a key without a fresh view on this instance is asked from the backend"
-          + " once (sync) or assumed fresh (local)");
+      .help("Eventual mode: a key without a fresh view on this instance; sync asks the backend"
+          + " once, local assumes the key fresh");
 
   /**
    * How a request of several descriptors is counted: {@code all-or-nothing} (admitted only if
@@ -95,11 +108,12 @@ public final class EnforcementSettings {
 
   /** The settings of a front end's backend: the servlet filter's and the starter's. */
   public static final List<Setting<?>> BACKEND_SETTINGS =
-      List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT, MAX_KEYS);
+      List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT, REDIS_START_TIMEOUT, MAX_KEYS);
 
   /** Every shared setting. */
   public static final List<Setting<?>> ALL = List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT,
-      MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT, DESCRIPTOR_COUNTING);
+      REDIS_START_TIMEOUT, MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT,
+      DESCRIPTOR_COUNTING);
 
   /** {@code memory} or the Redis URI, as {@link BackendSpec} accepts them. */
   private static String backend(String text) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Cold start (issue 14): freshly started {@code sluice serve} processes with the default settings
- * ({@code redis-timeout} 50 ms, {@code fail-open}) on one healthy Redis, fired at with 200
+ * ({@code redis-timeout} 50 ms, {@code redis-start-timeout} 1 s for the first minute, {@code
+ * fail-open}) on one healthy Redis, fired at with 200
  * concurrent {@code /json} requests on a key of 50 per minute the moment every one of them
  * answers {@code /readyz} with 200: the fleet admits exactly 50 and no decision is degraded, for
  * 2 and for 3 instances, three times each with new processes. Before the warm-up, the same
