@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -219,6 +220,27 @@ class TryAcquireAllTest {
         .hasRootCauseMessage("store closed");
     assertThat(wide.tryAcquire("a", 0).remaining()).as("the taken part given back")
         .isEqualTo(100);
+  }
+
+  @Test
+  void aRequestOfThousandsOfPartsIsAnsweredAndARefusalAtItsEndGivesEveryPartBack()
+      throws Exception {
+    RateLimiter wide = RateLimiter.create(memory, List.of(HUNDRED));
+    RateLimiter narrow = RateLimiter.create(memory, List.of(TWO));
+    List<Acquisition> request = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      request.add(new Acquisition(wide, String.format("k%05d", i), 1));
+    }
+    request.add(new Acquisition(narrow, "z", 3)); // last in the order, and too many
+    List<Decision> ds = RateLimiter.tryAcquireAllAsync(request).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertThat(ds.get(20_000).allowed()).isFalse();
+    assertThat(ds.subList(0, 20_000)).allMatch(d -> d.allowed() && d.remaining() == 100);
+    assertThat(wide.tryAcquire("k00000", 0).remaining()).isEqualTo(100);
+    assertThat(wide.tryAcquire("k19999", 0).remaining()).isEqualTo(100);
+    request.set(20_000, new Acquisition(narrow, "z", 1));
+    assertThat(RateLimiter.tryAcquireAll(request)).allMatch(Decision::allowed);
+    assertThat(wide.tryAcquire("k12345", 0).remaining()).isEqualTo(99);
   }
 
   /** A store that is down: every decision is the fail-open answer; refunds are recorded. */

@@ -9,8 +9,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The compensating protocol of an all-or-nothing acquisition ({@link
@@ -142,46 +145,92 @@ public final class Compensation {
   public static CompletionStage<List<Decision>> run(List<Part> parts, List<Group> groups) {
     Decision[] out = new Decision[parts.size()];
     CompletableFuture<List<Decision>> result = new CompletableFuture<>();
-    step(parts, groups, 0, out, result);
+    guarded(() -> step(parts, groups, 0, out, result), result);
     return result;
   }
 
+  /** Runs {@code work}; whatever it throws fails {@code result} rather than leave it pending. */
+  private static void guarded(Runnable work, CompletableFuture<?> result) {
+    try {
+      work.run();
+    } catch (RuntimeException | Error e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Takes groups from {@code g} on. A group answered at once (an in-memory store) is handled in
+   * this loop, so a request of thousands of parts does not nest a call per part; one answered
+   * later continues from its callback.
+   */
   private static void step(List<Part> parts, List<Group> groups, int g, Decision[] out,
       CompletableFuture<List<Decision>> result) {
-    if (g == groups.size()) {
-      result.complete(Arrays.asList(out));
-      return;
-    }
-    Group group = groups.get(g);
-    CompletionStage<List<Decision>> taking;
-    try {
-      taking = group.take();
-    } catch (RuntimeException e) {
-      taking = CompletableFuture.failedFuture(e);
-    }
-    taking.whenComplete((ds, error) -> {
-      if (error != null) {
-        undo(parts, groups, g, out).whenComplete((x, y) -> result.completeExceptionally(error));
+    for (int at = g; ; at++) {
+      if (at == groups.size()) {
+        result.complete(Arrays.asList(out));
         return;
       }
-      int[] idx = group.parts();
-      boolean taken = true;
-      for (int j = 0; j < idx.length; j++) {
-        out[idx[j]] = ds.get(j);
-        taken &= ds.get(j).allowed();
+      Group group = groups.get(at);
+      CompletableFuture<List<Decision>> taking;
+      try {
+        taking = group.take().toCompletableFuture();
+      } catch (RuntimeException e) {
+        taking = CompletableFuture.failedFuture(e);
       }
-      if (taken) {
-        step(parts, groups, g + 1, out, result);
+      if (!taking.isDone()) {
+        int here = at;
+        taking.whenComplete((ds, error) -> guarded(() -> {
+          if (taken(parts, groups, here, ds, error, out, result)) {
+            step(parts, groups, here + 1, out, result);
+          }
+        }, result));
         return;
       }
-      List<CompletableFuture<?>> pending = new ArrayList<>();
-      pending.add(undo(parts, groups, g, out));
-      for (int h = g + 1; h < groups.size(); h++) {
-        pending.add(probe(groups.get(h), parts, out));
+      List<Decision> ds = null;
+      Throwable error = null;
+      try {
+        ds = taking.join();
+      } catch (CompletionException | CancellationException e) {
+        error = e.getCause() != null ? e.getCause() : e;
       }
-      CompletableFuture.allOf(pending.toArray(CompletableFuture<?>[]::new))
-          .whenComplete((x, y) -> result.complete(Arrays.asList(out)));
-    });
+      if (!taken(parts, groups, at, ds, error, out, result)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Records group {@code g}'s answer; true when it was taken and the next group follows. On a
+   * refusal or a failure, refunds the groups taken before it, probes the groups after it and
+   * completes {@code result}.
+   */
+  private static boolean taken(List<Part> parts, List<Group> groups, int g,
+      @Nullable List<Decision> ds, @Nullable Throwable error, Decision[] out,
+      CompletableFuture<List<Decision>> result) {
+    if (error != null || ds == null) {
+      Throwable cause = error == null ? new IllegalStateException("no answer")
+          : error instanceof CompletionException && error.getCause() != null ? error.getCause()
+          : error;
+      undo(parts, groups, g, out).whenComplete((x, y) -> result.completeExceptionally(cause));
+      return false;
+    }
+    int[] idx = groups.get(g).parts();
+    boolean all = true;
+    for (int j = 0; j < idx.length; j++) {
+      out[idx[j]] = ds.get(j);
+      all &= ds.get(j).allowed();
+    }
+    if (all) {
+      return true;
+    }
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    pending.add(undo(parts, groups, g, out));
+    for (int h = g + 1; h < groups.size(); h++) {
+      pending.add(probe(groups.get(h), parts, out));
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture<?>[]::new))
+        .whenComplete((x, y) -> result.complete(Arrays.asList(out)));
+    return false;
   }
 
   /** Refunds the parts of groups {@code 0..g-1}, each reporting what its refund answered. */

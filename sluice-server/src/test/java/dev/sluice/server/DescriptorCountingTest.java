@@ -98,6 +98,24 @@ class DescriptorCountingTest {
   }
 
   @Test
+  void aRequestOfTheMostDescriptorsAllowedIsAnsweredAllOrNothing() throws Exception {
+    Path rules = Files.createDirectories(dir.resolve("rules"));
+    try (Running s = Running.start(rules, Map.of("api.yaml", RULES), Map.of())) {
+      StringBuilder many = new StringBuilder("{\"domain\":\"api\",\"descriptors\":[");
+      for (int i = 0; i < 999; i++) {
+        many.append("{\"entries\":[{\"key\":\"plan\",\"value\":\"p").append(i)
+            .append("\"}]},");
+      }
+      many.append("{\"entries\":[{\"key\":\"user\",\"value\":\"dee\"}]}]}");
+      assertThat(s.post("/v1/check", many.toString()).statusCode()).isEqualTo(200);
+      // refused by the user's 1 per hour: no plan is charged again
+      assertThat(s.post("/json", many.toString()).statusCode()).isEqualTo(429);
+      assertThat(planRemaining(s, "p0")).isEqualTo(99);
+      assertThat(planRemaining(s, "p998")).isEqualTo(99);
+    }
+  }
+
+  @Test
   void aBadValueStopsTheServiceNamingTheSetting() {
     assertThatThrownBy(() -> ServerConfig.resolve(
         Map.of("descriptor-counting", "atomic"), Map.of(), null))
