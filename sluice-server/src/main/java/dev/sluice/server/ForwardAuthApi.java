@@ -121,7 +121,9 @@ final class ForwardAuthApi {
     for (String name : params.names()) {
       if (!name.equals(DENY_STATUS)) {
         throw new EnvoyProtocol.BadRequestException("unknown query parameter '" + name
-            + "' (the one parameter is " + DENY_STATUS + ")");
+            + "' (the one parameter is " + DENY_STATUS + "; the original request's query goes"
+            + " in X-Forwarded-Uri, and Caddy's forward_auth passes it on unless its uri ends"
+            + " with ?)");
       }
     }
     List<String> values = params.getAll(DENY_STATUS);

@@ -199,7 +199,8 @@ class ForwardAuthApiTest {
     r = ask(trusted, "/v1/authorize/gw?deny=403", "GET", "/health");
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(error(r)).isEqualTo("unknown query parameter 'deny' (the one parameter is"
-        + " deny_status)");
+        + " deny_status; the original request's query goes in X-Forwarded-Uri, and Caddy's"
+        + " forward_auth passes it on unless its uri ends with ?)");
   }
 
   @Test
