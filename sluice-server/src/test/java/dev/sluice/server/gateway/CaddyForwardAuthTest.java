@@ -21,7 +21,7 @@ class CaddyForwardAuthTest extends GatewayContract {
   GatewayProcess startGateway(Path dir, int port, String sluice, String app) throws Exception {
     Path caddy = GatewayProcess.binary("/usr/bin/caddy", "caddy");
     String file = example("Caddyfile");
-    for (String v : List.of("{$FRONTDOOR_LISTEN:127.0.0.1:8091}",
+    for (String v : List.of("http://:{$FRONTDOOR_PORT:8091}", "bind 127.0.0.1",
         "{$FRONTDOOR_SLUICE:127.0.0.1:8080}", "{$FRONTDOOR_APP:127.0.0.1:8000}")) {
       assertThat(file).as("the Caddyfile's addresses").contains(v);
     }
@@ -30,7 +30,7 @@ class CaddyForwardAuthTest extends GatewayContract {
     Files.createDirectories(dir.resolve("home"));
     return GatewayProcess.start("caddy", dir, List.of(caddy.toString(), "run", "--config",
         config.toString(), "--adapter", "caddyfile"), Map.of(
-            "FRONTDOOR_LISTEN", "127.0.0.1:" + port, "FRONTDOOR_SLUICE", sluice,
+            "FRONTDOOR_PORT", String.valueOf(port), "FRONTDOOR_SLUICE", sluice,
             "FRONTDOOR_APP", app, "HOME", dir.resolve("home").toString(),
             "XDG_CONFIG_HOME", dir.resolve("home/config").toString(),
             "XDG_DATA_HOME", dir.resolve("home/data").toString()), port);
