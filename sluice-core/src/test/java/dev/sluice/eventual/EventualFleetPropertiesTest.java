@@ -97,7 +97,8 @@ class EventualFleetPropertiesTest {
     global.close();
   }
 
-  private static int[] order(SplittableRandom rnd, int n) {
+  /** 0 … n-1 in a random order. */
+  static int[] order(SplittableRandom rnd, int n) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
       a[i] = i;

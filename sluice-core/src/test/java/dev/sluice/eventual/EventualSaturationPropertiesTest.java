@@ -59,7 +59,7 @@ class EventualSaturationPropertiesTest {
     long allowed = 0;
     for (int round = 0; round < rounds; round++) {
       clock.advanceMicros(ROUND);
-      for (int i : order(rnd, instances)) {
+      for (int i : EventualFleetPropertiesTest.order(rnd, instances)) {
         int n = m + rnd.nextInt(m + 1);
         most[i] = Math.max(most[i], n);
         for (int j = 0; j < n; j++) {
@@ -71,7 +71,7 @@ class EventualSaturationPropertiesTest {
           }
         }
       }
-      for (int i : order(rnd, instances)) {
+      for (int i : EventualFleetPropertiesTest.order(rnd, instances)) {
         fleet.get(i).syncNow().toCompletableFuture().join();
       }
     }
@@ -93,19 +93,5 @@ class EventualSaturationPropertiesTest {
         .isLessThanOrEqualTo(bound);
     fleet.forEach(EventualBackend::close);
     global.close();
-  }
-
-  private static int[] order(SplittableRandom rnd, int n) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 }

@@ -1,9 +1,10 @@
 package dev.sluice.http;
 
+import dev.sluice.enforcement.settings.Setting;
 import dev.sluice.enforcement.settings.ValueType;
 import dev.sluice.enforcement.settings.ValueTypes;
 
-/** The value types of settings every HTTP front end has, for their declarations. */
+/** The settings every HTTP front end has, declared once, for their declarations. */
 public final class HttpSettings {
 
   private HttpSettings() {}
@@ -14,4 +15,15 @@ public final class HttpSettings {
    */
   public static final ValueType<HeaderStyle> HEADER_STYLE =
       ValueTypes.of("STYLE", HeaderStyle::parse, ValueTypes::spelling);
+
+  /**
+   * The {@code headers} setting with a front end's default: the service answers envoy-style
+   * clients and sends both header sets by default; an application's own filter sends {@code
+   * x-ratelimit} only.
+   */
+  public static Setting<HeaderStyle> headers(HeaderStyle byDefault) {
+    return Setting.of("headers", HEADER_STYLE)
+        .byDefault(ValueTypes.spelling(byDefault))
+        .help("Rate limit headers: x-ratelimit, ietf, both or none");
+  }
 }

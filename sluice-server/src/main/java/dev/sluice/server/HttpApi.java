@@ -66,18 +66,16 @@ final class HttpApi {
   private final Enforcer enforcer;
   private final Supplier<Routes> routes;
   private final LiveRules rules;
-  private final Metrics metrics;
   private final ServerConfig config;
   /** The backend's state for {@code /readyz}: {@code "up"} when it can decide. */
   private final Supplier<CompletionStage<String>> backendState;
 
-  HttpApi(Enforcer enforcer, LiveRules rules, Metrics metrics, ServerConfig config,
+  HttpApi(Enforcer enforcer, LiveRules rules, ServerConfig config,
       Supplier<CompletionStage<String>> backendState) {
     this.backendState = backendState;
     this.enforcer = enforcer;
     this.routes = Routes.following(enforcer::rules);
     this.rules = rules;
-    this.metrics = metrics;
     this.config = config;
   }
 

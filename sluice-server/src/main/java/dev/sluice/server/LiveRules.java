@@ -19,9 +19,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,7 +53,7 @@ final class LiveRules implements AutoCloseable {
   private long reloadsOk;
   private long reloadsFailed;
   private @Nullable String fingerprint;
-  private @Nullable ScheduledExecutorService poller;
+  private volatile @Nullable FilePoller poller;
 
   LiveRules(Path dir, boolean mergeDomains, Metrics metrics) {
     this.dir = dir;
@@ -96,28 +93,17 @@ final class LiveRules implements AutoCloseable {
   /** Loads now, then polls every {@code interval} on a daemon thread. */
   void start(java.time.Duration interval) {
     reload();
-    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sluice-rules-poller");
-      t.setDaemon(true);
-      return t;
-    });
-    long ms = interval.toMillis();
-    s.scheduleWithFixedDelay(this::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);
-    poller = s;
+    poller = FilePoller.every(interval, "sluice-rules-poller", "rules", this::reloadIfChanged);
   }
 
   private void reloadIfChanged() {
-    try {
-      String now = fingerprint();
-      boolean changed;
-      synchronized (this) {
-        changed = !now.equals(fingerprint);
-      }
-      if (changed) {
-        reload();
-      }
-    } catch (RuntimeException e) {
-      log.warn("rules poll failed: {}", e.toString());
+    String now = fingerprint();
+    boolean changed;
+    synchronized (this) {
+      changed = !now.equals(fingerprint);
+    }
+    if (changed) {
+      reload();
     }
   }
 
@@ -250,9 +236,9 @@ final class LiveRules implements AutoCloseable {
 
   @Override
   public void close() {
-    ScheduledExecutorService s = poller;
-    if (s != null) {
-      s.shutdownNow();
+    FilePoller p = poller;
+    if (p != null) {
+      p.close();
     }
   }
 }

@@ -67,10 +67,8 @@ public final class ServerConfig {
       .byDefault("false").alsoFromEnvironment("MERGE_DOMAIN_CONFIG")
       .help("Merge files that declare the same domain (env MERGE_DOMAIN_CONFIG too)"));
 
-  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          HttpSettings.HEADER_STYLE)
-      .byDefault("both")
-      .help("Rate limit headers: x-ratelimit, ietf, both or none"));
+  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(
+      HttpSettings.headers(HeaderStyle.BOTH));
 
   public static final Setting<Boolean> GRPC_RESPONSE_HEADERS = DECLARED.add(Setting.of(
           "grpc-response-headers", ValueTypes.bool())

@@ -21,9 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +50,7 @@ final class ServerTls implements TlsProvider, AutoCloseable {
   private volatile Loaded current;
   /** The files' hash when last read (successfully or not): a change of it triggers a reload. */
   private String seen;
-  private @Nullable ScheduledExecutorService poller;
+  private @Nullable FilePoller poller;
 
   private ServerTls(Path cert, Path key, @Nullable Path ca, ServerConfig.ClientAuth clientAuth,
       Loaded loaded, String seen) {
@@ -110,14 +107,8 @@ final class ServerTls implements TlsProvider, AutoCloseable {
     if (poller != null) {
       return;
     }
-    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sluice-tls-reloader");
-      t.setDaemon(true);
-      return t;
-    });
-    long ms = interval.toMillis();
-    s.scheduleWithFixedDelay(this::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);
-    poller = s;
+    poller = FilePoller.every(interval, "sluice-tls-reloader", "TLS files",
+        this::reloadIfChanged);
   }
 
   /** Reads the files again if their content changed; keeps the last good pair if unusable. */
@@ -153,7 +144,7 @@ final class ServerTls implements TlsProvider, AutoCloseable {
   @Override
   public synchronized void close() {
     if (poller != null) {
-      poller.shutdownNow();
+      poller.close();
       poller = null;
     }
   }

@@ -148,7 +148,7 @@ public final class SluiceServer implements AutoCloseable {
       rules.start(config.reloadInterval());
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
       Readiness readiness = new Readiness(backend, config);
-      HttpApi http = new HttpApi(enforcer, rules, metrics, config, readiness::state);
+      HttpApi http = new HttpApi(enforcer, rules, config, readiness::state);
       GrpcService grpc = GrpcService.builder()
           .addService(extension.rateLimitService(new EnvoyRateLimitService(enforcer, config)))
           .maxRequestMessageLength(config.maxBodyBytes())

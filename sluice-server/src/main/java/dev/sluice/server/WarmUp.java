@@ -113,7 +113,7 @@ final class WarmUp {
       LiveRules rules = LiveRules.fixed(RuleLoader.create()
           .parse(Map.of("sluice-warm-up.yaml", RULES)), metrics);
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
-      HttpApi http = new HttpApi(enforcer, rules, metrics, own,
+      HttpApi http = new HttpApi(enforcer, rules, own,
           () -> CompletableFuture.completedFuture("up"));
       ServerBuilder sb = Server.builder()
           .http(new InetSocketAddress("127.0.0.1", 0))

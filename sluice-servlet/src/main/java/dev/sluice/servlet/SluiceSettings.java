@@ -79,10 +79,8 @@ public final class SluiceSettings {
       .byDefault("X-API-Key")
       .help("The header the api-key key part reads"));
 
-  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(Setting.of("headers",
-          HttpSettings.HEADER_STYLE)
-      .byDefault("x-ratelimit")
-      .help("Rate limit headers: x-ratelimit, ietf, both or none"));
+  public static final Setting<HeaderStyle> HEADERS = DECLARED.add(
+      HttpSettings.headers(HeaderStyle.X_RATELIMIT));
 
   public static final Setting<Boolean> HEADERS_ON_ALLOWED = DECLARED.add(Setting.of(
           "headers-on-allowed", ValueTypes.bool())

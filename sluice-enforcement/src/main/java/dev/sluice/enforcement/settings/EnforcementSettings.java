@@ -90,8 +90,8 @@ public final class EnforcementSettings {
   public static final Setting<Boolean> FIRST_SIGHT = Setting.of("first-sight",
           ValueTypes.choice("first sight", firstSight()))
       .byDefault("sync")
-      .help("Eventual mode: a key without a fresh view on this instance is asked from the backend"
-          + " once (sync) or assumed fresh (local)");
+      .help("Eventual mode: a key without a fresh view on this instance; sync asks the backend"
+          + " once, local assumes the key fresh");
 
   /** The settings of a front end's backend: the servlet filter's and the starter's. */
   public static final List<Setting<?>> BACKEND_SETTINGS =
