@@ -233,6 +233,7 @@ final class HttpApi {
       if (l.unitMultiplier() != 1) {
         limit.put("unitMultiplier", l.unitMultiplier());
       }
+      l.calendar().ifPresent(c -> limit.put("calendar", c.text()));
       limit.put("algorithm", l.algorithm().name());
       n.put("remaining", s.remaining());
       n.put("resetSeconds", RateLimitHeaders.ceilSeconds(s.resetAfterMicros()));

@@ -263,8 +263,9 @@ public final class SluiceSettings {
   }
 
   /**
-   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (a token
-   * bucket when unset); empty when unset. A bound only the algorithm sets (the sliding window
+   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (when
+   * unset, a token bucket, or a fixed window for a calendar period such as {@code
+   * 1000/day@Europe/Paris}); empty when unset. A bound only the algorithm sets (the sliding window
    * log's count) is reported as the {@code algorithm} setting's problem.
    */
   public static List<Limit> limits(Settings settings) {
@@ -275,7 +276,7 @@ public final class SluiceSettings {
       Algorithm a = settings.find(ALGORITHM);
       return settings.derive(LIMITS, text -> {
         try {
-          return Limit.parseAll(text, a == null ? Algorithm.TOKEN_BUCKET : a);
+          return a == null ? Limit.parseAll(text) : Limit.parseAll(text, a);
         } catch (InvalidLimitException e) {
           if (a != null && e.field() == InvalidLimitException.Field.ALGORITHM) {
             throw settings.error(ALGORITHM, e.reason());
