@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /v1/authorize/{domain}} of a real server over real sockets, asked as a gateway asks:
  * the original request in the forwarded headers. This test's client is on 127.0.0.1, a trusted
- * proxy of {@link #trusted} and not of {@link #untrusted}.
+ * proxy of {@link #trusted} and not of {@link #untrusted}. The limits are per-minute fixed
+ * windows on this host's clock: tests that count wait until their requests fall into one.
  */
 class ForwardAuthApiTest {
 
@@ -118,6 +119,7 @@ class ForwardAuthApiTest {
 
   @Test
   void allowedIsAnEmpty200WithTheHeadersAndRefusedA429WithRetryAfter() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String client = unique();
     for (int remaining = 1; remaining >= 0; remaining--) {
       HttpResponse<String> r = ask("POST", "/by-client/orders?page=2", "x-client", client);
@@ -147,6 +149,7 @@ class ForwardAuthApiTest {
 
   @Test
   void theForwardedMethodChoosesTheRouteWhateverMethodTheGatewayUses() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String client = unique();
     // the route is POST only: a forwarded GET is covered by no route, allowed without headers
     for (int i = 0; i < 5; i++) {
@@ -172,6 +175,7 @@ class ForwardAuthApiTest {
 
   @Test
   void denyStatusTurnsARefusalIntoAnotherStatusWithTheSameHeaders() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String client = unique();
     String path = "/v1/authorize/gw?deny_status=403";
     for (int i = 0; i < 2; i++) {
@@ -240,6 +244,7 @@ class ForwardAuthApiTest {
 
   @Test
   void thePathIsNormalizedAsGatewaysRouteOnIt() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String p = "/p/" + unique();
     assertThat(ask("GET", p + "?q=1").statusCode()).isEqualTo(200);
     // the same path, spelled otherwise: the same counter (1 per minute)
@@ -259,6 +264,7 @@ class ForwardAuthApiTest {
 
   @Test
   void theClientAddressComesFromXForwardedForOfATrustedProxy() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String path = "/by-address/" + unique();
     String a = "203.0.113.7";
     String b = "198.51.100.1";
@@ -293,6 +299,7 @@ class ForwardAuthApiTest {
 
   @Test
   void anUntrustedPeerIsTheClientWhateverItForwards() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String path = "/by-address/" + unique();
     String ask = "/v1/authorize/gw";
     assertThat(ask(untrusted, ask, "GET", path, "X-Forwarded-For", "203.0.113.1").statusCode())
@@ -307,6 +314,7 @@ class ForwardAuthApiTest {
 
   @Test
   void theHostIsXForwardedHostNeverTheGatewaysOwnHost() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String host = unique() + ".example.com";
     HttpResponse<String> r = ask("GET", "/by-host/a");
     assertThat(r.statusCode()).as("the Host header names Sluice, not the original").isEqualTo(400);

@@ -2,6 +2,7 @@ package dev.sluice.server.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.server.Running;
 import dev.sluice.server.ServerConfig;
 import dev.sluice.server.SluiceServer;
 import java.io.IOException;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (started by the subclass from the example's own configuration file, ports filled in) in front
  * of a real application ({@link Upstream}), asking a real {@code sluice serve} (in process, on the
  * example's {@code sluice.yaml} and rules) on {@code /v1/authorize/frontdoor}. Requests go to the
- * gateway over sockets; what reached the application is counted exactly.
+ * gateway over sockets; what reached the application is counted exactly. The example's limits are
+ * per-minute fixed windows on this host's clock: tests that count wait until their requests fall
+ * into one ({@link Running#clearOfAMinuteBoundary()}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class GatewayContract {
@@ -87,6 +90,7 @@ abstract class GatewayContract {
 
   @Test
   void anApiKeyGetsExactlyItsLimitWithTheHeadersPassedThrough() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String key = "k-" + unique();
     for (int i = 0; i < 9; i++) {
       HttpResponse<String> r = send(request("/api/orders?page=" + i).header("X-API-Key", key));
@@ -116,6 +120,7 @@ abstract class GatewayContract {
 
   @Test
   void aConcurrentBurstIsCountedExactly() throws Exception {
+    Running.clearOfAMinuteBoundary();
     String key = "burst-" + unique();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
