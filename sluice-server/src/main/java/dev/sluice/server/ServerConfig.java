@@ -12,6 +12,7 @@ import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.Consistency;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -74,6 +75,12 @@ public final class ServerConfig {
           "grpc-response-headers", ValueTypes.bool())
       .byDefault("false")
       .help("Add the headers to gRPC answers"));
+
+  /** Addresses and CIDR ranges of the gateways whose {@code X-Forwarded-For} is believed. */
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
+          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
+      .help("Gateways (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For"
+          + " /v1/authorize believes"));
 
   public static final Setting<Integer> MAX_DESCRIPTORS = DECLARED.add(Setting.of(
           "max-descriptors", ValueTypes.integer(1, 1_000_000))
@@ -342,6 +349,15 @@ public final class ServerConfig {
   /** Whether gRPC answers carry {@code response_headers_to_add} (off by default, as envoy). */
   public boolean grpcResponseHeaders() {
     return get(GRPC_RESPONSE_HEADERS);
+  }
+
+  /**
+   * The gateways whose {@code X-Forwarded-For} {@code /v1/authorize} believes; none unless given
+   * (then the connecting peer is the client).
+   */
+  public TrustedProxies trustedProxies() {
+    List<String> proxies = settings.find(TRUSTED_PROXIES);
+    return proxies == null ? TrustedProxies.none() : TrustedProxies.of(proxies);
   }
 
   public int maxDescriptors() {
