@@ -77,10 +77,9 @@ public final class ServerConfig {
       .help("Add the headers to gRPC answers"));
 
   /** Addresses and CIDR ranges of the gateways whose {@code X-Forwarded-For} is believed. */
-  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
-          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
-      .help("Gateways (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For"
-          + " /v1/authorize believes"));
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
+      HttpSettings.trustedProxies("Gateways (addresses or CIDR ranges, comma-separated) whose"
+          + " X-Forwarded-For /v1/authorize believes"));
 
   public static final Setting<Integer> MAX_DESCRIPTORS = DECLARED.add(Setting.of(
           "max-descriptors", ValueTypes.integer(1, 1_000_000))

@@ -88,10 +88,9 @@ public final class SluiceSettings {
       .help("Whether allowed responses carry the headers too"));
 
   /** Addresses and CIDR ranges of trusted proxies ({@link TrustedProxies#of(List)}). */
-  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
-          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
-      .help("Proxies (addresses or CIDR ranges, comma-separated) whose Forwarded and"
-          + " X-Forwarded-For are believed"));
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
+      HttpSettings.trustedProxies("Proxies (addresses or CIDR ranges, comma-separated) whose"
+          + " Forwarded and X-Forwarded-For are believed"));
 
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
