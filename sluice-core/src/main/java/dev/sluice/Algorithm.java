@@ -17,7 +17,8 @@ public enum Algorithm {
   GCRA,
   /**
    * At most {@code count} permits per window; windows are aligned to the Unix epoch
-   * ({@code floor(now / period) * period}), as in envoy ratelimit.
+   * ({@code floor(now / period) * period}), as in envoy ratelimit, or follow the calendar of a
+   * time zone for a limit with a {@link CalendarPeriod} (the only algorithm that takes one).
    */
   FIXED_WINDOW,
   /**

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +32,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  *   Limit api = Limit.builder("10/second").burst(20).algorithm(Algorithm.GCRA).name("api").build();
+ * </pre>
+ *
+ * <p><b>Calendar periods.</b> A day, week, month or year that follows the calendar of a time zone
+ * ({@link CalendarPeriod}) instead of a fixed length: a {@link Algorithm#FIXED_WINDOW} (the only
+ * algorithm that applies, and the default for such a limit) whose windows run from local midnight
+ * to local midnight, optionally from an anchor (a billing day). In text, the zone follows an
+ * {@code @}, and the anchor the word {@code anchor}:
+ *
+ * <pre>
+ *   1000/day@America/New_York      50000/month@Europe/Paris anchor 15      10/week@UTC anchor sunday
+ *   Limit.builder(1000, CalendarPeriod.month().zone("Europe/Paris").anchorDay(15)).build()
  * </pre>
  */
 public final class Limit {
@@ -61,15 +73,17 @@ public final class Limit {
   private final long burst;
   private final Algorithm algorithm;
   private final @Nullable String name;
+  private final @Nullable CalendarPeriod calendar;
 
   /** Only {@link Builder#build()} constructs, after {@link #check} accepted every field. */
-  private Limit(
-      long count, long periodMicros, long burst, Algorithm algorithm, @Nullable String name) {
+  private Limit(long count, long periodMicros, long burst, Algorithm algorithm,
+      @Nullable String name, @Nullable CalendarPeriod calendar) {
     this.count = count;
     this.periodMicros = periodMicros;
     this.burst = burst;
     this.algorithm = algorithm;
     this.name = name;
+    this.calendar = calendar;
   }
 
   /**
@@ -77,7 +91,7 @@ public final class Limit {
    * found is the one reported).
    */
   private static void check(long count, long periodMicros, long burst, Algorithm algorithm,
-      @Nullable String name, @Nullable String text) {
+      @Nullable String name, @Nullable CalendarPeriod calendar, @Nullable String text) {
     if (count <= 0) {
       throw invalid(Field.COUNT, "count must be positive, was " + count, text);
     }
@@ -88,6 +102,11 @@ public final class Limit {
     if (periodMicros > MAX_PERIOD_MICROS) {
       throw invalid(Field.PERIOD, "period must be at most " + MAX_PERIOD + " (100 years), was "
           + Durations.ofMicros(periodMicros), text);
+    }
+    if (calendar != null && algorithm != Algorithm.FIXED_WINDOW) {
+      throw invalid(Field.ALGORITHM, "a calendar period (" + calendar + ") applies only to"
+          + " FIXED_WINDOW, which counts in its windows; " + algorithm + " needs a period of fixed"
+          + " length", text);
     }
     if (burst <= 0) {
       throw invalid(Field.BURST, "burst must be positive, was " + burst, text);
@@ -152,9 +171,21 @@ public final class Limit {
     return new Builder(count, null, periodMicros, null);
   }
 
+  /**
+   * A builder of {@code count} permits per window of {@code period}, a day, week, month or year
+   * of a time zone's calendar; unless set otherwise a {@link Algorithm#FIXED_WINDOW} (the only
+   * algorithm a calendar period accepts), without a name. Its {@link #period()} is the unit's
+   * nominal length.
+   */
+  public static Builder builder(long count, CalendarPeriod period) {
+    Objects.requireNonNull(period, "calendar period must not be null");
+    return new Builder(count, null, period.unit().nominal().micros(), null).calendar(period);
+  }
+
   /** A builder holding every field of this limit, to build a limit that differs in some. */
   public Builder toBuilder() {
-    Builder b = builderOfMicros(count, periodMicros).algorithm(algorithm).name(name);
+    Builder b = builderOfMicros(count, periodMicros).algorithm(algorithm).name(name)
+        .calendar(calendar);
     return burst == count ? b : b.burst(burst);
   }
 
@@ -231,8 +262,9 @@ public final class Limit {
     private final long periodMicros;
     private final @Nullable String text;
     private @Nullable Long burst;
-    private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
+    private @Nullable Algorithm algorithm;
     private @Nullable String name;
+    private @Nullable CalendarPeriod calendar;
 
     private Builder(long count, @Nullable Duration period, long periodMicros,
         @Nullable String text) {
@@ -252,7 +284,10 @@ public final class Limit {
       return this;
     }
 
-    /** The algorithm; {@link Algorithm#TOKEN_BUCKET} unless set. */
+    /**
+     * The algorithm; unless set, {@link Algorithm#TOKEN_BUCKET}, or {@link Algorithm#FIXED_WINDOW}
+     * for a calendar period.
+     */
     public Builder algorithm(Algorithm algorithm) {
       this.algorithm = Objects.requireNonNull(algorithm, "algorithm must not be null");
       return this;
@@ -264,6 +299,12 @@ public final class Limit {
      */
     public Builder name(@Nullable String name) {
       this.name = name;
+      return this;
+    }
+
+    /** The calendar period whose windows the limit counts in; null (the default) for none. */
+    private Builder calendar(@Nullable CalendarPeriod calendar) {
+      this.calendar = calendar;
       return this;
     }
 
@@ -283,8 +324,10 @@ public final class Limit {
         }
       }
       long b = burst != null ? burst : count;
-      check(count, micros, b, algorithm, name, text);
-      return new Limit(count, micros, b, algorithm, name);
+      Algorithm a = algorithm != null ? algorithm
+          : calendar != null ? Algorithm.FIXED_WINDOW : Algorithm.TOKEN_BUCKET;
+      check(count, micros, b, a, name, calendar, text);
+      return new Limit(count, micros, b, a, name, calendar);
     }
   }
 
@@ -293,14 +336,26 @@ public final class Limit {
     return count;
   }
 
-  /** The period over which {@link #count()} permits are allowed. */
+  /**
+   * The period over which {@link #count()} permits are allowed; for a {@linkplain #calendar()
+   * calendar period} its unit's nominal length (a month 30 days), while its windows follow the
+   * calendar.
+   */
   public Duration period() {
     return Durations.ofMicros(periodMicros);
   }
 
-  /** The period in microseconds. */
+  /** The period in microseconds (nominal for a calendar period, as {@link #period()}). */
   public long periodMicros() {
     return periodMicros;
+  }
+
+  /**
+   * The calendar period whose windows this limit counts in, if it was built with one ({@link
+   * #builder(long, CalendarPeriod)}, or text such as {@code 1000/day@Europe/Paris}).
+   */
+  public Optional<CalendarPeriod> calendar() {
+    return Optional.ofNullable(calendar);
   }
 
   /**
@@ -325,8 +380,14 @@ public final class Limit {
     return name != null ? name : rateText();
   }
 
-  /** The rate alone in canonical text: "100/minute", "5/10seconds", "3/1500ms". */
+  /**
+   * The rate alone in canonical text: "100/minute", "5/10seconds", "3/1500ms", and for a calendar
+   * period "1000/month@Europe/Paris anchor 15".
+   */
   public String rateText() {
+    if (calendar != null) {
+      return count + "/" + calendar.text();
+    }
     for (Unit u : Unit.values()) {
       if (periodMicros == u.micros) {
         return count + "/" + u.canonical;
@@ -386,6 +447,10 @@ public final class Limit {
       throw syntax(LimitSyntaxException.Problem.ZERO_COUNT, text, m.group(1),
           "count must be positive, was 0", null);
     }
+    if (m.group(4) != null) {
+      return new Builder(count, null, unit.micros, text)
+          .calendar(calendar(text, m, multiple, unit));
+    }
     long periodMicros;
     try {
       periodMicros = Math.multiplyExact(multiple, unit.micros);
@@ -393,6 +458,36 @@ public final class Limit {
       periodMicros = Long.MAX_VALUE;
     }
     return new Builder(count, null, periodMicros, text);
+  }
+
+  /** The calendar period written after the {@code @} of {@code text}. */
+  private static CalendarPeriod calendar(String text, Matcher m, long multiple, Unit unit) {
+    CalendarPeriod.Unit cu = CalendarPeriod.Unit.lookup(m.group(3));
+    if (cu == null) {
+      throw syntax(LimitSyntaxException.Problem.CALENDAR, text, m.group(3),
+          "a calendar period is a day, week, month or year, was \"" + m.group(3) + "\"", null);
+    }
+    if (multiple != 1) {
+      throw syntax(LimitSyntaxException.Problem.CALENDAR, text, m.group(2),
+          "a calendar period is one " + cu.text() + ", was " + m.group(2) + " " + m.group(3),
+          null);
+    }
+    CalendarPeriod period;
+    try {
+      period = CalendarPeriod.of(cu).zone(m.group(4));
+    } catch (IllegalArgumentException e) {
+      throw syntax(LimitSyntaxException.Problem.CALENDAR, text, m.group(4),
+          String.valueOf(e.getMessage()), e);
+    }
+    if (m.group(5) == null) {
+      return period;
+    }
+    try {
+      return period.anchor(m.group(5));
+    } catch (IllegalArgumentException e) {
+      throw syntax(LimitSyntaxException.Problem.CALENDAR, text, m.group(5),
+          String.valueOf(e.getMessage()), e);
+    }
   }
 
   private static LimitSyntaxException syntax(LimitSyntaxException.Problem problem, String text,
@@ -427,12 +522,14 @@ public final class Limit {
   }
 
   /**
-   * Parses a list of limits separated by {@code ;}, e.g. {@code "10/second;1000/day"}.
+   * Parses a list of limits separated by {@code ;}, e.g. {@code "10/second;1000/day"}, each with
+   * its default algorithm ({@link Algorithm#TOKEN_BUCKET}, or {@link Algorithm#FIXED_WINDOW} for a
+   * calendar period).
    *
    * @throws IllegalArgumentException naming the entry that is wrong
    */
   public static List<Limit> parseAll(String text) {
-    return parseAll(text, Algorithm.TOKEN_BUCKET);
+    return parseList(text, null);
   }
 
   /**
@@ -443,8 +540,12 @@ public final class Limit {
    *     when a bound is exceeded)
    */
   public static List<Limit> parseAll(String text, Algorithm algorithm) {
-    Objects.requireNonNull(text, "limits text must not be null");
     Objects.requireNonNull(algorithm, "algorithm must not be null");
+    return parseList(text, algorithm);
+  }
+
+  private static List<Limit> parseList(String text, @Nullable Algorithm algorithm) {
+    Objects.requireNonNull(text, "limits text must not be null");
     List<Limit> limits = new ArrayList<>();
     for (String part : text.split(";", -1)) {
       if (part.isBlank()) {
@@ -452,7 +553,7 @@ public final class Limit {
             "invalid limits \"" + text + "\": empty entry; expected entries like \"100/minute\""
                 + " separated by ';'");
       }
-      limits.add(parse(part, algorithm));
+      limits.add(algorithm == null ? parse(part) : parse(part, algorithm));
     }
     return List.copyOf(limits);
   }
@@ -464,12 +565,13 @@ public final class Limit {
         && periodMicros == other.periodMicros
         && burst == other.burst
         && algorithm == other.algorithm
-        && Objects.equals(name, other.name);
+        && Objects.equals(name, other.name)
+        && Objects.equals(calendar, other.calendar);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(count, periodMicros, burst, algorithm, name);
+    return Objects.hash(count, periodMicros, burst, algorithm, name, calendar);
   }
 
   @Override
@@ -490,8 +592,10 @@ public final class Limit {
   private static final String GRAMMAR =
       "expected <count>/<unit> or <count> per [<n>] <unit>, e.g. \"100/minute\" or"
           + " \"5 per 10 seconds\"; " + UNITS;
+  /** Count, number of units, unit; for a calendar period the zone after @ and the anchor. */
   private static final Pattern ONE =
-      Pattern.compile("(\\d+)\\s*(?:/|\\s+per\\s+)\\s*(?:(\\d+)\\s*)?([A-Za-z]+)",
+      Pattern.compile("(\\d+)\\s*(?:/|\\s+per\\s+)\\s*(?:(\\d+)\\s*)?([A-Za-z]+)"
+          + "(?:\\s*@\\s*(\\S+)(?:\\s+anchor\\s+(\\S+))?)?",
           Pattern.CASE_INSENSITIVE);
 
   /** Period units, with envoy ratelimit's lengths for month (30 days) and year (365 days). */

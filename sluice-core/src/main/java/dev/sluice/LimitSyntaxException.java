@@ -22,7 +22,12 @@ public final class LimitSyntaxException extends IllegalArgumentException {
     /** The count has more digits than a {@code long} holds. */
     COUNT_TOO_LARGE,
     /** The number of units is 0. */
-    ZERO_PERIOD
+    ZERO_PERIOD,
+    /**
+     * The calendar period after {@code @}: not a day, week, month or year, several units, an
+     * unknown time zone, or an anchor the unit does not accept.
+     */
+    CALENDAR
   }
 
   private final Problem problem;
@@ -39,7 +44,10 @@ public final class LimitSyntaxException extends IllegalArgumentException {
     return problem;
   }
 
-  /** The part of the text that is wrong: the unit, the count, the number of units, or all. */
+  /**
+   * The part of the text that is wrong: the unit, the count, the number of units, the zone, the
+   * anchor, or all.
+   */
   public String part() {
     return part;
   }

@@ -1,6 +1,7 @@
 package dev.sluice.eventual;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarPeriod;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
@@ -471,8 +472,13 @@ public final class EventualBackend implements Backend {
     final boolean buckets;
     /** The longest emission interval of the limits, period / count, as [period, count]. */
     final long[] slowest;
-    /** The shortest period among fixed windows and sliding window counters (0: none). */
+    /**
+     * The shortest period among fixed windows and sliding window counters aligned to the epoch
+     * (0: none).
+     */
     final long windowPeriod;
+    /** The calendar periods of the fixed windows that follow one. */
+    final CalendarPeriod[] calendars;
     /** The shortest period among sliding window logs (0: none). */
     final long logPeriod;
     final KeyIndex<Entry> index = new KeyIndex<>();
@@ -495,10 +501,13 @@ public final class EventualBackend implements Backend {
       long window = 0;
       long log = 0;
       long[] slow = {limits.get(0).periodMicros(), limits.get(0).count()};
+      List<CalendarPeriod> calendarPeriods = new ArrayList<>();
       for (Limit l : limits) {
         Algorithm a = l.algorithm();
         allBuckets &= a == Algorithm.TOKEN_BUCKET || a == Algorithm.GCRA;
-        if (a == Algorithm.FIXED_WINDOW || a == Algorithm.SLIDING_WINDOW_COUNTER) {
+        if (l.calendar().isPresent()) {
+          calendarPeriods.add(l.calendar().get());
+        } else if (a == Algorithm.FIXED_WINDOW || a == Algorithm.SLIDING_WINDOW_COUNTER) {
           window = window == 0 ? l.periodMicros() : Math.min(window, l.periodMicros());
         } else if (a == Algorithm.SLIDING_WINDOW_LOG) {
           log = log == 0 ? l.periodMicros() : Math.min(log, l.periodMicros());
@@ -511,6 +520,7 @@ public final class EventualBackend implements Backend {
       this.buckets = allBuckets;
       this.slowest = slow;
       this.windowPeriod = window;
+      this.calendars = calendarPeriods.toArray(new CalendarPeriod[0]);
       this.logPeriod = log;
     }
 
@@ -719,6 +729,9 @@ public final class EventualBackend implements Backend {
       long until = Long.MAX_VALUE;
       if (windowPeriod > 0) { // the end of the window the store counted it in (or an earlier one)
         until = saturatedAdd(sentAt - Math.floorMod(sentAt, windowPeriod), windowPeriod);
+      }
+      for (CalendarPeriod calendar : calendars) { // the end of its calendar window
+        until = Math.min(until, calendar.windowAt(sentAt).endMicros());
       }
       if (logPeriod > 0) { // a log entry is dated when taken: use it within three intervals
         until = Math.min(until, saturatedAdd(sentAt, Math.min(logPeriod, 3 * intervalMicros)));

@@ -1,16 +1,22 @@
 package dev.sluice.internal;
 
+import dev.sluice.CalendarPeriod;
 import dev.sluice.Limit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Fixed window aligned to the epoch. State {@code [windowStart, used]}. A clock that moved back
- * into an earlier window keeps counting in the stored (later) window: never fewer permits used.
+ * Fixed window aligned to the epoch, or to the calendar of a time zone for a limit with a {@link
+ * CalendarPeriod}. State {@code [windowStart, used]}. A clock that moved back into an earlier
+ * window keeps counting in the stored (later) window: never fewer permits used.
  */
 final class FixedWindow extends Transition {
 
+  /** The calendar whose windows are counted in, or null for windows of p aligned to the epoch. */
+  private final @Nullable CalendarPeriod calendar;
+
   FixedWindow(Limit limit) {
     super(limit);
+    this.calendar = limit.calendar().orElse(null);
   }
 
   @Override
@@ -20,13 +26,25 @@ final class FixedWindow extends Transition {
 
   @Override
   public void evaluate(long @Nullable [] s, int o, long now, long k, Outcome out) {
-    long w = windowStart(now);
+    long w;
+    long endsAt;
+    if (calendar == null) {
+      w = windowStart(now);
+      endsAt = w + p;
+    } else {
+      CalendarPeriod.Window window = calendar.windowAt(now);
+      w = window.startMicros();
+      endsAt = window.endMicros();
+    }
     long used = 0;
     if (s != null && s[o] >= w) {
+      if (s[o] > w) { // a later window, left by a clock that went back
+        endsAt = calendar == null ? s[o] + p : calendar.windowAt(s[o]).endMicros();
+      }
       w = s[o];
       used = s[o + 1];
     }
-    long end = w + p - now;
+    long end = endsAt - now;
     if (k > c) {
       out.deny(c - used, used > 0 ? end : 0, Long.MAX_VALUE);
     } else if (used + k <= c || k == 0) {
@@ -41,7 +59,8 @@ final class FixedWindow extends Transition {
   /** Only the window holding now (or a later one a clock that went back left) gives back. */
   @Override
   public boolean refund(long @Nullable [] s, int o, long now, long k) {
-    if (s == null || s[o] < windowStart(now)) {
+    long start = calendar == null ? windowStart(now) : calendar.windowAt(now).startMicros();
+    if (s == null || s[o] < start) {
       return false; // no state, or permits counted in a window that is over
     }
     if (k > 0) {

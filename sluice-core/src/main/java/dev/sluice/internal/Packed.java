@@ -1,6 +1,7 @@
 package dev.sluice.internal;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarPeriod;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>Token bucket and GCRA: the theoretical arrival time in ticks of {@code 1/c} µs, where
  *       {@code c = count / gcd(period, count)}; the emission interval is then a whole number of
  *       ticks. Fits when {@code c <= 512} (times stay below 2^53 µs).
- *   <li>Fixed window: window index and count used, packed.
+ *   <li>Fixed window: window index and count used, packed (the index of an epoch-aligned window,
+ *       or the number of a {@link CalendarPeriod.Window}).
  *   <li>Sliding window counter: window index, previous and current counts, packed.
  * </ul>
  *
@@ -215,25 +217,48 @@ public abstract class Packed {
     }
   }
 
-  /** Fixed window: {@code index × 2^bits + used}. */
+  /**
+   * Fixed window: {@code index × 2^bits + used}, the index {@code floor(now / p)} or, for a
+   * calendar period, the number of its window.
+   */
   static final class Window extends Packed {
+    /**
+     * Bits of a calendar window's number (signed) within the time range: a day's number is its
+     * epoch day, and no calendar unit is numbered faster.
+     */
+    private static final int CALENDAR_INDEX_BITS = bits(TIME_RANGE / 86_400_000_000L + 2) + 1;
+
     private final int bits;
     private final long mask;
+    private final @Nullable CalendarPeriod calendar;
 
     Window(Limit limit) {
       super(limit);
       this.bits = bits(c);
       this.mask = (1L << bits) - 1;
+      this.calendar = limit.calendar().orElse(null);
     }
 
     static boolean fits(Limit limit) {
-      return indexBits(limit.periodMicros()) + bits(limit.count()) <= 62;
+      int index = limit.calendar().isPresent() ? CALENDAR_INDEX_BITS
+          : indexBits(limit.periodMicros());
+      return index + bits(limit.count()) <= 62;
+    }
+
+    /** The number of the window holding {@code now}. */
+    private long index(long now) {
+      return calendar == null ? Math.floorDiv(now, p) : calendar.windowAt(now).index();
+    }
+
+    /** When the window numbered {@code index} ends. */
+    private long endOf(long index) {
+      return calendar == null ? (index + 1) * p : calendar.window(index).endMicros();
     }
 
     /** The stored window's index if it is the current one (or later), else now's, as {@code
      * [index, used]} packed back into a word (used 0 for a fresh window). */
     private long current(long word, long now) {
-      long index = Math.floorDiv(now, p);
+      long index = index(now);
       if (word != EMPTY && (word >> bits) >= index) {
         return word;
       }
@@ -267,7 +292,7 @@ public abstract class Packed {
     }
 
     private long end(long w, long now) {
-      return ((w >> bits) + 1) * p - now;
+      return endOf(w >> bits) - now;
     }
 
     @Override
@@ -277,7 +302,7 @@ public abstract class Packed {
 
     @Override
     public long refund(long word, long now, long k) {
-      if (word == EMPTY || (word >> bits) < Math.floorDiv(now, p) || k == 0) {
+      if (word == EMPTY || (word >> bits) < index(now) || k == 0) {
         return word;
       }
       long used = word & mask;
@@ -286,7 +311,7 @@ public abstract class Packed {
 
     @Override
     public boolean expired(long word, long now) {
-      return word == EMPTY || ((word >> bits) + 1) * p <= now;
+      return word == EMPTY || endOf(word >> bits) <= now;
     }
   }
 

@@ -142,6 +142,35 @@ class EventualLeaseTest {
         .isEqualTo(10);
   }
 
+  /**
+   * A calendar day in Kathmandu (+05:45) ends 18 h 15 min after T0, before the epoch-aligned day
+   * of the same nominal length: a lease taken in it lapses at local midnight, not later.
+   */
+  @Test
+  void aCalendarWindowLeaseLapsesAtTheWindowsRealEnd() {
+    List<Limit> daily = List.of(Limit.parse("10/day@Asia/Kathmandu"));
+    long hour = 3_600_000 * MS;
+    EventualBackend a = instance(FirstSight.LOCAL);
+    RateLimiter la = RateLimiter.create(a, daily);
+    clock.setMicros(T0 - 6 * hour); // the local day before
+    assertThat(admitted(la, "d", 10)).isEqualTo(10);
+    sync(a); // exhausted: leased from now on
+    clock.setMicros(T0 + 17 * hour); // 22:45 local, a new day with room in the store
+    for (int i = 0; i < 3; i++) {
+      admitted(la, "d", 3);
+      clock.advanceMicros(100 * MS);
+      sync(a);
+    }
+    assertThat(a.counters().leased()).as("a lease for the day").isPositive();
+    assertThat(storeRemaining(daily, "d")).as("the day is leased out").isZero();
+    clock.setMicros(T0 + 18 * hour + 15 * 60_000 * MS); // midnight in Kathmandu
+    assertThat(la.tryAcquire("d").allowed()).as("nothing admitted from the old lease").isFalse();
+    EventualBackend.Counters c = a.counters();
+    assertThat(c.leaseLapsed()).as("the unused lease lapsed at local midnight").isPositive();
+    assertThat(c.hitsSent() + c.leaseLapsed()).isEqualTo(10 + c.leased());
+    assertThat(storeRemaining(daily, "d")).isEqualTo(10);
+  }
+
   @Test
   void withSyncFirstSightTheStoreDecidesBeyondTheLeaseWhileItHasRoom() {
     EventualBackend b = instance(FirstSight.LOCAL);

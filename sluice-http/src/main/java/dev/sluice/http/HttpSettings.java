@@ -3,6 +3,7 @@ package dev.sluice.http;
 import dev.sluice.enforcement.settings.Setting;
 import dev.sluice.enforcement.settings.ValueType;
 import dev.sluice.enforcement.settings.ValueTypes;
+import java.util.List;
 
 /** The settings every HTTP front end has, declared once, for their declarations. */
 public final class HttpSettings {
@@ -25,5 +26,16 @@ public final class HttpSettings {
     return Setting.of("headers", HEADER_STYLE)
         .byDefault(ValueTypes.spelling(byDefault))
         .help("Rate limit headers: x-ratelimit, ietf, both or none");
+  }
+
+  /**
+   * The {@code trusted-proxies} setting: addresses and CIDR ranges (comma-separated) of the
+   * gateways whose forwarded client address is believed ({@link TrustedProxies#of(List)}); {@code
+   * help} says which headers the front end reads.
+   */
+  public static Setting<List<String>> trustedProxies(String help) {
+    return Setting.of("trusted-proxies",
+            ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
+        .help(help);
   }
 }

@@ -98,9 +98,43 @@ public final class TrustedProxies {
       return text(current);
     }
     List<String> hops = forwarded.isEmpty() ? splitXff(xForwardedFor) : forwardedFor(forwarded);
+    return walk(current, hops, false);
+  }
+
+  /**
+   * The client's address from the direct peer and {@code X-Forwarded-For} alone, for a peer that
+   * must send well-formed hops (a gateway asking on behalf of its client): as {@link
+   * #clientAddress(String, List, List)} without {@code Forwarded}, except that a hop the walk
+   * reaches that is not an IP address (empty, {@code unknown}, a host name) is an error rather
+   * than the end of the walk. Hops left of the first untrusted one are never read, so what a
+   * client wrote there cannot make its request fail.
+   *
+   * @param peer the direct peer's address
+   * @param xForwardedFor every {@code X-Forwarded-For} header value, in order
+   * @throws IllegalArgumentException naming the hop that is not an IP address
+   */
+  public String clientAddressStrict(String peer, List<String> xForwardedFor) {
+    InetAddress current = parseAddress(peer);
+    if (current == null) {
+      return peer;
+    }
+    if (ranges.isEmpty() || !trusted(current)) {
+      return text(current);
+    }
+    return walk(current, splitXff(xForwardedFor), true);
+  }
+
+  /** Walks {@code hops} from the right, starting after the trusted {@code current}. */
+  private String walk(InetAddress current, List<String> hops, boolean strict) {
     for (int i = hops.size() - 1; i >= 0; i--) {
       InetAddress hop = parseAddress(hops.get(i));
       if (hop == null) {
+        if (strict) {
+          String h = hops.get(i);
+          throw new IllegalArgumentException("X-Forwarded-For hop '"
+              + (h.length() > 64 ? h.substring(0, 64) + "..." : h)
+              + "' is not an IP address (written by trusted proxy " + text(current) + ")");
+        }
         return text(current);
       }
       current = hop;

@@ -42,6 +42,36 @@ class TrustedProxiesTest {
   }
 
   @Test
+  void strictlyAHopTheWalkReachesMustBeAnAddress() {
+    // as the lenient walk where every hop it reads is an address
+    assertThat(proxies.clientAddressStrict("10.0.0.1", List.of("6.6.6.6, 198.51.100.1",
+        "192.168.1.7"))).isEqualTo("198.51.100.1");
+    assertThat(proxies.clientAddressStrict("10.0.0.1", List.of("10.0.0.2, 10.0.0.3")))
+        .isEqualTo("10.0.0.2");
+    assertThat(proxies.clientAddressStrict("10.0.0.1", List.of())).isEqualTo("10.0.0.1");
+    // what a client wrote left of the first untrusted hop is never read
+    assertThat(proxies.clientAddressStrict("10.0.0.1", List.of("unknown, , 198.51.100.1")))
+        .isEqualTo("198.51.100.1");
+    // an untrusted peer's header is not read at all
+    assertThat(proxies.clientAddressStrict("203.0.113.9", List.of("garbage")))
+        .isEqualTo("203.0.113.9");
+    // a hop written by a trusted proxy that is no address is an error naming it and its writer
+    assertThatThrownBy(() -> proxies.clientAddressStrict("10.0.0.1",
+        List.of("1.2.3.4, unknown, 10.0.0.5")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("X-Forwarded-For hop 'unknown' is not an IP address (written by trusted"
+            + " proxy 10.0.0.5)");
+    assertThatThrownBy(() -> proxies.clientAddressStrict("10.0.0.1", List.of("")))
+        .hasMessage("X-Forwarded-For hop '' is not an IP address (written by trusted proxy"
+            + " 10.0.0.1)");
+    assertThatThrownBy(() -> proxies.clientAddressStrict("10.0.0.1", List.of("x".repeat(100))))
+        .hasMessageContaining("'" + "x".repeat(64) + "...'");
+    // no trusted proxy at all: the peer
+    assertThat(TrustedProxies.none().clientAddressStrict("10.0.0.1", List.of("1.2.3.4")))
+        .isEqualTo("10.0.0.1");
+  }
+
+  @Test
   void forwardedWinsOverXForwardedForAndMayQuoteIpv6() {
     assertThat(client("fd00::1", List.of("for=198.51.100.2;proto=https, for=\"[fd12::7]:80\""),
         List.of("6.6.6.6"))).isEqualTo("198.51.100.2");

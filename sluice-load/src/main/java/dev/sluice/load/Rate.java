@@ -19,6 +19,8 @@ public final class Rate {
 
   private static final String TOO_MUCH = "at most " + MAX_PER_SECOND
       + " requests per second, over a period of at most a day";
+  private static final String CALENDAR =
+      "a load rate is steady: a calendar period (@zone) does not apply; use COUNT/UNIT";
 
   private final long count;
   private final long periodNanos;
@@ -71,9 +73,13 @@ public final class Rate {
         case ZERO_COUNT -> "the count must be positive, not 0";
         case ZERO_PERIOD -> "the period must not be 0";
         case COUNT_TOO_LARGE -> TOO_MUCH;
+        case CALENDAR -> CALENDAR;
       }, e);
     } catch (InvalidLimitException e) {
       throw new IllegalArgumentException(TOO_MUCH, e);
+    }
+    if (limit.calendar().isPresent()) {
+      throw new IllegalArgumentException(CALENDAR);
     }
     return of(limit.count(), limit.period());
   }

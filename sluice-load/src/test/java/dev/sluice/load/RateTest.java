@@ -33,6 +33,10 @@ class RateTest {
     assertThatThrownBy(() -> Rate.parse("2000000/s"))
         .hasMessage("at most 1000000 requests per second");
     assertThatThrownBy(() -> Rate.parse("5/25h")).hasMessageStartingWith("the period must be");
+    assertThatThrownBy(() -> Rate.parse("5/day@Europe/Paris")).hasMessage(
+        "a load rate is steady: a calendar period (@zone) does not apply; use COUNT/UNIT");
+    assertThatThrownBy(() -> Rate.parse("5/day@Mars/Olympus")).hasMessage(
+        "a load rate is steady: a calendar period (@zone) does not apply; use COUNT/UNIT");
   }
 
   @Test

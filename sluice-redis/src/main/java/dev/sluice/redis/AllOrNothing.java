@@ -104,7 +104,8 @@ final class AllOrNothing {
       List<String> args = new ArrayList<>();
       args.add(take ? "a" : "c");
       args.add(Long.toString(backend.ttlMarginMillis));
-      args.add(backend.clock == null ? "" : Long.toString(backend.clock.nowMicros()));
+      long now = backend.clock == null ? CalendarBounds.SERVER_TIME : backend.clock.nowMicros();
+      args.add(now == CalendarBounds.SERVER_TIME ? "" : Long.toString(now));
       Set<Algorithm> algorithms = EnumSet.noneOf(Algorithm.class);
       for (int i : idx) {
         RedisLimits l = limits[i];
@@ -112,7 +113,7 @@ final class AllOrNothing {
         keys.addAll(List.of(l.keys(p.key())));
         args.add(Long.toString(p.permits()));
         args.add(Integer.toString(l.limits().size()));
-        l.limitArgs(args);
+        l.limitArgs(args, now);
         algorithms.addAll(l.algorithms());
       }
       Script script = Script.allOrNothing(algorithms);

@@ -14,8 +14,9 @@ import java.util.Map;
  *       <code>}</code> → {@code %7D}), so distinct keys give distinct names and a key cannot
  *       close the hash tag early to pick its Cluster slot.
  *   <li>All limits of one key share the hash tag: one slot, so one script sees them atomically.
- *   <li>The limit id holds the algorithm, count, period, burst and name, so two limits on one key
- *       never share state; a repeated identical limit gets a {@code #n} suffix.
+ *   <li>The limit id holds the algorithm, count, period, burst, name and calendar period (when
+ *       there is one), so two limits on one key never share state; a repeated identical limit
+ *       gets a {@code #n} suffix.
  * </ul>
  */
 final class KeyLayout {
@@ -81,8 +82,9 @@ final class KeyLayout {
   }
 
   private static String limitId(Limit l) {
-    return shortName(l.algorithm()) + ":" + l.count() + ":" + l.periodMicros() + ":" + l.burst()
-        + ":" + l.name();
+    String id = shortName(l.algorithm()) + ":" + l.count() + ":" + l.periodMicros() + ":"
+        + l.burst() + ":" + l.name();
+    return l.calendar().isPresent() ? id + ":" + l.calendar().get().text() : id;
   }
 
   private static String shortName(Algorithm a) {

@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.internal.Decisions;
@@ -63,6 +64,12 @@ final class RedisLimits implements KeyedLimits {
   private final Script script;
   /** ARGV before the per-request (time, permits) pairs. */
   private final String[] header;
+  /**
+   * Per limit, the windows of its calendar period (null for a limit without one): that limit's
+   * period argument is written per script call.
+   */
+  private final @Nullable CalendarBounds[] calendars;
+  private final boolean anyCalendar;
   private final @Nullable KeyedLimits fallback;
   private final boolean perSlot;
   /** The most a warm-up request (and script call) waits for Redis, ns; others ask the backend. */
@@ -101,6 +108,9 @@ final class RedisLimits implements KeyedLimits {
     this.transitions = new Transition[limits.size()];
     Set<Algorithm> algorithms = EnumSet.noneOf(Algorithm.class);
     String[] args = new String[HEADER_ARGS + ARGS_PER_LIMIT * limits.size()];
+    this.calendars = new CalendarBounds[limits.size()];
+    // Redis keeps its own time; this client's clock only places the windows around it.
+    Clock client = backend.clock != null ? backend.clock : Clock.system();
     args[0] = Integer.toString(limits.size());
     args[1] = Long.toString(backend.ttlMarginMillis);
     for (int i = 0; i < transitions.length; i++) {
@@ -112,8 +122,12 @@ final class RedisLimits implements KeyedLimits {
       args[base + 1] = Long.toString(l.count());
       args[base + 2] = Long.toString(l.periodMicros());
       args[base + 3] = Long.toString(l.burst());
+      if (l.calendar().isPresent()) {
+        calendars[i] = new CalendarBounds(l.calendar().get(), client);
+      }
     }
     this.header = args;
+    this.anyCalendar = limits.stream().anyMatch(l -> l.calendar().isPresent());
     this.capacity = limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
     this.debtPossible = limits.stream().anyMatch(l -> l.algorithm() == Algorithm.TOKEN_BUCKET
         || l.algorithm() == Algorithm.GCRA);
@@ -142,10 +156,19 @@ final class RedisLimits implements KeyedLimits {
     return layout.keys(key);
   }
 
-  /** Appends each limit's script arguments (algorithm code, count, period, burst). */
-  void limitArgs(List<String> args) {
-    for (int i = HEADER_ARGS; i < header.length; i++) {
-      args.add(header[i]);
+  /**
+   * Appends each limit's script arguments (algorithm code, count, period, burst) for a call at
+   * {@code nowMicros} ({@link CalendarBounds#SERVER_TIME} for the server's time): a calendar
+   * window's period is the windows that time may fall in.
+   */
+  void limitArgs(List<String> args, long nowMicros) {
+    for (int i = 0; i < transitions.length; i++) {
+      int base = HEADER_ARGS + ARGS_PER_LIMIT * i;
+      CalendarBounds c = calendars[i];
+      args.add(header[base]);
+      args.add(header[base + 1]);
+      args.add(c == null ? header[base + 2] : c.argument(new long[] {nowMicros}, 1));
+      args.add(header[base + 3]);
     }
   }
 
@@ -216,9 +239,9 @@ final class RedisLimits implements KeyedLimits {
       return op == Op.RESET ? CompletableFuture.failedFuture(unavailable(key, null))
           : CompletableFuture.completedFuture(degrade(key, op, permits, arg));
     }
-    String now = op == Op.RESET || backend.clock == null ? ""
-        : Long.toString(backend.clock.nowMicros());
-    Pending p = new Pending(layout.keys(key), now, op, permits, arg);
+    long nowMicros = op == Op.RESET || backend.clock == null ? CalendarBounds.SERVER_TIME
+        : backend.clock.nowMicros();
+    Pending p = new Pending(layout.keys(key), nowMicros, op, permits, arg);
     if (backend.coalesce) {
       lane(key).submit(p);
     } else {
@@ -264,6 +287,8 @@ final class RedisLimits implements KeyedLimits {
   /** One request waiting for its script call. */
   private static final class Pending {
     final String[] keys;
+    /** The time to decide at, µs, or {@link CalendarBounds#SERVER_TIME}. */
+    final long nowMicros;
     final String now;
     final Op op;
     final long permits;
@@ -271,9 +296,10 @@ final class RedisLimits implements KeyedLimits {
     final long maxWait;
     final CompletableFuture<Answer> result = new CompletableFuture<>();
 
-    Pending(String[] keys, String now, Op op, long permits, long maxWait) {
+    Pending(String[] keys, long nowMicros, Op op, long permits, long maxWait) {
       this.keys = keys;
-      this.now = now;
+      this.nowMicros = nowMicros;
+      this.now = nowMicros == CalendarBounds.SERVER_TIME ? "" : Long.toString(nowMicros);
       this.op = op;
       this.permits = permits;
       this.maxWait = maxWait;
@@ -345,6 +371,9 @@ final class RedisLimits implements KeyedLimits {
       args[header.length + 2 * j] = p.now;
       args[header.length + 2 * j + 1] = p.arg();
     }
+    if (anyCalendar) {
+      calendarPeriods(batch, args);
+    }
     CompletableFuture<List<Object>> call;
     try {
       call = backend.connector.connection()
@@ -394,6 +423,23 @@ final class RedisLimits implements KeyedLimits {
         lane.done();
       }
     });
+  }
+
+  /** Writes each calendar limit's period argument: the windows {@code batch} may fall in. */
+  private void calendarPeriods(List<Pending> batch, String[] args) {
+    long[] nows = new long[batch.size()];
+    int n = 0;
+    for (Pending p : batch) {
+      if (p.op != Op.RESET) { // a reset reads no time
+        nows[n++] = p.nowMicros;
+      }
+    }
+    for (int i = 0; i < calendars.length; i++) {
+      CalendarBounds c = calendars[i];
+      if (c != null) {
+        args[HEADER_ARGS + ARGS_PER_LIMIT * i + 2] = c.argument(nows, n);
+      }
+    }
   }
 
   /** EVALSHA; on NOSCRIPT (a restarted or flushed server) EVAL, which also caches the script. */

@@ -6,6 +6,7 @@
 --       [2] milliseconds added to every TTL (caller clock skew allowance)
 --       [3] now in microseconds ('' for the server's TIME)
 --       then per part: permits, nlimits, then per limit: algorithm code, count, period (us), burst
+--         (a calendar window's period: the windows it may be in, as decide.lua takes it)
 -- Reply per part, per limit: allowed (0/1), remaining, resetAfter (us), retryAfter (us, -1 for
 --       never). When every part admits and ARGV[1] is 'a', each part's decision after taking
 --       its permits. Otherwise nothing is written: every part that does not admit reports its
@@ -22,15 +23,22 @@ if not now then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
--- One limit from its four arguments, as decide.lua builds it.
-local function limit_of(code, c, p, b)
+-- One limit from its four arguments, as decide.lua builds it (a calendar window's period is
+-- the windows it may be in, 'start,end,...': see fixed_window.lua).
+local function limit_of(code, c, ptext, b)
+  local p, bounds = tonumber(ptext), nil
+  if not p then
+    bounds = {}
+    for v in string.gmatch(ptext, '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
+    p = bounds[2] - bounds[1]
+  end
   local q = idiv(p, c)
   local r = p - q * c
   if code == 1 or code == 2 then
     local g = gcd(p, c)
     c, r = c / g, r / g
   end
-  return {alg = ALG[code], c = c, p = p, b = b, q = q, r = r}
+  return {alg = ALG[code], c = c, p = p, b = b, q = q, r = r, bounds = bounds}
 end
 
 local parts, a, kb = {}, 4, 0
@@ -39,8 +47,8 @@ while a <= #ARGV do
   local limits = {}
   for i = 1, nl do
     local base = a + 2 + (i - 1) * 4
-    limits[i] = limit_of(tonumber(ARGV[base]), tonumber(ARGV[base + 1]),
-      tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]))
+    limits[i] = limit_of(tonumber(ARGV[base]), tonumber(ARGV[base + 1]), ARGV[base + 2],
+      tonumber(ARGV[base + 3]))
   end
   parts[#parts + 1] = {k = k, limits = limits, kbase = kb}
   kb = kb + nl

@@ -3,7 +3,9 @@
 --
 -- KEYS  request j's state key for limit i at KEYS[(j - 1) * nlimits + i].
 -- ARGV  [1] nlimits   [2] milliseconds added to every TTL (caller clock skew allowance)
---       then per limit: algorithm code, count, period (us), burst
+--       then per limit: algorithm code, count, period (us), burst; for a calendar window
+--         (FIXED_WINDOW with a calendar period) the period is the windows it may be in instead,
+--         'start,end,start,end,...' (us, in time order: see fixed_window.lua)
 --       then per request: now in microseconds ('' for the server's TIME), and the operation:
 --         k        acquire k permits
 --         -(m + 1) take up to m permits (dev.sluice.internal.UpTo): as many as every limit
@@ -36,6 +38,12 @@ for i = 1, nl do
   local base = 2 + (i - 1) * 4
   local code = tonumber(ARGV[base + 1])
   local c, p = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+  local bounds
+  if not p then -- a calendar window: the bounds of the windows around the caller's time
+    bounds = {}
+    for v in string.gmatch(ARGV[base + 3], '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
+    p = bounds[2] - bounds[1]
+  end
   local q = idiv(p, c)
   local r = p - q * c
   if code == 1 or code == 2 then
@@ -43,7 +51,8 @@ for i = 1, nl do
     local g = gcd(p, c)
     c, r = c / g, r / g
   end
-  limits[i] = {alg = ALG[code], c = c, p = p, b = tonumber(ARGV[base + 4]), q = q, r = r}
+  limits[i] = {alg = ALG[code], c = c, p = p, b = tonumber(ARGV[base + 4]), q = q, r = r,
+    bounds = bounds}
 end
 local first = 3 + nl * 4
 local cache, ttl, owner = {}, {}, {}

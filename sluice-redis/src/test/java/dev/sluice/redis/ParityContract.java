@@ -83,6 +83,29 @@ abstract class ParityContract {
     return sets.stream();
   }
 
+  /** Fixed windows with calendar periods: DST, month ends, leap days, with other limits. */
+  static Stream<List<Limit>> calendarSets() {
+    return Stream.of(
+        List.of(Limit.parse("5/day@Europe/Paris")),
+        List.of(Limit.parse("3/month@UTC anchor 31")),
+        List.of(Limit.parse("4/week@America/New_York anchor sunday")),
+        List.of(Limit.parse("2/year@Asia/Kathmandu anchor 02-29")),
+        List.of(Limit.parse("7/day@America/Sao_Paulo"), Limit.ofMicros(4, 1_000_000),
+            Limit.parse("20/month@Australia/Lord_Howe anchor 30")));
+  }
+
+  /** Every operation on calendar windows: Redis answers as the in-memory backend. */
+  @ParameterizedTest
+  @MethodSource("calendarSets")
+  void calendarWindowsMatchMemory(List<Limit> limits) {
+    MemoryBackend memory = MemoryBackend.builder().clock(CLOCK).build();
+    KeyedLimits mem = memory.open(limits);
+    long period = limits.stream().mapToLong(Limit::periodMicros).max().orElseThrow();
+    long capacity = limits.stream().mapToLong(Limit::capacity).max().orElseThrow();
+    operations(limits, mem, new Random(31L * seed(limits) + 5), 500, period, capacity);
+    memory.close();
+  }
+
   @ParameterizedTest
   @MethodSource("limitSets")
   void randomSequencesGiveIdenticalDecisions(List<Limit> limits) {

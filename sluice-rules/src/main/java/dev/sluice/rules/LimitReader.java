@@ -1,7 +1,9 @@
 package dev.sluice.rules;
 
 import static dev.sluice.rules.RuleSchema.ALGORITHM;
+import static dev.sluice.rules.RuleSchema.ANCHOR;
 import static dev.sluice.rules.RuleSchema.BURST;
+import static dev.sluice.rules.RuleSchema.CALENDAR;
 import static dev.sluice.rules.RuleSchema.NAME;
 import static dev.sluice.rules.RuleSchema.RATE_LIMIT;
 import static dev.sluice.rules.RuleSchema.RATE_LIMITS;
@@ -11,8 +13,10 @@ import static dev.sluice.rules.RuleSchema.REQUESTS_PER_UNIT;
 import static dev.sluice.rules.RuleSchema.UNIT;
 import static dev.sluice.rules.RuleSchema.UNIT_MULTIPLIER;
 import static dev.sluice.rules.RuleSchema.UNLIMITED;
+import static dev.sluice.rules.RuleSchema.ZONE;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarPeriod;
 import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.rules.Schema.Absent;
@@ -21,19 +25,22 @@ import dev.sluice.rules.Schema.Key;
 import dev.sluice.rules.Schema.Present;
 import dev.sluice.rules.Schema.Value;
 import dev.sluice.rules.YamlTree.Field;
+import dev.sluice.rules.YamlTree.Located;
 import dev.sluice.rules.YamlTree.MapNode;
 import dev.sluice.rules.YamlTree.Node;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a descriptor's limits: envoy's {@code rate_limit} block or Sluice's {@code rate_limits}
  * list, each block's count, unit, {@code unlimited}, {@code name} and {@code replaces}, and
- * Sluice's {@code unit_multiplier}, {@code algorithm} and {@code burst}; builds each core {@link
- * Limit} once, with every field.
+ * Sluice's {@code unit_multiplier}, {@code algorithm}, {@code burst} and {@code calendar}; builds
+ * each core {@link Limit} once, with every field.
  */
 final class LimitReader {
 
@@ -41,7 +48,7 @@ final class LimitReader {
 
   /** The keys a limit that is {@code unlimited} must not have. */
   private static final List<Key<?>> COUNTING =
-      List.of(UNIT, REQUESTS_PER_UNIT, UNIT_MULTIPLIER, ALGORITHM, BURST);
+      List.of(UNIT, REQUESTS_PER_UNIT, UNIT_MULTIPLIER, ALGORITHM, BURST, CALENDAR);
 
   /** A {@code replaces} entry, kept with its position to check it against the rule's names. */
   private record Ref(String name, Node node, ParseContext ctx) {}
@@ -166,6 +173,10 @@ final class LimitReader {
         : null;
     Value<Long> burstRead = fields.read(BURST, where);
     @Nullable Long burst = burstRead instanceof Present<Long> p ? p.value() : null;
+    @Nullable CalendarPeriod calendar = null;
+    if (fields.read(CALENDAR, where) instanceof Present<MapNode> c && unit != null) {
+      calendar = calendar(c, fields.field(UNIT_MULTIPLIER), multiplier, unit, where);
+    }
     if (where.errorsSince(mark) || unit == null || requests == null || algorithm == null) {
       return b;
     }
@@ -178,13 +189,57 @@ final class LimitReader {
         return b;
       }
     } else {
-      limit = limit(map, fields, where, requests, unit.micros(), times, algorithm, burst, b.name);
+      limit = limit(map, fields, where, requests, unit.micros(), times, algorithm, burst, b.name,
+          calendar);
       if (limit == null) {
         return b;
       }
     }
-    b.limit = new RuleLimit(b.name, requests, unit, times, algorithm, burst, b.replaces, limit);
+    b.limit = new RuleLimit(b.name, requests, unit, times, algorithm, burst, b.replaces, limit,
+        calendar);
     return b;
+  }
+
+  /**
+   * Sluice's {@code calendar} block: the unit as a period of the calendar of {@code zone},
+   * windows starting at its {@code anchor}. Null after reporting what is wrong: a unit shorter
+   * than a day, a {@code unit_multiplier} other than 1, a zone or an anchor the unit does not
+   * take (at the value it belongs to).
+   */
+  private static @Nullable CalendarPeriod calendar(Present<MapNode> block,
+      @Nullable Field multiplierField, @Nullable Long multiplier, Limit.Unit unit,
+      ParseContext where) {
+    ParseContext here = where.then(".calendar");
+    int mark = here.mark();
+    Fields fields = RuleSchema.CALENDAR_BLOCK.check(block.value(), here);
+    @Nullable ZoneId zone = fields.keyProblems() ? fields.get(ZONE, here)
+        : fields.require(ZONE, here);
+    @Nullable String anchor = fields.get(ANCHOR, here);
+    CalendarPeriod.Unit calendarUnit = CalendarPeriod.Unit.lookup(unit.name());
+    if (calendarUnit == null) {
+      here.error(block.field(), "calendar needs unit " + RuleSchema.CALENDAR_UNITS + ", was "
+          + unit.name().toLowerCase(Locale.ROOT));
+      return null;
+    }
+    if (multiplier != null && multiplier != 1 && multiplierField != null) {
+      where.error(multiplierField.value(), "unit_multiplier cannot be used with calendar: a"
+          + " calendar period is one " + calendarUnit.text() + ", was " + multiplier);
+      return null;
+    }
+    if (zone == null || here.errorsSince(mark)) {
+      return null;
+    }
+    CalendarPeriod period = CalendarPeriod.of(calendarUnit).zone(zone);
+    if (anchor == null || anchor.isEmpty()) {
+      return period;
+    }
+    try {
+      return period.anchor(anchor);
+    } catch (IllegalArgumentException e) {
+      @Nullable Field field = fields.field(ANCHOR);
+      here.error(field != null ? field.value() : block.value(), String.valueOf(e.getMessage()));
+      return null;
+    }
   }
 
   /**
@@ -194,7 +249,7 @@ final class LimitReader {
    */
   private static @Nullable Limit limit(MapNode map, Fields fields, ParseContext where,
       long requests, long unitMicros, long times, Algorithm algorithm, @Nullable Long burst,
-      @Nullable String name) {
+      @Nullable String name, @Nullable CalendarPeriod calendar) {
     long periodMicros;
     try {
       periodMicros = Math.multiplyExact(unitMicros, times);
@@ -202,8 +257,8 @@ final class LimitReader {
       where.error(map, "invalid limit: the period (unit × unit_multiplier) is too long");
       return null;
     }
-    Limit.Builder builder =
-        Limit.builderOfMicros(requests, periodMicros).algorithm(algorithm).name(name);
+    Limit.Builder builder = (calendar != null ? Limit.builder(requests, calendar)
+        : Limit.builderOfMicros(requests, periodMicros)).algorithm(algorithm).name(name);
     if (burst != null) {
       builder.burst(burst);
     }
@@ -211,8 +266,15 @@ final class LimitReader {
       return builder.build();
     } catch (InvalidLimitException e) {
       @Nullable Field burstField = fields.field(BURST);
-      where.error(e.field() == InvalidLimitException.Field.BURST && burstField != null
-          ? burstField.value() : map, "invalid limit: " + e.getMessage());
+      @Nullable Field algorithmField = fields.field(ALGORITHM);
+      Located at = map;
+      if (e.field() == InvalidLimitException.Field.BURST && burstField != null) {
+        at = burstField.value();
+      } else if (e.field() == InvalidLimitException.Field.ALGORITHM && calendar != null
+          && algorithmField != null) {
+        at = algorithmField.value(); // an algorithm that cannot follow the calendar
+      }
+      where.error(at, "invalid limit: " + e.getMessage());
       return null;
     }
   }

@@ -1,6 +1,7 @@
 package dev.sluice.rules;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarPeriod;
 import dev.sluice.Limit;
 import java.util.List;
 import java.util.Locale;
@@ -11,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One limit as written in a rules file ({@code requests_per_unit} per {@code unit}, optionally
- * {@code unit_multiplier}, and Sluice's {@code algorithm} and {@code burst}) together with the core
- * {@link Limit} it maps to.
+ * {@code unit_multiplier}, and Sluice's {@code algorithm}, {@code burst} and {@code calendar})
+ * together with the core {@link Limit} it maps to.
  *
  * <p>{@code requests_per_unit: 0} is valid, as in envoy: it denies every request. Such a limit has
  * no core {@link Limit} ({@link #limit()} is empty) and {@link #deniesAll()} is true.
@@ -27,6 +28,7 @@ public final class RuleLimit {
   private final @Nullable Long burst;
   private final List<String> replaces;
   private final @Nullable Limit limit;
+  private final @Nullable CalendarPeriod calendar;
 
   RuleLimit(
       @Nullable String name,
@@ -36,7 +38,8 @@ public final class RuleLimit {
       Algorithm algorithm,
       @Nullable Long burst,
       List<String> replaces,
-      @Nullable Limit limit) {
+      @Nullable Limit limit,
+      @Nullable CalendarPeriod calendar) {
     this.name = name;
     this.requestsPerUnit = requestsPerUnit;
     this.unit = unit;
@@ -45,6 +48,7 @@ public final class RuleLimit {
     this.burst = burst;
     this.replaces = List.copyOf(replaces);
     this.limit = limit;
+    this.calendar = calendar;
   }
 
   /** The {@code name} given in the file; other descriptors' {@code replaces} refer to it. */
@@ -82,6 +86,14 @@ public final class RuleLimit {
     return replaces;
   }
 
+  /**
+   * Sluice's {@code calendar} block: the unit as a day, week, month or year of a time zone's
+   * calendar, from its anchor; empty for envoy's fixed-length units.
+   */
+  public Optional<CalendarPeriod> calendar() {
+    return Optional.ofNullable(calendar);
+  }
+
   /** The core limit; empty exactly when {@link #deniesAll()}. */
   public Optional<Limit> limit() {
     return Optional.ofNullable(limit);
@@ -92,11 +104,18 @@ public final class RuleLimit {
     return requestsPerUnit == 0;
   }
 
-  /** For example {@code 10/second}, {@code 20/5minutes GCRA burst 40}, {@code 0/second}. */
+  /**
+   * For example {@code 10/second}, {@code 20/5minutes GCRA burst 40}, {@code 0/second}, {@code
+   * 1000/month@Europe/Paris anchor 15 FIXED_WINDOW}.
+   */
   public String describe() {
     StringBuilder s = new StringBuilder().append(requestsPerUnit).append('/');
     String u = unit.name().toLowerCase(Locale.ROOT);
-    s.append(unitMultiplier == 1 ? u : unitMultiplier + u + "s");
+    if (calendar != null) {
+      s.append(calendar.text());
+    } else {
+      s.append(unitMultiplier == 1 ? u : unitMultiplier + u + "s");
+    }
     s.append(' ').append(algorithm);
     if (burst != null) {
       s.append(" burst ").append(burst);
@@ -123,12 +142,14 @@ public final class RuleLimit {
         && algorithm == r.algorithm
         && Objects.equals(burst, r.burst)
         && replaces.equals(r.replaces)
-        && Objects.equals(limit, r.limit);
+        && Objects.equals(limit, r.limit)
+        && Objects.equals(calendar, r.calendar);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, requestsPerUnit, unit, unitMultiplier, algorithm, burst, replaces);
+    return Objects.hash(name, requestsPerUnit, unit, unitMultiplier, algorithm, burst, replaces,
+        calendar);
   }
 
   @Override

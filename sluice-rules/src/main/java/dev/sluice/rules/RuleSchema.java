@@ -1,10 +1,12 @@
 package dev.sluice.rules;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarPeriod;
 import dev.sluice.Limit;
 import dev.sluice.rules.Schema.Key;
 import dev.sluice.rules.YamlTree.MapNode;
 import dev.sluice.rules.YamlTree.Node;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -90,9 +92,37 @@ final class RuleSchema {
           + Arrays.stream(Algorithm.values()).map(Enum::name).collect(Collectors.joining(", ")));
   /** Sluice: the bucket size of TOKEN_BUCKET and GCRA. */
   static final Key<Long> BURST = Key.whole("burst", 1, Long.MAX_VALUE);
+  /** Sluice: the unit follows the calendar of a time zone, optionally from an anchor. */
+  static final Key<MapNode> CALENDAR = Key.map("calendar");
 
   static final Schema LIMIT = Schema.of("rate_limit", UNIT, REQUESTS_PER_UNIT, UNLIMITED, NAME,
-      REPLACES, UNIT_MULTIPLIER, ALGORITHM, BURST);
+      REPLACES, UNIT_MULTIPLIER, ALGORITHM, BURST, CALENDAR);
+
+  // ---------------------------------------------------------------- Sluice: a calendar block
+
+  static final String CALENDAR_UNITS = "day, week, month, year";
+  /** The time zone whose local midnights start the windows. */
+  static final Key<ZoneId> ZONE = Key.choice("zone",
+      t -> {
+        try {
+          return CalendarPeriod.zoneOf(t);
+        } catch (IllegalArgumentException e) {
+          return null;
+        }
+      },
+      t -> {
+        try {
+          CalendarPeriod.zoneOf(t);
+          return "invalid time zone '" + t + "'";
+        } catch (IllegalArgumentException e) {
+          return String.valueOf(e.getMessage());
+        }
+      })
+      .required("calendar zone is missing; give a time zone such as Europe/Paris or UTC");
+  /** Where the unit's windows start: a date, a day of the month, a day of the week, MM-DD. */
+  static final Key<String> ANCHOR = Key.text("anchor");
+
+  static final Schema CALENDAR_BLOCK = Schema.of("calendar", ZONE, ANCHOR);
 
   static final Key<String> REPLACED_NAME =
       Key.text("name").required("should not have an empty replaces entry");
@@ -163,7 +193,7 @@ final class RuleSchema {
   private static final Map<String, String> BELONGS = new HashMap<>();
 
   static {
-    for (Schema s : List.of(FILE, LIMIT, DESCRIPTOR, ROUTE_LIMIT)) {
+    for (Schema s : List.of(CALENDAR_BLOCK, FILE, LIMIT, DESCRIPTOR, ROUTE_LIMIT)) {
       for (String k : s.names()) {
         BELONGS.put(k, Objects.requireNonNull(s.home(), "a hinted schema has a home"));
       }

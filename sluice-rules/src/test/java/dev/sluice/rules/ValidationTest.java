@@ -101,6 +101,14 @@ class ValidationTest {
             "7:5: test-domain > user: use either rate_limit or rate_limits, not both"),
         Arguments.of("consistency_unknown.yaml",
             "5:18: test-domain > user: invalid consistency 'strong'; use consistent or eventual"),
+        Arguments.of("calendar_unknown_zone.yaml",
+            "7:24: test-domain > tenant > rate_limit.calendar: unknown time zone \"Europe/Pariss\";"
+                + " expected a region such as Europe/Paris or America/New_York, UTC, or an offset"
+                + " such as +05:30"),
+        Arguments.of("calendar_bad_anchor.yaml",
+            "9:17: test-domain > tenant > rate_limit.calendar: invalid anchor \"32\" for a month;"
+                + " expected a day of the month from 1 to 31 (a day past a month's end means its"
+                + " last day) or a date such as 2026-01-15"),
         Arguments.of("consistency_without_limit.yaml",
             "4:5: test-domain > tenant: consistency needs rate_limit or rate_limits on the same"
                 + " descriptor (it is not inherited by nested descriptors)"));

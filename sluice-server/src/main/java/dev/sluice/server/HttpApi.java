@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP endpoints of the decision port: envoy's {@code POST /json}, Sluice's {@code POST
- * /v1/check}, {@code /healthz} and {@code /readyz} (the rules admin API and {@code /metrics} are
- * on the admin port: {@link AdminApi}). Every handler answers from the event loop without
+ * /v1/check}, {@code /healthz} and {@code /readyz} (forward-auth's {@code /v1/authorize} is
+ * {@link ForwardAuthApi}; the rules admin API and {@code /metrics} are on the admin port: {@link
+ * AdminApi}). Every handler answers from the event loop without
  * blocking. Errors are JSON {@code {"error": "..."}}; no stack trace ever leaves the process.
  */
 final class HttpApi {
@@ -232,6 +233,7 @@ final class HttpApi {
       if (l.unitMultiplier() != 1) {
         limit.put("unitMultiplier", l.unitMultiplier());
       }
+      l.calendar().ifPresent(c -> limit.put("calendar", c.text()));
       limit.put("algorithm", l.algorithm().name());
       n.put("remaining", s.remaining());
       n.put("resetSeconds", RateLimitHeaders.ceilSeconds(s.resetAfterMicros()));

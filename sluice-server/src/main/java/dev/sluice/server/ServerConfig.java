@@ -13,6 +13,7 @@ import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
+import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.Consistency;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -75,6 +76,11 @@ public final class ServerConfig {
           "grpc-response-headers", ValueTypes.bool())
       .byDefault("false")
       .help("Add the headers to gRPC answers"));
+
+  /** Addresses and CIDR ranges of the gateways whose {@code X-Forwarded-For} is believed. */
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
+      HttpSettings.trustedProxies("Gateways (addresses or CIDR ranges, comma-separated) whose"
+          + " X-Forwarded-For /v1/authorize believes"));
 
   public static final Setting<Integer> MAX_DESCRIPTORS = DECLARED.add(Setting.of(
           "max-descriptors", ValueTypes.integer(1, 1_000_000))
@@ -348,6 +354,15 @@ public final class ServerConfig {
     return get(GRPC_RESPONSE_HEADERS);
   }
 
+  /**
+   * The gateways whose {@code X-Forwarded-For} {@code /v1/authorize} believes; none unless given
+   * (then the connecting peer is the client).
+   */
+  public TrustedProxies trustedProxies() {
+    List<String> proxies = settings.find(TRUSTED_PROXIES);
+    return proxies == null ? TrustedProxies.none() : TrustedProxies.of(proxies);
+  }
+
   public int maxDescriptors() {
     return get(MAX_DESCRIPTORS);
   }
@@ -394,8 +409,9 @@ public final class ServerConfig {
   }
 
   /**
-   * How a request of several descriptors is counted on {@code /json}, gRPC and {@code /v1/check}:
-   * all or nothing (the default) or each on its own (envoy's behaviour).
+   * How a request of several descriptors is counted on {@code /json}, gRPC, {@code /v1/check}
+   * and {@code /v1/authorize}: all or nothing (the default) or each on its own (envoy's
+   * behaviour).
    */
   public Enforcer.Counting descriptorCounting() {
     return get(DESCRIPTOR_COUNTING);

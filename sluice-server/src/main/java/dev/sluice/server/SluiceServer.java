@@ -55,7 +55,8 @@ public final class SluiceServer implements AutoCloseable {
 
     /**
      * Adds routes to the HTTP decision port, after the service's own ({@code POST /json}, {@code
-     * POST /v1/check}, {@code GET /healthz}, {@code GET /readyz}), whose paths it must not take.
+     * POST /v1/check}, {@code /v1/authorize/{domain}}, {@code GET /healthz}, {@code GET
+     * /readyz}), whose paths it must not take.
      * With one shared port, gRPC is served there too.
      */
     default void decisionRoutes(ServerBuilder http) {}
@@ -157,6 +158,7 @@ public final class SluiceServer implements AutoCloseable {
       ServerBuilder hb = base(config.bind(), config.httpPort(), tls, metrics,
           config.maxBodyBytes());
       http.bind(hb);
+      new ForwardAuthApi(enforcer, rules, config).bind(hb);
       extension.decisionRoutes(hb);
       if (shared) {
         hb.service(grpc);

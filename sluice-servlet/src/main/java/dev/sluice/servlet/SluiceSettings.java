@@ -89,10 +89,9 @@ public final class SluiceSettings {
       .help("Whether allowed responses carry the headers too"));
 
   /** Addresses and CIDR ranges of trusted proxies ({@link TrustedProxies#of(List)}). */
-  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(Setting.of(
-          "trusted-proxies", ValueTypes.list("CIDRS", c -> TrustedProxies.of(List.of(c))))
-      .help("Proxies (addresses or CIDR ranges, comma-separated) whose Forwarded and"
-          + " X-Forwarded-For are believed"));
+  public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
+      HttpSettings.trustedProxies("Proxies (addresses or CIDR ranges, comma-separated) whose"
+          + " Forwarded and X-Forwarded-For are believed"));
 
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
@@ -271,8 +270,9 @@ public final class SluiceSettings {
   }
 
   /**
-   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (a token
-   * bucket when unset); empty when unset. A bound only the algorithm sets (the sliding window
+   * The {@code limits} of {@code settings}, each built once with the {@code algorithm} (when
+   * unset, a token bucket, or a fixed window for a calendar period such as {@code
+   * 1000/day@Europe/Paris}); empty when unset. A bound only the algorithm sets (the sliding window
    * log's count) is reported as the {@code algorithm} setting's problem.
    */
   public static List<Limit> limits(Settings settings) {
@@ -283,7 +283,7 @@ public final class SluiceSettings {
       Algorithm a = settings.find(ALGORITHM);
       return settings.derive(LIMITS, text -> {
         try {
-          return Limit.parseAll(text, a == null ? Algorithm.TOKEN_BUCKET : a);
+          return a == null ? Limit.parseAll(text) : Limit.parseAll(text, a);
         } catch (InvalidLimitException e) {
           if (a != null && e.field() == InvalidLimitException.Field.ALGORITHM) {
             throw settings.error(ALGORITHM, e.reason());

@@ -116,6 +116,22 @@ class SluiceSettingsTest {
   }
 
   @Test
+  void aCalendarPeriodIsAFixedWindowUnlessAnotherAlgorithmIsSet() {
+    assertThat(SluiceSettings.limits(
+        Map.of("limits", "10/second;1000/day@Europe/Paris")::get, "sluice."))
+        .extracting(l -> l.algorithm())
+        .containsExactly(Algorithm.TOKEN_BUCKET, Algorithm.FIXED_WINDOW);
+    assertThatThrownBy(() -> SluiceSettings.limits(
+        Map.of("limits", "1000/day@Europe/Paris", "algorithm", "gcra")::get, "sluice."))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("sluice.algorithm")
+        .hasMessageContaining("a calendar period (day@Europe/Paris) applies only to FIXED_WINDOW");
+    assertThatThrownBy(() -> SluiceSettings.limits(
+        Map.of("limits", "1000/day@Europe/Pariss")::get, "sluice."))
+        .hasMessageContaining("unknown time zone \"Europe/Pariss\"");
+  }
+
+  @Test
   void anUnknownInitParamIsNamed() {
     FilterConfig config = new FilterConfig() {
       @Override

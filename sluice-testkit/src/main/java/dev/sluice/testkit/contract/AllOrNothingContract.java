@@ -148,6 +148,23 @@ public abstract class AllOrNothingContract extends AbstractContract {
   }
 
   @Test
+  void aCalendarWindowPartRefusesUntilItsLocalMidnight() {
+    RateLimiter daily = limiter(Limit.parse("1/day@Europe/Paris"));
+    RateLimiter wide = limiter(limit("100/hour", Algorithm.FIXED_WINDOW, "wide"));
+    String[] keys = orderedKeys();
+    at(0); // 01:00 in Paris: the day ends at 23:00Z
+    List<Decision> first = all(part(wide, keys[0], 1), part(daily, keys[1], 1));
+    assertAllowed(first.get(0), 99, HOUR);
+    assertAllowed(first.get(1), 0, 23 * HOUR);
+    at(HOUR); // a new hour: the wide limit is full again
+    List<Decision> refused = all(part(wide, keys[0], 1), part(daily, keys[1], 1));
+    assertAllowed(refused.get(0), 100, 0);
+    assertDenied(refused.get(1), 0, 22 * HOUR, 22 * HOUR);
+    at(23 * HOUR); // midnight in Paris
+    assertThat(all(part(wide, keys[0], 1), part(daily, keys[1], 1))).allMatch(Decision::allowed);
+  }
+
+  @Test
   void morePermitsThanAPartCanEverHoldAreNeverAdmittedAndTakeNothing() {
     RateLimiter small = limiter(limit("5/second", Algorithm.TOKEN_BUCKET, "small"));
     RateLimiter big = limiter(limit("100/second", Algorithm.TOKEN_BUCKET, "big"));

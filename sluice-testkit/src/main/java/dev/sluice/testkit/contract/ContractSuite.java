@@ -49,6 +49,15 @@ public abstract class ContractSuite {
     }
   }
 
+  /** {@link CalendarWindowContract} on this suite's backend. */
+  @Nested
+  public class CalendarWindow extends CalendarWindowContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
   /** {@link SlidingWindowCounterContract} on this suite's backend. */
   @Nested
   public class SlidingWindowCounter extends SlidingWindowCounterContract {
