@@ -84,6 +84,46 @@ public interface RateLimiter {
   /** This limiter's name, as reported to its {@link LimiterListener} ("default" unless named). */
   String name();
 
+  /**
+   * One part of an all-or-nothing acquisition ({@link #tryAcquireAll}): {@code permits} for {@code
+   * key} under {@code limiter}'s limits.
+   *
+   * @param limiter a limiter built by {@link #builder} (or {@link #create}, {@link #inMemory})
+   * @param key the key, non-empty
+   * @param permits the permits to take, {@code >= 0}
+   */
+  record Acquisition(RateLimiter limiter, String key, long permits) {
+    public Acquisition {
+      Objects.requireNonNull(limiter, "limiter must not be null");
+    }
+  }
+
+  /**
+   * Takes every acquisition's permits, or none: admitted only if each has room under its
+   * limiter's limits, and a refusal takes nothing from any of them. Returns one decision per
+   * acquisition, in order; the request was admitted exactly when every decision is allowed. When
+   * refused, each acquisition without room reports its denial (its exact {@code retryAfter}) and
+   * the others their state without the permits (a zero-permit check).
+   *
+   * <p>On one backend, the backend decides how ({@link Backend#acquireAllAsync}): the in-memory
+   * store and eventual mode take the parts one after another in a fixed order and give back what
+   * was taken on a refusal (never over-admitting, briefly under-admitting while permits are
+   * given back); Redis runs one atomic script when the keys share a node. Limiters on different
+   * backends are combined the same compensating way. Each limiter's listener hears its part: the
+   * permits when taken or refused, 0 (a check) for a part reported without them.
+   *
+   * @throws IllegalArgumentException when {@code acquisitions} is empty, a key is empty, permits
+   *     are negative or a limiter was not built by this library's builder
+   */
+  static CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquisition> acquisitions) {
+    return DefaultRateLimiter.acquireAll(acquisitions);
+  }
+
+  /** {@link #tryAcquireAllAsync(List)}, waiting for the answer. */
+  static List<Decision> tryAcquireAll(List<Acquisition> acquisitions) {
+    return tryAcquireAllAsync(acquisitions).toCompletableFuture().join();
+  }
+
   /** A limiter on its own bounded in-memory store, using the system clock. */
   static RateLimiter inMemory(List<Limit> limits) {
     return builder(limits).build();

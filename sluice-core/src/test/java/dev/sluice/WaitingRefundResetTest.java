@@ -196,6 +196,11 @@ class WaitingRefundResetTest {
         KeyedLimits real = backend.open(limits);
         return new KeyedLimits() {
           @Override
+          public List<Limit> limits() {
+            return limits;
+          }
+
+          @Override
           public Decision acquire(String key, long permits) {
             return real.acquire(key, permits);
           }

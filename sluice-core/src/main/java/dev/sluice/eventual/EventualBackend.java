@@ -84,6 +84,11 @@ import org.jspecify.annotations.Nullable;
  * unreported permits locally and refunds the rest in the store at once; a reset forgets the local
  * view (lease included) and resets the store. See {@code docs/distributed.md}.
  *
+ * <p><b>Several keys at once.</b> {@link #acquireAllAsync} is the SPI's default compensating
+ * protocol over the local views: parts taken one after another in a fixed order, and on a refusal
+ * the parts taken are refunded (locally when not yet reported, else in the store). All or nothing
+ * within this instance; each part keeps the eventual mode's own bound across the fleet.
+ *
  * <p><b>Cost.</b> A decision that the local view admits is lock-free: one map lookup, one
  * compare-and-set on the key's local allowance, the {@code Decision}. Everything else (denials,
  * reservations, refunds, syncs, replies) runs under the key's monitor.
@@ -517,6 +522,11 @@ public final class EventualBackend implements Backend {
       this.windowPeriod = window;
       this.calendars = calendarPeriods.toArray(new CalendarPeriod[0]);
       this.logPeriod = log;
+    }
+
+    @Override
+    public List<Limit> limits() {
+      return limits;
     }
 
     // ---- the lock-free path ------------------------------------------------------------------

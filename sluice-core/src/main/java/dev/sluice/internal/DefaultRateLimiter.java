@@ -8,6 +8,7 @@ import dev.sluice.ResourceLimiter;
 import dev.sluice.Sleeper;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Part;
 import dev.sluice.spi.Reservation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DefaultRateLimiter implements RateLimiter {
   private final List<Limit> limits;
+  private final Backend backend;
   private final KeyedLimits keyed;
   private final String name;
   private final @Nullable LimiterListener listener;
@@ -34,7 +36,7 @@ public final class DefaultRateLimiter implements RateLimiter {
 
   public DefaultRateLimiter(Backend backend, List<Limit> limits, String name,
       @Nullable LimiterListener listener, Sleeper sleeper) {
-    Objects.requireNonNull(backend, "backend must not be null");
+    this.backend = Objects.requireNonNull(backend, "backend must not be null");
     this.limits = validated(limits);
     this.name = Objects.requireNonNull(name, "name must not be null");
     this.listener = listener;
@@ -64,6 +66,52 @@ public final class DefaultRateLimiter implements RateLimiter {
       all.add(Objects.requireNonNull(more[i], "limits[" + (i + 1) + "] must not be null"));
     }
     return all;
+  }
+
+  /** {@link RateLimiter#tryAcquireAllAsync}: validated here, decided by the backend. */
+  public static CompletionStage<List<Decision>> acquireAll(
+      List<RateLimiter.Acquisition> acquisitions) {
+    Objects.requireNonNull(acquisitions, "acquisitions must not be null");
+    if (acquisitions.isEmpty()) {
+      throw new IllegalArgumentException("acquisitions must not be empty");
+    }
+    int n = acquisitions.size();
+    DefaultRateLimiter[] limiters = new DefaultRateLimiter[n];
+    List<Part> parts = new ArrayList<>(n);
+    Backend shared = null;
+    boolean oneBackend = true;
+    for (int i = 0; i < n; i++) {
+      RateLimiter.Acquisition a = Objects.requireNonNull(acquisitions.get(i),
+          "acquisitions[" + i + "] must not be null");
+      if (!(a.limiter() instanceof DefaultRateLimiter d)) {
+        throw new IllegalArgumentException("acquisitions[" + i + "]: the limiter must be built"
+            + " by RateLimiter.builder, was " + a.limiter().getClass().getName());
+      }
+      check(a.key(), a.permits());
+      limiters[i] = d;
+      parts.add(new Part(d.keyed, a.key(), a.permits()));
+      if (shared == null) {
+        shared = d.backend;
+      } else if (shared != d.backend) {
+        oneBackend = false;
+      }
+    }
+    CompletionStage<List<Decision>> all = oneBackend
+        ? Objects.requireNonNull(shared).acquireAllAsync(parts) : Compensation.perPart(parts);
+    return all.thenApply(ds -> {
+      boolean admitted = true;
+      for (Decision d : ds) {
+        admitted &= d.allowed();
+      }
+      for (int i = 0; i < n; i++) {
+        DefaultRateLimiter l = limiters[i];
+        Decision d = ds.get(i);
+        if (l.listener != null) {
+          l.listener.onDecision(l.name, admitted || !d.allowed() ? parts.get(i).permits() : 0, d);
+        }
+      }
+      return ds;
+    });
   }
 
   /** This limiter bound to the one key {@code resource}. */

@@ -44,6 +44,12 @@ import org.jspecify.annotations.Nullable;
  * key is answered per {@link WhenFull} (deny by default), flagged {@link Decision#degraded()} with
  * reason {@link Decision.Reason#STORE_FULL}, and counted in {@link #rejectedWhenFull()}.
  *
+ * <p><b>Several keys at once.</b> {@link #acquireAllAsync} is the SPI's default, the compensating
+ * protocol: parts taken one after another in a fixed order, what was taken refunded on a refusal.
+ * It never over-admits; between a take and its refund (in process, no I/O) a racing
+ * request can find a key short. An atomic multi-key step would need a lock across keys that the
+ * lock-free single-key path cannot take part in.
+ *
  * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
  * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
  */
@@ -257,6 +263,11 @@ public final class MemoryBackend implements Backend {
     }
 
     @Override
+    public List<Limit> limits() {
+      return List.of(alg.limit());
+    }
+
+    @Override
     public Decision acquire(String key, long permits) {
       return decide(key, permits, 0, false, null);
     }
@@ -438,6 +449,7 @@ public final class MemoryBackend implements Backend {
 
   /** The keys of a limiter with several limits (or one that does not pack): a row per key. */
   private final class RowTable extends Table<RowNode> {
+    final List<Limit> limits;
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */
     final int[] offsets;
@@ -445,6 +457,7 @@ public final class MemoryBackend implements Backend {
     final int logCount;
 
     RowTable(List<Limit> limits) {
+      this.limits = List.copyOf(limits);
       this.transitions = new Transition[limits.size()];
       this.offsets = new int[limits.size()];
       int next = 1;
@@ -461,6 +474,11 @@ public final class MemoryBackend implements Backend {
       }
       this.rowLength = next;
       this.logCount = logs;
+    }
+
+    @Override
+    public List<Limit> limits() {
+      return limits;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.sluice.spi;
 
 import dev.sluice.Decision;
+import dev.sluice.Limit;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -12,6 +14,12 @@ import java.util.concurrent.CompletionStage;
  * docs/algorithms.md}; the contract suite in {@code sluice-testkit} checks them.
  */
 public interface KeyedLimits {
+
+  /**
+   * The limits applied, as given to {@link Backend#open}. With the key they identify the state;
+   * an all-or-nothing acquisition ({@link Backend#acquireAllAsync}) orders its parts by them.
+   */
+  List<Limit> limits();
 
   /** Evaluates and, if every limit admits, takes {@code permits} for {@code key}. */
   Decision acquire(String key, long permits);

@@ -36,6 +36,11 @@ final class FlakyBackend implements Backend {
     Limit first = limits.get(0);
     return new KeyedLimits() {
       @Override
+      public List<Limit> limits() {
+        return limits;
+      }
+
+      @Override
       public Decision acquire(String key, long permits) {
         return down ? Decision.degraded(failOpen, Decision.Reason.BACKEND_UNAVAILABLE, first)
             : real.acquire(key, permits);

@@ -1,5 +1,6 @@
 package dev.sluice.enforcement;
 
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import dev.sluice.rules.Descriptor;
@@ -24,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * decided by one limiter per set of limits and mode ({@link LimiterCache}, on the backend {@link
  * ModeBackends} gives the mode), and combined into a {@link Verdict}: unlimited and unmatched
  * descriptors pass uncounted, a rule of {@code requests_per_unit: 0} refuses without a limiter,
- * shadow-mode rules count but never refuse.
+ * shadow-mode rules count but never refuse. Several descriptors are counted each on its own or
+ * all or nothing ({@link Counting}).
  *
  * <p>Asynchronous: no call blocks the caller. When the rules change (a new {@link RuleSet} from
  * the supplier), the next decision first drops the limiters the new rules no longer reference.
@@ -40,10 +42,17 @@ public final class Enforcer {
      */
     EACH,
     /**
-     * All or nothing: a request of several limited descriptors is first checked without consuming;
-     * if any would be over limit, nothing is consumed (the failing descriptors are then asked for
-     * their permits, which a denial does not take, for exact retry times). Concurrent requests can
-     * still slip between the check and the count.
+     * All or nothing: a request is admitted only if every descriptor has room, and a refusal
+     * consumes nothing from any of them. The descriptors' limiters take their permits together
+     * ({@link RateLimiter#tryAcquireAllAsync}): on Redis in one atomic script where the keys
+     * share a node (a single server, Sentinel, or one Cluster slot), otherwise (Cluster slots,
+     * the memory backend, eventual mode) one after another in a fixed order, what was taken given
+     * back on a refusal, which never over-admits and may briefly under-admit (see {@code
+     * docs/redis.md}). A refusing descriptor reports its exact retry time; the others report
+     * their state without the request's hits. A rule denying every request ({@code
+     * requests_per_unit: 0}) refuses without anything being taken. Shadow-mode descriptors never
+     * refuse: they count the requests the others admit, and only report their state for a
+     * refused one. Unlimited and unmatched descriptors pass uncounted, as always.
      */
     ALL_OR_NOTHING
   }
@@ -115,10 +124,10 @@ public final class Enforcer {
   private CompletableFuture<Verdict> decide(RuleSet set, String domain, List<Item> items,
       List<Optional<RuleMatch>> matches, Counting counting) {
     String tag = set.domain(domain).isPresent() ? domain : "unknown";
-    if (counting == Counting.ALL_OR_NOTHING && countLimited(matches) > 1) {
-      return precheck(tag, items, matches);
+    if (counting == Counting.ALL_OR_NOTHING && together(matches)) {
+      return allOrNothing(tag, items, matches);
     }
-    return all(tag, items, matches, null);
+    return all(tag, items, matches);
   }
 
   /** The rules now, after dropping the limiters of rules that are gone if they changed. */
@@ -167,58 +176,120 @@ public final class Enforcer {
     }
   }
 
-  private static int countLimited(List<Optional<RuleMatch>> matches) {
-    int n = 0;
-    for (Optional<RuleMatch> m : matches) {
-      if (m.isPresent() && !m.get().unlimited() && !m.get().shadowMode()) {
-        n++;
-      }
-    }
-    return n;
+  /** A descriptor counted under its rule's limits: enforced, or in shadow mode. */
+  private static boolean counted(Optional<RuleMatch> m) {
+    return m.isPresent() && !m.get().unlimited() && !m.get().deniesAll();
   }
 
-  /** Checks every descriptor with 0 permits; consumes only if all would pass. */
-  private CompletableFuture<Verdict> precheck(String tag, List<Item> items,
+  /** Whether all-or-nothing needs more than deciding each item on its own. */
+  private static boolean together(List<Optional<RuleMatch>> matches) {
+    int enforced = 0;
+    boolean shadow = false;
+    for (Optional<RuleMatch> m : matches) {
+      if (m.isPresent() && !m.get().unlimited()) {
+        if (m.get().shadowMode()) {
+          shadow |= !m.get().deniesAll();
+        } else {
+          enforced++;
+        }
+      }
+    }
+    return enforced > 1 || (enforced == 1 && shadow);
+  }
+
+  /**
+   * All or nothing: the enforced descriptors are acquired together ({@link
+   * RateLimiter#tryAcquireAllAsync}: one atomic step where the backend can, else the compensating
+   * protocol), so a refusal takes nothing from any of them; a rule denying every request refuses
+   * without acquiring anything. Shadow-mode descriptors never refuse: they count the requests the
+   * enforced ones admit (each on its own, after them) and report their state, without counting,
+   * for a refused request.
+   */
+  private CompletableFuture<Verdict> allOrNothing(String tag, List<Item> items,
       List<Optional<RuleMatch>> matches) {
-    List<Item> zero = new ArrayList<>(items.size());
-    items.forEach(i -> zero.add(new Item(i.descriptor(), 0)));
-    return all(null, zero, matches, null).thenCompose(check -> {
-      boolean[] wouldFail = new boolean[items.size()];
-      boolean any = false;
-      for (int i = 0; i < items.size(); i++) {
-        Status s = check.statuses().get(i);
-        if (s.limited() && !s.shadow()
-            && (s.overLimit() || s.remaining() < items.get(i).hits())) {
-          wouldFail[i] = true;
-          any = true;
+    int n = items.size();
+    boolean deniedByRule = false;
+    List<Integer> enforced = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Optional<RuleMatch> m = matches.get(i);
+      if (m.isPresent() && !m.get().unlimited() && !m.get().shadowMode()) {
+        if (m.get().deniesAll()) {
+          deniedByRule = true;
+        } else {
+          enforced.add(i);
         }
       }
-      if (!any) {
-        return all(tag, items, matches, null);
-      }
-      // Only the failing descriptors are asked for their permits: a denial consumes nothing
-      // and gives exact retry-after values; the others report their state without consuming.
-      return all(tag, items, matches, wouldFail).thenApply(partial -> {
-        List<Status> merged = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-          merged.add(wouldFail[i] ? partial.statuses().get(i) : check.statuses().get(i));
+    }
+    Status[] out = new Status[n];
+    CompletableFuture<Boolean> admitted;
+    if (deniedByRule) {
+      admitted = CompletableFuture.completedFuture(false);
+    } else if (enforced.size() == 1) {
+      int i = enforced.get(0);
+      admitted = one(null, items.get(i).descriptor(), items.get(i).hits(),
+          matches.get(i).orElseThrow()).thenApply(s -> {
+            out[i] = s;
+            return s.allowed();
+          });
+    } else {
+      admitted = acquireAll(items, matches, enforced, out);
+    }
+    return admitted.thenCompose(all -> {
+      List<CompletableFuture<Status>> rest = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (out[i] != null) {
+          continue;
         }
-        return Verdict.of(merged);
+        Item item = items.get(i);
+        Optional<RuleMatch> m = matches.get(i);
+        // shadow parts count an admitted request; whatever else counts is only checked here
+        long hits = !counted(m) || (all && m.get().shadowMode()) ? item.hits() : 0;
+        int at = i;
+        rest.add(one(null, item.descriptor(), hits, m.orElse(null))
+            .thenApply(s -> out[at] = s));
+      }
+      return CompletableFuture.allOf(rest.toArray(CompletableFuture<?>[]::new)).thenApply(v -> {
+        for (Status s : out) {
+          observer.decided(tag, s);
+        }
+        return Verdict.of(List.of(out));
       });
     });
   }
 
-  /**
-   * Decides each item; {@code only}, if given, selects the items to acquire (others are decided
-   * with 0 permits). {@code tag} null: a pre-check, not told to {@link Observer#decided}.
-   */
-  private CompletableFuture<Verdict> all(@Nullable String tag, List<Item> items,
-      List<Optional<RuleMatch>> matches, boolean @Nullable [] only) {
+  /** The enforced items acquired together; fills their statuses, completes with admitted. */
+  private CompletableFuture<Boolean> acquireAll(List<Item> items,
+      List<Optional<RuleMatch>> matches, List<Integer> enforced, Status[] out) {
+    List<RateLimiter.Acquisition> parts = new ArrayList<>(enforced.size());
+    for (int i : enforced) {
+      RuleMatch m = matches.get(i).orElseThrow();
+      parts.add(new RateLimiter.Acquisition(
+          limiters.get(m.coreLimits(), backends.eventual(m.consistency())), m.counterKey(),
+          items.get(i).hits()));
+    }
+    long start = System.nanoTime(); // latency metrics only, never a decision
+    return RateLimiter.tryAcquireAllAsync(parts).toCompletableFuture().thenApply(ds -> {
+      long nanos = System.nanoTime() - start;
+      boolean all = true;
+      for (int j = 0; j < ds.size(); j++) {
+        int i = enforced.get(j);
+        RuleMatch m = matches.get(i).orElseThrow();
+        Decision d = ds.get(j);
+        observer.limiterCalled(m, d, nanos);
+        out[i] = Status.decided(items.get(i).descriptor(), m, d);
+        all &= d.allowed();
+      }
+      return all;
+    });
+  }
+
+  /** Decides each item on its own, telling the observer of each. */
+  private CompletableFuture<Verdict> all(String tag, List<Item> items,
+      List<Optional<RuleMatch>> matches) {
     List<CompletableFuture<Status>> futures = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       Item item = items.get(i);
-      long hits = only == null || only[i] ? item.hits() : 0;
-      futures.add(one(tag, item.descriptor(), hits, matches.get(i).orElse(null)));
+      futures.add(one(tag, item.descriptor(), item.hits(), matches.get(i).orElse(null)));
     }
     return CompletableFuture.allOf(futures.toArray(CompletableFuture<?>[]::new)).thenApply(v -> {
       List<Status> out = new ArrayList<>(futures.size());
@@ -229,6 +300,7 @@ public final class Enforcer {
     });
   }
 
+  /** One item decided; {@code tag} null: told to the observer by the caller. */
   private CompletableFuture<Status> one(@Nullable String tag, Descriptor d, long hits,
       @Nullable RuleMatch m) {
     if (m == null) {

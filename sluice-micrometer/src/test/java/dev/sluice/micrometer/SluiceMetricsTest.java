@@ -315,6 +315,11 @@ class SluiceMetricsTest {
       Decision full = Decision.allowed(limits.get(0), limits.get(0).capacity(), 0);
       return new KeyedLimits() {
         @Override
+        public List<Limit> limits() {
+          return limits;
+        }
+
+        @Override
         public Decision acquire(String key, long permits) {
           return full;
         }

@@ -1,11 +1,13 @@
 package dev.sluice.redis;
 
 import dev.sluice.Clock;
+import dev.sluice.Decision;
 import dev.sluice.FailurePolicy;
 import dev.sluice.Limit;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
+import dev.sluice.spi.Part;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -148,6 +150,24 @@ public final class RedisBackend implements Backend {
     }
     KeyedLimits local = fallback != null ? fallback.open(limits) : null;
     return new RedisLimits(this, limits, local);
+  }
+
+  /**
+   * Takes every part or none ({@link Backend#acquireAllAsync}), atomically where Redis can: on a
+   * single server or with Sentinel, one script call evaluates every part and writes only if all
+   * admit. In a Cluster a script sees one hash slot only: parts whose keys share a slot are taken
+   * in one atomic call, and the slots are combined by the compensating protocol, slot after slot
+   * in a fixed order, the slots already taken refunded when one refuses (never over-admitting,
+   * briefly under-admitting; permits taken by a process that dies before its refund stay taken
+   * until their keys expire). When Redis cannot answer a call, the failure policy answers its
+   * parts (see {@code docs/redis.md}, "Several descriptors").
+   */
+  @Override
+  public CompletionStage<List<Decision>> acquireAllAsync(List<Part> parts) {
+    if (closed) {
+      throw new IllegalStateException("this RedisBackend is closed");
+    }
+    return AllOrNothing.acquire(this, parts);
   }
 
   /**

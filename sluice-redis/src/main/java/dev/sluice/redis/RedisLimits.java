@@ -53,6 +53,8 @@ final class RedisLimits implements KeyedLimits {
   private static final long MAX_WAIT_ARG = 1L << 53;
 
   private final RedisBackend backend;
+  private final List<Limit> limits;
+  private final Set<Algorithm> algorithms;
   private final Transition[] transitions;
   /** The smallest capacity of the limits: the most one request can ever take. */
   private final long capacity;
@@ -86,7 +88,7 @@ final class RedisLimits implements KeyedLimits {
   }
 
   /** The most a request (and a script call) made now waits for Redis, ns. */
-  private long timeoutNanos() {
+  long timeoutNanos() {
     return warmUp ? warmUpTimeoutNanos : backend.decisionTimeoutNanos();
   }
 
@@ -98,6 +100,7 @@ final class RedisLimits implements KeyedLimits {
   private RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback,
       long timeoutNanos, boolean warmUp) {
     this.backend = backend;
+    this.limits = List.copyOf(limits);
     this.fallback = fallback;
     this.warmUpTimeoutNanos = timeoutNanos;
     this.warmUp = warmUp;
@@ -128,8 +131,53 @@ final class RedisLimits implements KeyedLimits {
     this.capacity = limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
     this.debtPossible = limits.stream().anyMatch(l -> l.algorithm() == Algorithm.TOKEN_BUCKET
         || l.algorithm() == Algorithm.GCRA);
+    this.algorithms = algorithms;
     this.layout = new KeyLayout(backend.keyPrefix, limits);
     this.script = Script.forAlgorithms(algorithms);
+  }
+
+  @Override
+  public List<Limit> limits() {
+    return limits;
+  }
+
+  // ---- for AllOrNothing: one script call over several limiters' keys
+
+  RedisBackend backend() {
+    return backend;
+  }
+
+  Set<Algorithm> algorithms() {
+    return algorithms;
+  }
+
+  /** The state keys of {@code key}, one per limit. */
+  String[] keys(String key) {
+    return layout.keys(key);
+  }
+
+  /**
+   * Appends each limit's script arguments (algorithm code, count, period, burst) for a call at
+   * {@code nowMicros} ({@link CalendarBounds#SERVER_TIME} for the server's time): a calendar
+   * window's period is the windows that time may fall in.
+   */
+  void limitArgs(List<String> args, long nowMicros) {
+    for (int i = 0; i < transitions.length; i++) {
+      int base = HEADER_ARGS + ARGS_PER_LIMIT * i;
+      CalendarBounds c = calendars[i];
+      args.add(header[base]);
+      args.add(header[base + 1]);
+      args.add(c == null ? header[base + 2] : c.argument(new long[] {nowMicros}, 1));
+      args.add(header[base + 3]);
+    }
+  }
+
+  @Nullable KeyedLimits fallback() {
+    return fallback;
+  }
+
+  boolean isWarmUp() {
+    return warmUp;
   }
 
   @Override
@@ -426,7 +474,7 @@ final class RedisLimits implements KeyedLimits {
    * One request's decision in the reply from {@code offset}: per limit (allowed, remaining,
    * resetAfter, retryAfter or -1 for never), combined as the in-memory backend does.
    */
-  private Decision decide(List<Object> reply, int offset) {
+  Decision decide(List<Object> reply, int offset) {
     int n = transitions.length;
     Outcome[] outcomes = new Outcome[n];
     for (int i = 0; i < n; i++) {

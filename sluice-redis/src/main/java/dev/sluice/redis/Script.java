@@ -16,13 +16,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Lua script for one combination of algorithms: the shared arithmetic ({@code common.lua}),
- * one file per algorithm used, and the driver ({@code decide.lua}) that applies a key's limits
- * all-or-nothing. So a limiter with one algorithm runs a script holding only that algorithm.
+ * The Lua script for one combination of algorithms and one driver: the shared arithmetic ({@code
+ * common.lua}), one file per algorithm used, and the driver: {@code decide.lua}, which applies a
+ * key's limits all-or-nothing to a batch of requests, or {@code acquire_all.lua}, which takes
+ * several keys' parts all-or-nothing. So a limiter with one algorithm runs a script holding only
+ * that algorithm.
  */
 final class Script {
 
   private static final Map<Set<Algorithm>, Script> CACHE = new ConcurrentHashMap<>();
+  private static final Map<Set<Algorithm>, Script> ALL_OR_NOTHING = new ConcurrentHashMap<>();
 
   final String text;
   /** SHA-1 of the text, as EVALSHA wants it. */
@@ -38,8 +41,9 @@ final class Script {
   }
 
   /**
-   * Every script a limiter can run: one per non-empty combination of algorithms (31), so that
-   * they can all be loaded into Redis before any limiter exists.
+   * Every script a backend can run: per non-empty combination of algorithms (31), the decision
+   * script and the all-or-nothing one (62 in all), so that they can all be loaded into Redis
+   * before any limiter exists.
    */
   static List<Script> all() {
     Algorithm[] algorithms = Algorithm.values();
@@ -52,6 +56,7 @@ final class Script {
         }
       }
       out.add(forAlgorithms(set));
+      out.add(allOrNothing(set));
     }
     return out;
   }
@@ -69,7 +74,13 @@ final class Script {
 
   /** The script evaluating limits of these algorithms. */
   static Script forAlgorithms(Set<Algorithm> algorithms) {
-    return CACHE.computeIfAbsent(EnumSet.copyOf(algorithms), Script::assemble);
+    return CACHE.computeIfAbsent(EnumSet.copyOf(algorithms), a -> assemble(a, "decide.lua"));
+  }
+
+  /** The script taking parts all-or-nothing whose limits use these algorithms. */
+  static Script allOrNothing(Set<Algorithm> algorithms) {
+    return ALL_OR_NOTHING.computeIfAbsent(EnumSet.copyOf(algorithms),
+        a -> assemble(a, "acquire_all.lua"));
   }
 
   /**
@@ -87,12 +98,12 @@ final class Script {
     };
   }
 
-  private static Script assemble(Set<Algorithm> algorithms) {
+  private static Script assemble(Set<Algorithm> algorithms, String driver) {
     StringBuilder sb = new StringBuilder(resource("common.lua"));
     for (Algorithm a : algorithms) {
       sb.append('\n').append(resource(fileOf(a)));
     }
-    sb.append('\n').append(resource("decide.lua"));
+    sb.append('\n').append(resource(driver));
     return new Script(sb.toString());
   }
 

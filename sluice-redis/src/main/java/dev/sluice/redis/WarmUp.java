@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
+import dev.sluice.spi.Part;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
@@ -26,12 +27,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <ol>
  *   <li>connects (in a Cluster: to every node, over the connections key routing uses);
- *   <li>{@code SCRIPT LOAD}s every script a limiter can run (one per combination of algorithms)
- *       on every node, so no decision pays NOSCRIPT and EVAL;
+ *   <li>{@code SCRIPT LOAD}s every script a backend can run (per combination of algorithms, the
+ *       decision script and the all-or-nothing one) on every node, so no decision pays NOSCRIPT
+ *       and EVAL;
  *   <li>exercises the decision path: real script calls on throwaway keys, for every algorithm and
  *       one limiter of all five, every operation (acquire, take-up-to, reserve, refund, reset),
- *       coalesced bursts and lone calls, on every Cluster master, plus one NOSCRIPT → EVAL
- *       fallback; until this JVM has made {@link #TARGET} such decisions, so that class loading,
+ *       coalesced bursts and lone calls, on every Cluster master, all-or-nothing acquisitions of
+ *       every limiter's part on every key (in a Cluster, over several slots), plus one NOSCRIPT
+ *       → EVAL fallback; until this JVM has made {@link #TARGET} such decisions, so that class
+ *       loading,
  *       Lettuce's codecs and the JIT are done with the path (later backends in the same JVM make
  *       one round of about 400 only).
  * </ol>
@@ -52,6 +56,8 @@ final class WarmUp {
   private static final int BURST = 64;
   /** Lone (awaited one by one) requests per key in a round. */
   private static final int LONE = 4;
+  /** All-or-nothing acquisitions in a round, each of every limiter's part on every key. */
+  private static final int ALL_OR_NOTHING = 8;
   private static final String NAME = "sluice-warm-up";
   /** Decisions made by warm-ups in this JVM (what the JIT has seen). */
   private static final AtomicLong EXERCISED = new AtomicLong();
@@ -165,6 +171,20 @@ final class WarmUp {
     }
     await("a burst of decisions", CompletableFuture.allOf(
         burst.toArray(CompletableFuture<?>[]::new)));
+    // After the burst some limits are short: admissions, refusals, refunds and probes all run.
+    List<Part> parts = new ArrayList<>();
+    for (RedisLimits l : limiters) {
+      for (String key : keys) {
+        parts.add(new Part(l, key, 1));
+      }
+    }
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (int i = 0; i < ALL_OR_NOTHING; i++) {
+      all.add(AllOrNothing.acquire(backend, parts).toCompletableFuture());
+      decisions += parts.size();
+    }
+    await("all-or-nothing acquisitions", CompletableFuture.allOf(
+        all.toArray(CompletableFuture<?>[]::new)));
     for (RedisLimits l : limiters) {
       for (String key : keys) {
         for (int i = 0; i < LONE; i++) {

@@ -59,6 +59,11 @@ final class ReferenceLimits implements KeyedLimits {
     }
   }
 
+  @Override
+  public List<Limit> limits() {
+    return limits;
+  }
+
   /** Whether {@code key} holds state under some limit. */
   boolean hasState(String key) {
     Object[] s = keys.get(key);

@@ -37,7 +37,7 @@ class WarmUpTest {
       server.node().commands().scriptFlush();
       try (RedisBackend redis = RedisBackend.create(server.uri())) {
         assertThat(redis.warmedUp()).isTrue();
-        assertThat(SHAS).hasSize(31);
+        assertThat(SHAS).hasSize(62);
         assertThat(server.node().commands().scriptExists(SHAS.toArray(String[]::new)))
             .containsOnly(true);
         assertThat(server.node().commands().keys("*")).as("warm-up keys left").isEmpty();

@@ -38,7 +38,7 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
           .asRuntimeException());
       return;
     }
-    enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH)
+    enforcer.decide(request.getDomain(), items, config.descriptorCounting())
         .whenComplete((verdict, error) -> {
           if (error != null) {
             log.warn("decision failed: {}", error.toString());

@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * (nginx {@code auth_request}, Caddy {@code forward_auth}, Traefik {@code ForwardAuth}): {@code
  * /v1/authorize/{domain}}, any method, on the HTTP decision port. The original request is read
  * from the forwarded headers ({@link ForwardedRequest}), mapped through the domain's {@code
- * routes} and decided by the {@link Enforcer}, all or nothing, one permit.
+ * routes} and decided by the {@link Enforcer} for one permit, all or nothing unless {@code
+ * descriptor-counting} says each.
  *
  * <p>Answers: allowed, 200 with an empty body and the rate limit headers; refused, 429 (or the
  * status of the {@code deny_status} query parameter, 400..499, for nginx, which passes on only 401
@@ -85,7 +86,7 @@ final class ForwardAuthApi {
     if (matches.isEmpty()) {
       return done(HttpResponse.of(ResponseHeaders.of(HttpStatus.OK)));
     }
-    return enforcer.decideMatches(domain, matches, 1, Enforcer.Counting.ALL_OR_NOTHING)
+    return enforcer.decideMatches(domain, matches, 1, config.descriptorCounting())
         .thenApply(v -> answer(v, denied));
   }
 

@@ -163,7 +163,7 @@ final class HttpApi {
       AggregatedHttpRequest req) {
     RateLimitRequest request = EnvoyJson.parse(req.content().array());
     List<Item> items = EnvoyProtocol.items(request, config);
-    return enforcer.decide(request.getDomain(), items, Enforcer.Counting.EACH).thenApply(v -> {
+    return enforcer.decide(request.getDomain(), items, config.descriptorCounting()).thenApply(v -> {
       RateLimitResponse response = EnvoyProtocol.response(v, false, config.headers());
       return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
           EnvoyJson.print(response), Map.of());
@@ -195,11 +195,11 @@ final class HttpApi {
     CompletableFuture<Verdict> result;
     if (hasDescriptors) {
       result = enforcer.decide(domain, descriptors(root.get("descriptors"), hits),
-          Enforcer.Counting.ALL_OR_NOTHING);
+          config.descriptorCounting());
     } else {
       RequestContext rc = requestContext(root.get("request"));
       List<RuleMatch> matches = routes.get().match(domain, rc);
-      result = enforcer.decideMatches(domain, matches, hits, Enforcer.Counting.ALL_OR_NOTHING);
+      result = enforcer.decideMatches(domain, matches, hits, config.descriptorCounting());
     }
     return result.thenApply(v -> {
       ObjectNode out = JSON.createObjectNode();

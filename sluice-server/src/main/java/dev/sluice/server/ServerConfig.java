@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.EnforcementSettings;
 import dev.sluice.enforcement.settings.Setting;
@@ -117,6 +118,9 @@ public final class ServerConfig {
   public static final Setting<Integer> SYNC_BATCH = DECLARED.add(EnforcementSettings.SYNC_BATCH);
 
   public static final Setting<Boolean> FIRST_SIGHT = DECLARED.add(EnforcementSettings.FIRST_SIGHT);
+
+  public static final Setting<Enforcer.Counting> DESCRIPTOR_COUNTING =
+      DECLARED.add(EnforcementSettings.DESCRIPTOR_COUNTING);
 
   public static final Setting<String> ADMIN_BIND = DECLARED.add(Setting.of("admin-bind",
           ValueTypes.of("ADDR", ServerConfig::address))
@@ -402,6 +406,15 @@ public final class ServerConfig {
    */
   public boolean firstSightSync() {
     return get(FIRST_SIGHT);
+  }
+
+  /**
+   * How a request of several descriptors is counted on {@code /json}, gRPC, {@code /v1/check}
+   * and {@code /v1/authorize}: all or nothing (the default) or each on its own (envoy's
+   * behaviour).
+   */
+  public Enforcer.Counting descriptorCounting() {
+    return get(DESCRIPTOR_COUNTING);
   }
 
   /** Listen address of the admin port. */

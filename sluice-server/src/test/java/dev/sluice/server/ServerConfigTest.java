@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.rules.Consistency;
 import java.nio.file.Files;
@@ -73,6 +74,25 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of(), file))
         .hasMessage("invalid sync-batch '0' (from " + file + " key sync-batch): expected an"
             + " integer in 1..1000000");
+  }
+
+  @Test
+  void descriptorCountingIsAllOrNothingUnlessSetFromAnySource() throws Exception {
+    assertThat(ServerConfig.defaults().descriptorCounting())
+        .isEqualTo(Enforcer.Counting.ALL_OR_NOTHING);
+    Path file = dir.resolve("sluice.yaml");
+    Files.writeString(file, "descriptor-counting: each\n");
+    assertThat(ServerConfig.resolve(Map.of(), Map.of(), file).descriptorCounting())
+        .isEqualTo(Enforcer.Counting.EACH);
+    assertThat(ServerConfig.resolve(Map.of(), Map.of("SLUICE_DESCRIPTOR_COUNTING",
+        "all_or_nothing"), file).descriptorCounting()).isEqualTo(Enforcer.Counting.ALL_OR_NOTHING);
+    assertThat(ServerConfig.resolve(Map.of("descriptor-counting", "EACH"), Map.of(), null)
+        .descriptorCounting()).isEqualTo(Enforcer.Counting.EACH);
+    Files.writeString(file, "descriptor-counting: atomic\n");
+    assertThatThrownBy(() -> ServerConfig.resolve(Map.of(), Map.of(), file))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessage("invalid descriptor-counting 'atomic' (from " + file + " key"
+            + " descriptor-counting): expected all-or-nothing or each");
   }
 
   @Test

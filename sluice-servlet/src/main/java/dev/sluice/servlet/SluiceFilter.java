@@ -55,13 +55,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>the {@link RateLimited} limits of the servlet the request is mapped to;
  *   <li>the rules ({@link Builder#rules}): the descriptors of the first route covering the request
  *       ({@link Routes}), each matching descriptor's limits under its counter key, decided by the
- *       enforcement layer ({@link Enforcer}); {@code unlimited} matches are not counted and {@code
- *       shadow_mode} ones never deny.
+ *       enforcement layer ({@link Enforcer}), all or nothing unless {@link
+ *       Builder#descriptorCounting} says each; {@code unlimited} matches are not counted and
+ *       {@code shadow_mode} ones never deny.
  * </ol>
  *
- * <p>Each step is all-or-nothing on its own; steps are not atomic together (a later denial does
- * not give back what an earlier step took), as with several descriptors in envoy. The response
- * describes the deciding limit of all steps ({@link Verdict#deciding()}).
+ * <p>Each step is all-or-nothing on its own; the steps are not atomic together (a later denial
+ * does not give back what an earlier step took). The response describes the deciding limit of all
+ * steps ({@link Verdict#deciding()}).
  *
  * <p>A denied request gets 429 with {@code Retry-After} and the headers of the configured {@link
  * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
@@ -223,15 +224,14 @@ public final class SluiceFilter implements Filter {
         h.limiter().limits()));
   }
 
-  /** The rules' decision for the request's descriptors, all or nothing. */
+  /** The rules' decision for the request's descriptors, all or nothing unless set otherwise. */
   private static Verdict applyRules(Config c, Enforcer enforcer, RequestContext ctx, long cost) {
     List<RuleMatch> matches = c.routes.get().match(c.domain, ctx);
     if (matches.isEmpty()) {
       return Verdict.empty();
     }
     try {
-      return enforcer.decideMatches(c.domain, matches, cost, Enforcer.Counting.ALL_OR_NOTHING)
-          .join();
+      return enforcer.decideMatches(c.domain, matches, cost, c.counting).join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
@@ -317,6 +317,7 @@ public final class SluiceFilter implements Filter {
     final @Nullable Enforcer enforcer;
     final Supplier<Routes> routes;
     final String domain;
+    final Enforcer.Counting counting;
     final HeaderStyle headerStyle;
     final boolean headersOnAllowed;
     final DenialBody denialBody;
@@ -345,6 +346,7 @@ public final class SluiceFilter implements Filter {
           .build();
       this.routes = Routes.following(rules == null ? RuleSet::empty : rules);
       this.domain = domain;
+      this.counting = b.counting;
       this.headerStyle = b.headerStyle;
       this.headersOnAllowed = b.headersOnAllowed;
       this.denialBody = b.denialBody;
@@ -396,6 +398,7 @@ public final class SluiceFilter implements Filter {
     private TrustedProxies proxies = TrustedProxies.none();
     private @Nullable Supplier<RuleSet> rules;
     private @Nullable String domain;
+    private Enforcer.Counting counting = Enforcer.Counting.ALL_OR_NOTHING;
     private HeaderStyle headerStyle = HeaderStyle.X_RATELIMIT;
     private boolean headersOnAllowed = true;
     private DenialBody denialBody = DenialBody.PROBLEM;
@@ -490,6 +493,16 @@ public final class SluiceFilter implements Filter {
     public Builder rules(Supplier<RuleSet> rules, @Nullable String domain) {
       this.rules = Objects.requireNonNull(rules, "rules must not be null");
       this.domain = domain;
+      return this;
+    }
+
+    /**
+     * How the descriptors a request's route produces are counted: {@link
+     * Enforcer.Counting#ALL_OR_NOTHING} (the default: admitted only if every descriptor has room,
+     * a refusal consuming from none) or {@link Enforcer.Counting#EACH} (envoy's: each on its own).
+     */
+    public Builder descriptorCounting(Enforcer.Counting counting) {
+      this.counting = Objects.requireNonNull(counting, "descriptor counting must not be null");
       return this;
     }
 

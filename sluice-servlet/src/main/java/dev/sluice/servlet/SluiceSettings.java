@@ -7,6 +7,7 @@ import dev.sluice.Limit;
 import dev.sluice.enforcement.BackendSpec;
 import dev.sluice.enforcement.Backends;
 import dev.sluice.enforcement.settings.Dialect;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.enforcement.settings.EnforcementSettings;
 import dev.sluice.enforcement.settings.Setting;
 import dev.sluice.enforcement.settings.SettingException;
@@ -117,6 +118,10 @@ public final class SluiceSettings {
       .blankIsUnset()
       .help("The rules domain to match; default the rules' only domain"));
 
+  /** How the rules' descriptors of one request are counted: all or nothing, or each. */
+  public static final Setting<Enforcer.Counting> DESCRIPTOR_COUNTING = DECLARED.add(
+      EnforcementSettings.DESCRIPTOR_COUNTING);
+
   public static final Setting<String> DENIAL_BODY = DECLARED.add(Setting.of("denial-body",
           ValueTypes.text("TEMPLATE"))
       .help("The 429 body template; placeholders {retryAfter}, {limit}, {remaining}, {reset},"
@@ -216,6 +221,9 @@ public final class SluiceSettings {
     List<String> proxies = s.find(TRUSTED_PROXIES);
     if (proxies != null) {
       builder.trustedProxies(TrustedProxies.of(proxies));
+    }
+    if (s.isGiven(DESCRIPTOR_COUNTING)) {
+      builder.descriptorCounting(s.get(DESCRIPTOR_COUNTING));
     }
     String domain = s.find(DOMAIN);
     if (s.find(RULES) != null) {

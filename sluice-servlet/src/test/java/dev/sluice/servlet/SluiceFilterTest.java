@@ -11,6 +11,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -258,6 +260,63 @@ class SluiceFilterTest {
       HttpResponse<String> free = server.get("/free");
       assertThat(free.statusCode()).isEqualTo(200);
       assertThat(free.headers().map()).doesNotContainKey("x-ratelimit-limit");
+    }
+  }
+
+  private static final String SHARED_AND_PER_USER = """
+      domain: shop
+      routes:
+        - path: /order
+          rate_limits:
+            - actions:
+                - generic_key: {descriptor_key: route, descriptor_value: order}
+            - actions:
+                - basic_auth_user: {}
+      descriptors:
+        - key: route
+          value: order
+          rate_limit: {unit: minute, requests_per_unit: 3, name: orders}
+        - key: basic_auth_user
+          rate_limit: {unit: minute, requests_per_unit: 1, name: per_user}
+      """;
+
+  /** Alice twice (refused the second time by her own limit), then three more users. */
+  private int othersAdmittedAfterARefusal() throws Exception {
+    String alice = basic("alice", "pw");
+    assertThat(server.get("/order", "Authorization", alice).statusCode()).isEqualTo(200);
+    HttpResponse<String> refused = server.get("/order", "Authorization", alice);
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.body()).contains("per_user");
+    int admitted = 0;
+    for (String user : new String[] {"bob", "carol", "dave"}) {
+      if (server.get("/order", "Authorization", basic(user, "pw")).statusCode() == 200) {
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+
+  @Test
+  void aRouteOfSeveralDescriptorsIsAllOrNothing() throws Exception {
+    RuleSet rules = RuleLoader.create().parse(Map.of("shop.yaml", SHARED_AND_PER_USER));
+    start(SluiceFilter.builder().rules(rules, "shop").build());
+    // alice's refusal took nothing from the shared 3 per minute: two more users fit
+    assertThat(othersAdmittedAfterARefusal()).isEqualTo(2);
+  }
+
+  @Test
+  void descriptorCountingEachCountsEveryDescriptorAsEnvoyDoes() throws Exception {
+    Path file = Files.createTempFile("shop", ".yaml");
+    try {
+      Files.writeString(file, SHARED_AND_PER_USER);
+      server = new EmbeddedTomcat().servlet("hello", new EmbeddedTomcat.Hello(), "/*")
+          .filter(SluiceFilter.class, Map.of("rules", file.toString(),
+              "descriptor-counting", "each"))
+          .start();
+      // alice's refusal still took one of the shared 3: one more user fits
+      assertThat(othersAdmittedAfterARefusal()).isEqualTo(1);
+    } finally {
+      Files.delete(file);
     }
   }
 

@@ -46,6 +46,9 @@ class SluiceSettingsTest {
         .hasMessage("sluice.costs: '/a=x': cost is not a number");
     assertThatThrownBy(() -> configure(Map.of("rules", "/no/such/dir")))
         .hasMessageStartingWith("sluice.rules: ");
+    assertThatThrownBy(() -> configure(Map.of("descriptor-counting", "atomic")))
+        .hasMessage("sluice.descriptor-counting: unknown descriptor counting 'atomic'; use"
+            + " all-or-nothing or each");
     assertThatThrownBy(() -> configure(Map.of("domain", "shop")))
         .hasMessage("sluice.domain: set without sluice.rules");
     assertThatThrownBy(() -> SluiceSettings.backend(

@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.Algorithm;
 import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.enforcement.settings.Dialect;
 import dev.sluice.enforcement.settings.Setting;
 import dev.sluice.http.HeaderStyle;
@@ -18,7 +19,7 @@ import org.springframework.core.convert.converter.GenericConverter;
 
 /**
  * Binds the {@code sluice.*} properties of Sluice's own types (algorithm, on-missing-key, header
- * style, failure policy) with their settings' declarations, so that a wrong value fails naming
+ * style, failure policy, descriptor counting) with their settings' declarations, so that a wrong value fails naming
  * the property and listing the allowed values, as an init-param would.
  */
 final class SettingConverter implements GenericConverter {
@@ -30,6 +31,7 @@ final class SettingConverter implements GenericConverter {
     register(OnMissingKey.class, SluiceSettings.ON_MISSING_KEY);
     register(HeaderStyle.class, SluiceSettings.HEADERS);
     register(FailurePolicy.class, SluiceSettings.FAILURE_POLICY);
+    register(Enforcer.Counting.class, SluiceSettings.DESCRIPTOR_COUNTING);
   }
 
   private <T> void register(Class<T> type, Setting<T> setting) {

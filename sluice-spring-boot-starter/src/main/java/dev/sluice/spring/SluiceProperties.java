@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.Algorithm;
 import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.OnMissingKey;
@@ -76,6 +77,9 @@ public class SluiceProperties {
   /** The rules domain to match; default the rules' only domain. */
   private @Nullable String domain;
 
+  /** How a route's descriptors are counted: all-or-nothing (the default) or each. */
+  private Enforcer.@Nullable Counting descriptorCounting;
+
   /** The 429 body template; placeholders {retryAfter}, {limit}, {remaining}, {reset}, {name}. */
   private @Nullable String denialBody;
 
@@ -120,6 +124,7 @@ public class SluiceProperties {
         .value(SluiceSettings.MAX_KEYS, maxKeys)
         .text(SluiceSettings.RULES, rules)
         .text(SluiceSettings.DOMAIN, domain)
+        .value(SluiceSettings.DESCRIPTOR_COUNTING, descriptorCounting)
         .text(SluiceSettings.DENIAL_BODY, denialBody)
         .text(SluiceSettings.DENIAL_CONTENT_TYPE, denialContentType)
         .text(SluiceSettings.COSTS, costs);
@@ -251,6 +256,14 @@ public class SluiceProperties {
 
   public void setDomain(@Nullable String domain) {
     this.domain = domain;
+  }
+
+  public Enforcer.@Nullable Counting getDescriptorCounting() {
+    return descriptorCounting;
+  }
+
+  public void setDescriptorCounting(Enforcer.@Nullable Counting descriptorCounting) {
+    this.descriptorCounting = descriptorCounting;
   }
 
   public @Nullable String getDenialBody() {

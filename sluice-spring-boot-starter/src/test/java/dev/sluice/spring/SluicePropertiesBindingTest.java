@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
 import dev.sluice.FailurePolicy;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.RateLimiter;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.memory.MemoryBackend;
@@ -42,6 +43,9 @@ class SluicePropertiesBindingTest {
           assertThat(p.getRedisTimeout()).isEqualTo(Duration.ofSeconds(2));
           assertThat(p.getTrustedProxies()).containsExactly("10.0.0.0/8", "::1");
         });
+    runner.withPropertyValues("sluice.descriptor-counting=each").run(ctx -> assertThat(
+        ctx.getBean(SluiceProperties.class).getDescriptorCounting())
+        .isEqualTo(Enforcer.Counting.EACH));
     runner.run(ctx -> assertThat(((MemoryBackend) ctx.getBean(Backend.class)).maxKeys())
         .isEqualTo(1_000_000));
   }
@@ -59,6 +63,9 @@ class SluicePropertiesBindingTest {
       assertThat(e).hasMessage("sluice.algorithm: unknown algorithm 'leaky'; use token-bucket,"
           + " gcra, fixed-window, sliding-window-log or sliding-window-counter");
     });
+    runner.withPropertyValues("sluice.descriptor-counting=atomic").run(ctx -> assertThat(
+        cause(ctx.getStartupFailure())).hasMessage("sluice.descriptor-counting: unknown"
+            + " descriptor counting 'atomic'; use all-or-nothing or each"));
     runner.withPropertyValues("sluice.redis-timeout=5m").run(ctx -> assertThat(
         cause(ctx.getStartupFailure()))
         .hasMessage("sluice.redis-timeout: '300s' must be between 1ms and 60s"));

@@ -39,6 +39,11 @@ final class DelayedStore implements Backend {
     KeyedLimits real = shared.computeIfAbsent(List.copyOf(limits), store::open);
     return new KeyedLimits() {
       @Override
+      public List<Limit> limits() {
+        return limits;
+      }
+
+      @Override
       public Decision acquire(String key, long permits) {
         // A direct decision (a first sight or a stale view with FirstSight.SYNC, a key short of
         // its lease that the store had room for): answered at once, as if its round trip took no

@@ -2,6 +2,7 @@ package dev.sluice.enforcement.settings;
 
 import dev.sluice.FailurePolicy;
 import dev.sluice.enforcement.BackendSpec;
+import dev.sluice.enforcement.Enforcer;
 import dev.sluice.rules.Consistency;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -93,17 +94,37 @@ public final class EnforcementSettings {
       .help("Eventual mode: a key without a fresh view on this instance; sync asks the backend"
           + " once, local assumes the key fresh");
 
+  /**
+   * How a request of several descriptors is counted: {@code all-or-nothing} (admitted only if
+   * every descriptor has room; a refusal consumes nothing from any of them) or {@code each}
+   * (envoy's behaviour: every descriptor counted on its own, a refused request still consuming
+   * from the descriptors that had room).
+   */
+  public static final Setting<Enforcer.Counting> DESCRIPTOR_COUNTING = Setting.of(
+          "descriptor-counting", ValueTypes.choice("descriptor counting", counting()))
+      .byDefault("all-or-nothing").label("COUNTING")
+      .help("Several descriptors in one request: all-or-nothing (admitted only if each has room;"
+          + " a refusal consumes from none) or each (envoy: every descriptor counted on its own)");
+
   /** The settings of a front end's backend: the servlet filter's and the starter's. */
   public static final List<Setting<?>> BACKEND_SETTINGS =
       List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT, REDIS_START_TIMEOUT, MAX_KEYS);
 
   /** Every shared setting. */
   public static final List<Setting<?>> ALL = List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT,
-      REDIS_START_TIMEOUT, MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT);
+      REDIS_START_TIMEOUT, MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT,
+      DESCRIPTOR_COUNTING);
 
   /** {@code memory} or the Redis URI, as {@link BackendSpec} accepts them. */
   private static String backend(String text) {
     return BackendSpec.of(text).redis().orElse("memory");
+  }
+
+  private static Map<String, Enforcer.Counting> counting() {
+    Map<String, Enforcer.Counting> m = new LinkedHashMap<>();
+    m.put("all-or-nothing", Enforcer.Counting.ALL_OR_NOTHING);
+    m.put("each", Enforcer.Counting.EACH);
+    return m;
   }
 
   private static Map<String, Boolean> firstSight() {

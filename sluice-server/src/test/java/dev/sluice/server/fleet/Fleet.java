@@ -40,13 +40,15 @@ final class Fleet implements AutoCloseable {
     final int index;
     final Process process;
     final int httpPort;
+    final int grpcPort;
     final int adminPort;
     final Path log;
 
-    Instance(int index, Process process, int httpPort, int adminPort, Path log) {
+    Instance(int index, Process process, int httpPort, int grpcPort, int adminPort, Path log) {
       this.index = index;
       this.process = process;
       this.httpPort = httpPort;
+      this.grpcPort = grpcPort;
       this.adminPort = adminPort;
       this.log = log;
     }
@@ -143,7 +145,7 @@ final class Fleet implements AutoCloseable {
             + "' instead of its ports; log:\n" + read(log));
       }
       return new Instance(index, process, Integer.parseInt(m.group(1)),
-          Integer.parseInt(m.group(3)), log);
+          Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), log);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.Sleeper;
+import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -81,6 +82,11 @@ public abstract class AbstractContract {
   /** A limiter for {@code limits} on the backend under test, waiting through {@code sleeper}. */
   protected final RateLimiter limiter(Sleeper sleeper, Limit... limits) {
     return fixture.limiter(List.of(limits), sleeper);
+  }
+
+  /** The backend under test itself (its {@code acquireAllAsync}, for instance). */
+  protected final Backend backend() {
+    return fixture.backend();
   }
 
   /** The backend's own evaluator for {@code limits}: the SPI, without argument checks. */

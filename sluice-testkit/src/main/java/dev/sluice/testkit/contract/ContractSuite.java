@@ -138,4 +138,13 @@ public abstract class ContractSuite {
       return fixture();
     }
   }
+
+  /** {@link AllOrNothingContract} on this suite's backend. */
+  @Nested
+  public class AllOrNothing extends AllOrNothingContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
 }
