@@ -110,7 +110,8 @@ final class TokenBucket extends Transition {
       xm--;
       xf = t.c - bf;
     }
-    long need = xm < 0 ? 0 : t.floorDivT(xm, xf, Math.max(0, k - tok));
+    long most = tok < 0 && k > Long.MAX_VALUE + tok ? Long.MAX_VALUE : Math.max(0, k - tok);
+    long need = xm < 0 ? 0 : t.floorDivT(xm, xf, most);
     long taken = Math.max(0, Math.min(k, tok + need));
     long[] r = s != null ? s : new long[o + 3];
     r[o] = tok - taken;

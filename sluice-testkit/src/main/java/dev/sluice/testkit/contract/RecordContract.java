@@ -91,6 +91,8 @@ public abstract class RecordContract extends AbstractContract {
     assertDenied(record(key, 1), 0, due, due); // at the bound: nothing more is recorded
     at(10 * SECOND);
     assertDenied(record(key, 100), 0, due, due); // 10 refilled, 10 recorded again
+    at(20 * SECOND);
+    assertDenied(record(key, Long.MAX_VALUE), 0, due, due); // in debt: up to the bound again
   }
 
   @Test
