@@ -75,6 +75,28 @@ public interface RateLimiter {
    */
   Decision refund(String key, long permits);
 
+  /**
+   * Takes {@code permits} for {@code key} past the limit: usage counted after the fact (work
+   * already done, whose cost is known only now), recorded under every limit in one atomic step
+   * whether or not the key had room. Returns the decision after it: allowed when the key had room
+   * for them, otherwise denied with remaining 0 and the wait until a one-permit request would be
+   * admitted. Buckets go into debt (later requests wait until it is paid off), windows count past
+   * their count; each within a bound that keeps the arithmetic exact, the permits beyond it not
+   * recorded. Per algorithm: {@code docs/algorithms.md}. The listener hears it as a decision.
+   */
+  default Decision record(String key, long permits) {
+    return recordAsync(key, permits).toCompletableFuture().join();
+  }
+
+  /**
+   * {@link #record(String, long)} without blocking the caller on I/O. The default (for limiters
+   * not built by {@link #builder}) fails with {@link UnsupportedOperationException}.
+   */
+  default CompletionStage<Decision> recordAsync(String key, long permits) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not record permits past the limit"));
+  }
+
   /** Forgets {@code key}: its next request sees every limit full. */
   void reset(String key);
 

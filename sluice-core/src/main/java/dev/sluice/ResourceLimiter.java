@@ -40,6 +40,12 @@ public interface ResourceLimiter {
   /** As {@link RateLimiter#refund(String, long)}. */
   Decision refund(long permits);
 
+  /** As {@link RateLimiter#record(String, long)}. */
+  Decision record(long permits);
+
+  /** As {@link RateLimiter#recordAsync(String, long)}. */
+  CompletionStage<Decision> recordAsync(long permits);
+
   /** As {@link RateLimiter#reset(String)}. */
   void reset();
 

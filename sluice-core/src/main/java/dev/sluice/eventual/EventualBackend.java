@@ -883,6 +883,19 @@ public final class EventualBackend implements Backend {
       return store.refundAsync(key, rest).thenApply(d -> learn(key, d, now));
     }
 
+    /**
+     * Permits past the limit go to the store at once (one call, as a refund), so the store counts
+     * every one of them whatever the instances saw; its answer updates the key's view here.
+     */
+    @Override
+    public CompletionStage<Decision> recordAsync(String key, long permits) {
+      if (closed) {
+        throw closedException();
+      }
+      long now = clock.nowMicros();
+      return store.recordAsync(key, permits).thenApply(d -> learn(key, d, now));
+    }
+
     /** The store's zero-permit check after a refund, applied to the key's view if there is one. */
     private Decision learn(String key, Decision d, long now) {
       storeDecisions.increment();

@@ -230,6 +230,20 @@ public final class DefaultRateLimiter implements RateLimiter {
   }
 
   @Override
+  public Decision record(String key, long permits) {
+    check(key, permits);
+    Decision d = keyed.record(key, permits);
+    return listener == null ? d : told(permits, d);
+  }
+
+  @Override
+  public CompletionStage<Decision> recordAsync(String key, long permits) {
+    check(key, permits);
+    CompletionStage<Decision> d = keyed.recordAsync(key, permits);
+    return listener == null ? d : d.thenApply(decision -> told(permits, decision));
+  }
+
+  @Override
   public void reset(String key) {
     checkKey(key);
     keyed.reset(key);
@@ -317,6 +331,16 @@ public final class DefaultRateLimiter implements RateLimiter {
     @Override
     public Decision refund(long permits) {
       return DefaultRateLimiter.this.refund(key, permits);
+    }
+
+    @Override
+    public Decision record(long permits) {
+      return DefaultRateLimiter.this.record(key, permits);
+    }
+
+    @Override
+    public CompletionStage<Decision> recordAsync(long permits) {
+      return DefaultRateLimiter.this.recordAsync(key, permits);
     }
 
     @Override

@@ -46,14 +46,29 @@ final class FixedWindow extends Transition {
     }
     long end = endsAt - now;
     if (k > c) {
-      out.deny(c - used, used > 0 ? end : 0, Long.MAX_VALUE);
+      out.deny(Math.max(0, c - used), used > 0 ? end : 0, Long.MAX_VALUE);
     } else if (used + k <= c || k == 0) {
       used += k;
       out.allow(Math.max(0, c - used), used > 0 ? end : 0);
       out.propose(w, used, 0);
     } else {
-      out.deny(c - used, end, end);
+      out.deny(Math.max(0, c - used), end, end);
     }
+  }
+
+  /** Counts {@code k} in the current window (or a later one a clock that went back left). */
+  @Override
+  public long[] past(long @Nullable [] s, int o, long now, long k) {
+    long w = calendar == null ? windowStart(now) : calendar.windowAt(now).startMicros();
+    long used = 0;
+    if (s != null && s[o] >= w) {
+      w = s[o];
+      used = s[o + 1];
+    }
+    long[] r = s != null ? s : new long[o + 2];
+    r[o] = w;
+    r[o + 1] = addCapped(used, k);
+    return r;
   }
 
   /** Only the window holding now (or a later one a clock that went back left) gives back. */

@@ -84,6 +84,39 @@ final class Gcra extends Transition {
     }
   }
 
+  /**
+   * {@code tat' = max(tat, now) + k×T}, at most until the permits in debt are due {@link
+   * #maxWaitMicros()} from now ({@code d' <= b×T + maxWait}).
+   */
+  @Override
+  public long[] past(long @Nullable [] s, int o, long now, long k) {
+    long dm = 0;
+    long df = 0;
+    if (s != null && Rate.compare(s[o], s[o + 1], now, 0) > 0) {
+      dm = s[o] - now;
+      df = s[o + 1];
+    }
+    long xm = t.micros(b) + maxWait - dm; // b×T + maxWait - d
+    long xf = t.fraction(b) - df;
+    if (xf < 0) {
+      xf += t.c;
+      xm--;
+    }
+    long taken = xm < 0 ? 0 : t.floorDivT(xm, xf, k);
+    long nm = dm + t.micros(taken);
+    long nf = df + t.fraction(taken);
+    if (nf >= t.c) {
+      nf -= t.c;
+      nm++;
+    }
+    long[] r = s != null ? s : new long[o + 2];
+    if (taken > 0) {
+      r[o] = now + nm;
+      r[o + 1] = nf;
+    }
+    return r;
+  }
+
   /** {@code tat' = max(now, tat - k×T)}; a tat at or before now is no state, left as it is. */
   @Override
   public boolean refund(long @Nullable [] s, int o, long now, long k) {

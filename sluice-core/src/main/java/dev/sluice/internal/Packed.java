@@ -88,6 +88,18 @@ public abstract class Packed {
     return 0;
   }
 
+  /**
+   * The word after taking {@code k > 0} permits past the limit (see {@link Transition#past}: the
+   * same bounds, the same state).
+   */
+  public abstract long past(long word, long now, long k);
+
+  /** {@code used + k}, at most {@link Transition#pastCap(long)} and never less than {@code used}. */
+  final long addCapped(long used, long k) {
+    long cap = Transition.pastCap(c);
+    return used >= cap ? used : used + Math.min(k, cap - used);
+  }
+
   /** The word after giving back {@code k} permits (see {@link dev.sluice.spi.KeyedLimits#refund}). */
   public abstract long refund(long word, long now, long k);
 
@@ -166,6 +178,15 @@ public abstract class Packed {
     }
 
     @Override
+    public long past(long word, long now, long k) {
+      long nowTicks = now * d;
+      long debt = debt(word, nowTicks);
+      long room = tolerance + maxSafeWait * d - debt; // ticks the debt may still grow
+      long taken = room <= 0 ? 0 : Math.min(k, room / t);
+      return taken == 0 ? word : nowTicks + debt + taken * t;
+    }
+
+    @Override
     public long waitMicros(long word, long now, long k) {
       if (k == 0) { // a check waits for nothing
         return 0;
@@ -234,7 +255,7 @@ public abstract class Packed {
 
     Window(Limit limit) {
       super(limit);
-      this.bits = bits(c);
+      this.bits = bits(Transition.pastCap(c));
       this.mask = (1L << bits) - 1;
       this.calendar = limit.calendar().orElse(null);
     }
@@ -242,7 +263,7 @@ public abstract class Packed {
     static boolean fits(Limit limit) {
       int index = limit.calendar().isPresent() ? CALENDAR_INDEX_BITS
           : indexBits(limit.periodMicros());
-      return index + bits(limit.count()) <= 62;
+      return index + bits(Transition.pastCap(limit.count())) <= 62;
     }
 
     /** The number of the window holding {@code now}. */
@@ -275,6 +296,13 @@ public abstract class Packed {
     }
 
     @Override
+    public long past(long word, long now, long k) {
+      long w = current(word, now);
+      long used = w & mask;
+      return w - used + addCapped(used, k);
+    }
+
+    @Override
     public Decision admitted(long word, long now) {
       long w = current(word, now);
       long used = w & mask;
@@ -287,8 +315,8 @@ public abstract class Packed {
       long used = w & mask;
       long end = end(w, now);
       return k > c
-          ? Decision.denied(limit, c - used, used > 0 ? end : 0, Long.MAX_VALUE)
-          : Decision.denied(limit, c - used, end, end);
+          ? Decision.denied(limit, Math.max(0, c - used), used > 0 ? end : 0, Long.MAX_VALUE)
+          : Decision.denied(limit, Math.max(0, c - used), end, end);
     }
 
     private long end(long w, long now) {
@@ -322,12 +350,12 @@ public abstract class Packed {
 
     Counter(Limit limit) {
       super(limit);
-      this.bits = bits(c);
+      this.bits = bits(Transition.pastCap(c));
       this.mask = (1L << bits) - 1;
     }
 
     static boolean fits(Limit limit) {
-      return indexBits(limit.periodMicros()) + 2 * bits(limit.count()) <= 62;
+      return indexBits(limit.periodMicros()) + 2 * bits(Transition.pastCap(limit.count())) <= 62;
     }
 
     /** The state seen from now's window: the stored window if current (or later), else now's
@@ -367,6 +395,13 @@ public abstract class Packed {
       }
       long w = current(word, now);
       return k > c || weighted(w, now) + (w & mask) + k > c ? REFUSED : w + k;
+    }
+
+    @Override
+    public long past(long word, long now, long k) {
+      long w = current(word, now);
+      long curr = w & mask;
+      return w - curr + addCapped(curr, k);
     }
 
     @Override

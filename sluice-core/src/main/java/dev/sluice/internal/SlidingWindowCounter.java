@@ -48,6 +48,28 @@ final class SlidingWindowCounter extends Transition {
     }
   }
 
+  /** Counts {@code k} in the current window (the stored one when it is current or later). */
+  @Override
+  public long[] past(long @Nullable [] s, int o, long now, long k) {
+    long w = windowStart(now);
+    long prev = 0;
+    long curr = 0;
+    if (s != null) {
+      if (s[o] >= w) {
+        w = s[o];
+        prev = s[o + 1];
+        curr = s[o + 2];
+      } else if (s[o] == w - p) {
+        prev = s[o + 2];
+      }
+    }
+    long[] r = s != null ? s : new long[o + 3];
+    r[o] = w;
+    r[o + 1] = prev;
+    r[o + 2] = addCapped(curr, k);
+    return r;
+  }
+
   /**
    * The current window's count gives back (at least to 0); the previous window's weighted count
    * is untouched, and a stored window that is over gives back nothing.

@@ -84,6 +84,35 @@ final class SlidingWindowLog extends Transition {
     return firstLive(s, now) < tail;
   }
 
+  /**
+   * Logs {@code k} at now, the permits in the window held to {@link #pastCap()}. While the window
+   * has room (fewer than count permits in it) they are a new entry, as an admission's; once it is
+   * full they are merged into the newest entry, whose time moves to now (those permits then count
+   * until now + period: never shorter than they should), so a key holds at most count entries.
+   */
+  @Override
+  public long[] past(long @Nullable [] s, int o, long now, long k) {
+    long used = 0;
+    if (s != null) {
+      for (int i = firstLive(s, now), tail = (int) s[1]; i < tail; i += 2) {
+        used += s[i + 1];
+      }
+    }
+    long taken = addCapped(used, k) - used;
+    if (s == null || used < c) {
+      return commit(s, 0, now, taken, new Outcome());
+    }
+    if (taken == 0) {
+      return s;
+    }
+    int head = firstLive(s, now); // used >= c > 0: at least one live entry
+    int tail = (int) s[1];
+    s[tail - 2] = Math.max(now, s[tail - 2]);
+    s[tail - 1] += taken;
+    s[0] = head;
+    return s;
+  }
+
   private int firstLive(long[] s, long now) {
     int i = (int) s[0];
     int tail = (int) s[1];

@@ -94,6 +94,33 @@ final class TokenBucket extends Transition {
   }
 
   /**
+   * Takes {@code k} into debt: tokens go below zero, at most until the permits in debt are due
+   * {@link #maxWaitMicros()} from now ({@code base + (k - tokens) × T <= now + maxWait}).
+   */
+  @Override
+  public long[] past(long @Nullable [] s, int o, long now, long k) {
+    Outcome out = new Outcome();
+    evaluate(s, o, now, 0, out); // the bucket brought up to now
+    long tok = out.s0;
+    long bm = out.s1;
+    long bf = out.s2;
+    long xm = now + maxWait - bm; // now + maxWait - base, as (xm, xf)
+    long xf = 0;
+    if (bf != 0) {
+      xm--;
+      xf = t.c - bf;
+    }
+    long most = tok < 0 && k > Long.MAX_VALUE + tok ? Long.MAX_VALUE : Math.max(0, k - tok);
+    long need = xm < 0 ? 0 : t.floorDivT(xm, xf, most);
+    long taken = Math.max(0, Math.min(k, tok + need));
+    long[] r = s != null ? s : new long[o + 3];
+    r[o] = tok - taken;
+    r[o + 1] = bm;
+    r[o + 2] = bf;
+    return r;
+  }
+
+  /**
    * Brings the bucket up to now, then: fewer than {@code burst} tokens after the refund keep the
    * base; otherwise the theoretical arrival time {@code tat' = max(now, tat - k×T)} is held as
    * {@code burst - 1} tokens from {@code tat' - T} (the same state GCRA holds, also for a clock

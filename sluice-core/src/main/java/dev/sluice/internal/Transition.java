@@ -136,6 +136,39 @@ public abstract class Transition {
     return s;
   }
 
+  /**
+   * Takes {@code permits} (> 0) past the limit at {@code now} (usage counted after the fact,
+   * {@link dev.sluice.spi.KeyedLimits#record}): the state after holds them whether or not the
+   * limit had room, within the bound that keeps the arithmetic exact. TOKEN_BUCKET and GCRA go
+   * into debt, at most until the permits in debt are due {@link #maxWaitMicros()} from now (the
+   * permits beyond that are not recorded); FIXED_WINDOW and SLIDING_WINDOW_COUNTER count past the
+   * limit in the current window, SLIDING_WINDOW_LOG logs the permits at now, each window holding at
+   * most {@link #pastCap()} (the permits beyond are not recorded). Whether the limit had room is
+   * {@link #evaluate}'s answer before; the decision after is a check of the returned state.
+   * Returns the array to keep: {@code state} itself unless it had to be created (null) or grown.
+   */
+  public abstract long[] past(long @Nullable [] state, int offset, long now, long permits);
+
+  /**
+   * The most a window algorithm counts in one window by {@link #past}: twice the count (at most
+   * 2^53 - 1). Beyond it a fixed window refuses until it ends all the same; a sliding window
+   * counter's next window starts from at most twice its count.
+   */
+  public final long pastCap() {
+    return pastCap(c);
+  }
+
+  /** {@link #pastCap()} for a limit of {@code count}. */
+  public static long pastCap(long count) {
+    return Math.min(2 * count, (1L << 53) - 1);
+  }
+
+  /** {@code used + k}, at most {@link #pastCap()} and never less than {@code used}. */
+  final long addCapped(long used, long k) {
+    long cap = pastCap();
+    return used >= cap ? used : used + Math.min(k, cap - used);
+  }
+
   /** {@link #commit(long[], int, long, long, Outcome)} for state at offset 0. */
   public final long[] commit(long @Nullable [] state, long now, long permits, Outcome out) {
     return commit(state, 0, now, permits, out);

@@ -228,6 +228,14 @@ public final class MemoryBackend implements Backend {
     }
 
     @Override
+    public CompletionStage<Decision> recordAsync(String key, long permits) {
+      return CompletableFuture.completedFuture(record(key, permits));
+    }
+
+    @Override
+    public abstract Decision record(String key, long permits);
+
+    @Override
     public CompletionStage<Void> resetAsync(String key) {
       reset(key);
       return CompletableFuture.completedFuture(null);
@@ -367,6 +375,37 @@ public final class MemoryBackend implements Backend {
         return true;
       }
       return false;
+    }
+
+    @Override
+    public Decision record(String key, long permits) {
+      checkOpen();
+      long now = clock.nowMicros();
+      int hash = KeyIndex.hash(key);
+      WordNode node = index.find(key, hash);
+      for (;;) {
+        long word = node == null ? Packed.EMPTY : node.word;
+        if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
+          node = null;
+          word = Packed.EMPTY;
+        }
+        boolean fits = alg.take(word, now, permits, 0) != Packed.REFUSED;
+        long next = permits == 0 ? word : alg.past(word, now, permits);
+        if (next != word) {
+          if (node == null) {
+            node = insert(key, hash, next, now);
+            if (node == STORE_FULL) {
+              return storeFull(alg.limit());
+            }
+            if (node != null) {
+              continue; // another thread inserted it first: decide again on its node
+            }
+          } else if (!WORD.compareAndSet(node, word, next)) {
+            continue;
+          }
+        }
+        return fits ? alg.admitted(next, now) : alg.refused(next, now, 1);
+      }
     }
 
     @Override
@@ -608,6 +647,81 @@ public final class MemoryBackend implements Backend {
         evaluateAll(state, logs, now, permits, outs);
       }
       return Reservation.immediate(Decisions.combine(transitions, outs));
+    }
+
+    @Override
+    public Decision record(String key, long permits) {
+      checkOpen();
+      long now = clock.nowMicros();
+      Outcome[] outs = outcomes();
+      int hash = KeyIndex.hash(key);
+      for (;;) {
+        RowNode node = index.find(key, hash);
+        if (node == null) {
+          if (permits == 0) { // a check of a key without state
+            evaluateAll(null, null, now, 0, outs);
+            return Decisions.combine(transitions, outs);
+          }
+          node = insertFresh(key, hash, now);
+          if (node == null) {
+            return storeFull(transitions[0].limit());
+          }
+        }
+        Decision d;
+        boolean drop;
+        synchronized (node) {
+          long[] row = node.row;
+          if (row[0] == DEAD) {
+            continue;
+          }
+          boolean fresh = row[0] == FRESH;
+          d = recordRow(fresh ? null : row, row, node.logs, now, permits, outs);
+          drop = fresh && row[0] == FRESH; // a check that stored nothing
+          if (drop) {
+            row[0] = DEAD;
+          }
+        }
+        if (drop) {
+          unlink(node);
+        }
+        return d;
+      }
+    }
+
+    /**
+     * Takes {@code permits} past the limit on one key's row, under its monitor: whether every
+     * limit had room is decided first, then every limit records them ({@link Transition#past}) and
+     * the row expires with its new state. {@code state} is {@code row}, or null for a row without
+     * state yet.
+     */
+    private Decision recordRow(long @Nullable [] state, long[] row, long[] @Nullable [] logs,
+        long now, long permits, Outcome[] outs) {
+      evaluateAll(state, logs, now, permits, outs);
+      boolean fits = Decisions.allAllowed(outs);
+      if (permits == 0) {
+        return Decisions.combine(transitions, outs);
+      }
+      for (int i = 0; i < transitions.length; i++) {
+        Transition t = transitions[i];
+        if (t.width() < 0) {
+          logs[offsets[i]] = t.past(logs[offsets[i]], 0, now, permits);
+        } else if (state == null) {
+          long[] fresh = t.past(null, offsets[i], now, permits);
+          System.arraycopy(fresh, offsets[i], row, offsets[i], t.width());
+        } else {
+          t.past(row, offsets[i], now, permits);
+        }
+      }
+      evaluateAll(row, logs, now, 0, outs);
+      long ttl = 0;
+      for (Outcome o : outs) {
+        ttl = Math.max(ttl, o.resetAfter);
+      }
+      row[0] = now + ttl;
+      if (!fits) { // the denial of a one-permit request afterwards
+        evaluateAll(row, logs, now, 1, outs);
+      }
+      return Decisions.combine(transitions, outs);
     }
 
     /**

@@ -69,6 +69,32 @@ public interface KeyedLimits {
   CompletionStage<Reservation> reserveAsync(String key, long permits, long maxWaitMicros);
 
   /**
+   * Takes {@code permits} past the limit (usage counted after the fact: work already done, whose
+   * cost is known only now): every limit of {@code key} records them in one atomic step whether or
+   * not it had room. Returns the decision after: allowed when every limit had room for them (then
+   * exactly {@link #acquire}'s admission), otherwise denied with remaining 0 and the {@code
+   * retryAfter} of a one-permit request afterwards. Per algorithm: token bucket and GCRA go into
+   * debt (later requests wait until it is paid off), at most until the permits in debt are due
+   * {@link dev.sluice.internal.Transition#maxWaitMicros() maxWait} from now (the rest is not
+   * recorded); fixed window and sliding window counter count past the limit in the current window
+   * and the sliding window log logs the permits at now, each window holding at most twice the
+   * count (the rest is not recorded). {@code permits == 0} is a check, as {@code acquire(key, 0)}.
+   * See {@code docs/algorithms.md}.
+   */
+  default Decision record(String key, long permits) {
+    return recordAsync(key, permits).toCompletableFuture().join();
+  }
+
+  /**
+   * {@link #record(String, long)} without blocking on I/O. The default fails with {@link
+   * UnsupportedOperationException}: a store must implement it to count past the limit.
+   */
+  default CompletionStage<Decision> recordAsync(String key, long permits) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not record permits past the limit"));
+  }
+
+  /**
    * Gives {@code permits} back to every limit of {@code key} (a call that was admitted but did not
    * happen, or a waiter that gave up), never beyond what the limit holds when full. Per algorithm:
    * token bucket and GCRA move the bucket forward by {@code permits} emission intervals, at most

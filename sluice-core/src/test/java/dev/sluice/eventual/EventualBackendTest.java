@@ -85,6 +85,20 @@ class EventualBackendTest {
   }
 
   @Test
+  void permitsPastTheLimitReachTheStoreAtOnceEveryOneOfThem() {
+    RateLimiter a = limiter(instance());
+    RateLimiter b = limiter(instance());
+    assertAllowed(a.tryAcquire("k", 2), 8);
+    assertAllowed(a.record("k", 4), 6); // the store's answer: 4 there, the 2 not yet sent
+    assertThat(storeRemaining("k")).isEqualTo(6);
+    Decision over = b.record("k", 8);
+    assertDenied(over, 0, MINUTE);
+    // 12 counted in the store: 2 given back still leave it full, a third frees one
+    assertThat(store.refund("k", 2).remaining()).isZero();
+    assertThat(store.refund("k", 1).remaining()).isEqualTo(1);
+  }
+
+  @Test
   void answersLocallyAndReportsTheHitsAtTheSync() {
     EventualBackend a = instance();
     RateLimiter limiter = limiter(a);

@@ -70,6 +70,12 @@ final class FlakyBackend implements Backend {
       }
 
       @Override
+      public CompletionStage<Decision> recordAsync(String key, long permits) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.recordAsync(key, permits);
+      }
+
+      @Override
       public CompletionStage<Void> resetAsync(String key) {
         return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
             : real.resetAsync(key);

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -100,10 +101,22 @@ public final class Enforcer {
    * counted as {@code counting} says.
    */
   public CompletableFuture<Verdict> decide(String domain, List<Item> items, Counting counting) {
+    return decide(domain, items, counting, false);
+  }
+
+  /**
+   * {@link #decide(String, List, Counting)}; with {@code recordOverLimit}, every descriptor's hits
+   * are counted even when over its limit, as for a rule with {@code record_over_limit} ({@link
+   * RuleMatch#recordOverLimit()}): usage reported after the fact is never lost, and the answer is
+   * still over the limit when it is.
+   */
+  public CompletableFuture<Verdict> decide(String domain, List<Item> items, Counting counting,
+      boolean recordOverLimit) {
     RuleSet set = current();
     List<Descriptor> descriptors = new ArrayList<>(items.size());
     items.forEach(i -> descriptors.add(i.descriptor()));
-    return decide(set, domain, items, set.matchAll(domain, descriptors), counting);
+    return decide(set, domain, items, set.matchAll(domain, descriptors), counting,
+        recordOverLimit);
   }
 
   /**
@@ -112,22 +125,36 @@ public final class Enforcer {
    */
   public CompletableFuture<Verdict> decideMatches(String domain, List<RuleMatch> matches,
       long hits, Counting counting) {
+    return decideMatches(domain, matches, hits, counting, false);
+  }
+
+  /**
+   * {@link #decideMatches(String, List, long, Counting)}; with {@code recordOverLimit} the hits are
+   * counted even when over the limit, as in {@link #decide(String, List, Counting, boolean)}.
+   */
+  public CompletableFuture<Verdict> decideMatches(String domain, List<RuleMatch> matches,
+      long hits, Counting counting, boolean recordOverLimit) {
     List<Item> items = new ArrayList<>(matches.size());
     List<Optional<RuleMatch>> found = new ArrayList<>(matches.size());
     for (RuleMatch m : matches) {
       items.add(new Item(m.descriptor(), hits));
       found.add(Optional.of(m));
     }
-    return decide(current(), domain, items, found, counting);
+    return decide(current(), domain, items, found, counting, recordOverLimit);
   }
 
   private CompletableFuture<Verdict> decide(RuleSet set, String domain, List<Item> items,
-      List<Optional<RuleMatch>> matches, Counting counting) {
+      List<Optional<RuleMatch>> matches, Counting counting, boolean recordOverLimit) {
     String tag = set.domain(domain).isPresent() ? domain : "unknown";
-    if (counting == Counting.ALL_OR_NOTHING && together(matches)) {
-      return allOrNothing(tag, items, matches);
+    if (counting == Counting.ALL_OR_NOTHING && together(matches, recordOverLimit)) {
+      return allOrNothing(tag, items, matches, recordOverLimit);
     }
-    return all(tag, items, matches);
+    return all(tag, items, matches, recordOverLimit);
+  }
+
+  /** Whether {@code m}'s hits are counted even when over its limit. */
+  private static boolean records(@Nullable RuleMatch m, boolean recordOverLimit) {
+    return m != null && (recordOverLimit || m.recordOverLimit());
   }
 
   /** The rules now, after dropping the limiters of rules that are gone if they changed. */
@@ -181,12 +208,15 @@ public final class Enforcer {
     return m.isPresent() && !m.get().unlimited() && !m.get().deniesAll();
   }
 
-  /** Whether all-or-nothing needs more than deciding each item on its own. */
-  private static boolean together(List<Optional<RuleMatch>> matches) {
+  /**
+   * Whether all-or-nothing needs more than deciding each item on its own. Descriptors counted
+   * past their limit are recorded on their own, whatever the others say: they never take part.
+   */
+  private static boolean together(List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
     int enforced = 0;
     boolean shadow = false;
     for (Optional<RuleMatch> m : matches) {
-      if (m.isPresent() && !m.get().unlimited()) {
+      if (m.isPresent() && !m.get().unlimited() && !records(m.get(), recordOverLimit)) {
         if (m.get().shadowMode()) {
           shadow |= !m.get().deniesAll();
         } else {
@@ -203,16 +233,18 @@ public final class Enforcer {
    * protocol), so a refusal takes nothing from any of them; a rule denying every request refuses
    * without acquiring anything. Shadow-mode descriptors never refuse: they count the requests the
    * enforced ones admit (each on its own, after them) and report their state, without counting,
-   * for a refused request.
+   * for a refused request. Descriptors counted past their limit (record_over_limit) are recorded
+   * on their own, after them, whether the request was admitted or not: the usage happened.
    */
   private CompletableFuture<Verdict> allOrNothing(String tag, List<Item> items,
-      List<Optional<RuleMatch>> matches) {
+      List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
     int n = items.size();
     boolean deniedByRule = false;
     List<Integer> enforced = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Optional<RuleMatch> m = matches.get(i);
-      if (m.isPresent() && !m.get().unlimited() && !m.get().shadowMode()) {
+      if (m.isPresent() && !m.get().unlimited() && !m.get().shadowMode()
+          && !records(m.get(), recordOverLimit)) {
         if (m.get().deniesAll()) {
           deniedByRule = true;
         } else {
@@ -227,7 +259,7 @@ public final class Enforcer {
     } else if (enforced.size() == 1) {
       int i = enforced.get(0);
       admitted = one(null, items.get(i).descriptor(), items.get(i).hits(),
-          matches.get(i).orElseThrow()).thenApply(s -> {
+          matches.get(i).orElseThrow(), false).thenApply(s -> {
             out[i] = s;
             return s.allowed();
           });
@@ -242,10 +274,12 @@ public final class Enforcer {
         }
         Item item = items.get(i);
         Optional<RuleMatch> m = matches.get(i);
-        // shadow parts count an admitted request; whatever else counts is only checked here
-        long hits = !counted(m) || (all && m.get().shadowMode()) ? item.hits() : 0;
+        // shadow parts count an admitted request, recorded parts any request; whatever else
+        // counts is only checked here
+        boolean record = records(m.orElse(null), recordOverLimit);
+        long hits = !counted(m) || record || (all && m.get().shadowMode()) ? item.hits() : 0;
         int at = i;
-        rest.add(one(null, item.descriptor(), hits, m.orElse(null))
+        rest.add(one(null, item.descriptor(), hits, m.orElse(null), record)
             .thenApply(s -> out[at] = s));
       }
       return CompletableFuture.allOf(rest.toArray(CompletableFuture<?>[]::new)).thenApply(v -> {
@@ -285,11 +319,12 @@ public final class Enforcer {
 
   /** Decides each item on its own, telling the observer of each. */
   private CompletableFuture<Verdict> all(String tag, List<Item> items,
-      List<Optional<RuleMatch>> matches) {
+      List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
     List<CompletableFuture<Status>> futures = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       Item item = items.get(i);
-      futures.add(one(tag, item.descriptor(), item.hits(), matches.get(i).orElse(null)));
+      RuleMatch m = matches.get(i).orElse(null);
+      futures.add(one(tag, item.descriptor(), item.hits(), m, records(m, recordOverLimit)));
     }
     return CompletableFuture.allOf(futures.toArray(CompletableFuture<?>[]::new)).thenApply(v -> {
       List<Status> out = new ArrayList<>(futures.size());
@@ -300,9 +335,12 @@ public final class Enforcer {
     });
   }
 
-  /** One item decided; {@code tag} null: told to the observer by the caller. */
+  /**
+   * One item decided ({@code record}: its hits counted even when over the limit); {@code tag}
+   * null: told to the observer by the caller.
+   */
   private CompletableFuture<Status> one(@Nullable String tag, Descriptor d, long hits,
-      @Nullable RuleMatch m) {
+      @Nullable RuleMatch m, boolean record) {
     if (m == null) {
       return told(tag, Status.noRule(d));
     }
@@ -314,7 +352,9 @@ public final class Enforcer {
     }
     RateLimiter limiter = limiters.get(m.coreLimits(), backends.eventual(m.consistency()));
     long start = System.nanoTime(); // latency metrics only, never a decision
-    return limiter.tryAcquireAsync(m.counterKey(), hits).toCompletableFuture().thenApply(dec -> {
+    CompletionStage<Decision> decided = record ? limiter.recordAsync(m.counterKey(), hits)
+        : limiter.tryAcquireAsync(m.counterKey(), hits);
+    return decided.toCompletableFuture().thenApply(dec -> {
       observer.limiterCalled(m, dec, System.nanoTime() - start);
       Status s = Status.decided(d, m, dec);
       if (tag != null) {

@@ -38,10 +38,11 @@ import org.jspecify.annotations.Nullable;
  * sent at once. Under load, each call carries many decisions, so Redis runs one script per batch
  * instead of one per decision.
  *
- * <p><b>Operations.</b> Acquire, take-up-to, reserve, refund and reset are all requests of the same
+ * <p><b>Operations.</b> Acquire, take-up-to, reserve, refund, record (past the limit) and reset
+ * are all requests of the same
  * script ({@code decide.lua}), told apart by their operation argument, and all go through the
  * lanes: a key's requests reach Redis in the order they were made. When Redis cannot answer,
- * acquire, take-up-to, reserve and refund are answered by the failure policy (flagged degraded); a
+ * acquire, take-up-to, reserve, refund and record are answered by the failure policy (flagged degraded); a
  * reset completes exceptionally with {@link RedisUnavailableException} (see {@code docs/redis.md}).
  */
 final class RedisLimits implements KeyedLimits {
@@ -51,6 +52,8 @@ final class RedisLimits implements KeyedLimits {
   private static final int MAX_BATCH = 64;
   /** Waits beyond this are beyond every limit's exact bound (2^52 µs): sent capped, exact in Lua. */
   private static final long MAX_WAIT_ARG = 1L << 53;
+  /** Permits past the limit beyond this are beyond every limit's bound: sent capped. */
+  private static final long MAX_PAST_ARG = (1L << 53) - 1;
 
   private final RedisBackend backend;
   private final List<Limit> limits;
@@ -212,6 +215,16 @@ final class RedisLimits implements KeyedLimits {
     return submit(key, Op.REFUND, permits, 0).thenApply(Answer::decision);
   }
 
+  /**
+   * One request of the script, as an acquire. Permits beyond 2^53 - 1 record exactly what 2^53 - 1
+   * does (no limit records more), so the argument is capped there and stays exact in Lua.
+   */
+  @Override
+  public CompletionStage<Decision> recordAsync(String key, long permits) {
+    return submit(key, Op.RECORD, Math.min(permits, MAX_PAST_ARG), 0)
+        .thenApply(Answer::decision);
+  }
+
   @Override
   public CompletionStage<Void> resetAsync(String key) {
     return submit(key, Op.RESET, 0, 0).thenApply(a -> null);
@@ -275,7 +288,7 @@ final class RedisLimits implements KeyedLimits {
 
   /** What a request asks of the script (its operation argument, see {@code decide.lua}). */
   private enum Op {
-    ACQUIRE, UP_TO, RESERVE, REFUND, RESET
+    ACQUIRE, UP_TO, RESERVE, REFUND, RECORD, RESET
   }
 
   /**
@@ -312,6 +325,7 @@ final class RedisLimits implements KeyedLimits {
         case UP_TO -> Long.toString(-(permits + 1));
         case RESERVE -> "r" + permits + ":" + maxWait;
         case REFUND -> "f" + permits;
+        case RECORD -> "p" + permits;
         case RESET -> "x";
       };
     }
@@ -319,7 +333,7 @@ final class RedisLimits implements KeyedLimits {
     /** Values of the reply for this request, given the number of limits. */
     int replySize(int limits) {
       return switch (op) {
-        case ACQUIRE, REFUND -> ARGS_PER_LIMIT * limits;
+        case ACQUIRE, REFUND, RECORD -> ARGS_PER_LIMIT * limits;
         case UP_TO, RESERVE -> 1 + ARGS_PER_LIMIT * limits;
         case RESET -> 0;
       };
@@ -396,7 +410,7 @@ final class RedisLimits implements KeyedLimits {
             Pending p = batch.get(j);
             answers[j] = switch (p.op) {
               case RESET -> new Answer(0, null);
-              case ACQUIRE, REFUND -> new Answer(p.permits, decide(reply, offset));
+              case ACQUIRE, REFUND, RECORD -> new Answer(p.permits, decide(reply, offset));
               case UP_TO, RESERVE -> {
                 long value = (Long) reply.get(offset);
                 Decision d = decide(reply, offset + 1);
@@ -542,6 +556,7 @@ final class RedisLimits implements KeyedLimits {
         yield new Answer(r.waitMicros(), r.decision());
       }
       case REFUND -> new Answer(permits, local.refund(key, permits));
+      case RECORD -> new Answer(permits, local.record(key, permits));
       case RESET -> throw new IllegalStateException("a reset is never answered locally");
     };
     Decision d = Objects.requireNonNull(a.decision)

@@ -160,6 +160,14 @@ local function bucket_max_wait(L)
   return w
 end
 
+-- used + k, at most a window's bound on permits taken past the limit (twice the count, at most
+-- 2^53 - 1; Transition.pastCap), and never less than used.
+local function add_capped(used, k, c)
+  local cap = math.min(2 * c, TWO53 - 1)
+  if used >= cap then return used end
+  return used + math.min(k, cap - used)
+end
+
 -- (m, f) - (m2, f2) for fractions in [0, c).
 local function tsub(m, f, m2, f2, c)
   m, f = m - m2, f - f2

@@ -14,6 +14,9 @@
 --                  may take them in debt when their wait is at most w (capped by exactness);
 --                  window limits only admit what fits now
 --         f<k>     refund k permits to every limit (nothing is created for a key without state)
+--         p<k>     take k permits past the limit: every limit records them (within its bound),
+--                  room or not; the reply is the zero-permit check after when every limit had
+--                  room, else the one-permit denial after
 --         x        reset: delete the key's state under these limits
 -- Reply per request: for a take-up-to first the permits taken, for a reservation first the wait
 --       (us, 0 unless admitted in debt); then per limit: allowed (0/1), remaining, resetAfter
@@ -137,6 +140,44 @@ end
 -- zero-permit resetAfter is 0) the key's state is deleted, changed or not (as the memory backend
 -- forgets the key); otherwise each changed limit is rewritten, its TTL recomputed from its new
 -- state (the key's longest when its own is 0). Answers the zero-permit check afterwards.
+local function past(kbase, now, k)
+  local states = load_states(kbase)
+  local fits = true
+  for i = 1, nl do
+    if limits[i].alg.eval(states[i], now, k, limits[i]) == 0 then fits = false end
+  end
+  if k > 0 then
+    for i = 1, nl do
+      local key, L = KEYS[kbase + i], limits[i]
+      states[i] = L.alg.past(states[i], now, k, L)
+      cache[key] = states[i]
+      owner[key] = L.alg
+    end
+  end
+  local res, longest = {}, 0
+  for i = 1, nl do
+    local L = limits[i]
+    local a, rem, reset, retry = L.alg.eval(states[i], now, 0, L)
+    res[i] = {a, rem, reset, retry}
+    if reset > longest then longest = reset end
+  end
+  if k > 0 then
+    for i = 1, nl do
+      local t = res[i][3]
+      if t == 0 then t = longest end
+      ttl[KEYS[kbase + i]] = t
+    end
+  end
+  if not fits then
+    for i = 1, nl do
+      local L = limits[i]
+      local a, rem, reset, retry = L.alg.eval(states[i], now, 1, L)
+      res[i] = {a, rem, reset, retry}
+    end
+  end
+  reply(res)
+end
+
 local function refund(kbase, now, k)
   local states = load_states(kbase)
   local res, changed, longest = {}, {}, 0
@@ -194,6 +235,8 @@ for j = 1, (#ARGV - first + 1) / 2 do
         reserve(kbase, now, tonumber(string.sub(op, 2, sep - 1)), tonumber(string.sub(op, sep + 1)))
       elseif kind == 'f' then
         refund(kbase, now, tonumber(string.sub(op, 2)))
+      elseif kind == 'p' then
+        past(kbase, now, tonumber(string.sub(op, 2)))
       else
         return redis.error_reply('unknown operation ' .. op)
       end

@@ -47,14 +47,29 @@ ALG[3] = {
     if L.bounds then stored_end = e end
     e = e - now
     if k > c then
-      if used > 0 then return 0, c - used, e, NEVER end
+      if used > 0 then return 0, math.max(0, c - used), e, NEVER end
       return 0, c - used, 0, NEVER
     elseif used + k <= c or k == 0 then
       used = used + k
       if used > 0 then return 1, math.max(0, c - used), e, 0, w, used, stored_end end
       return 1, math.max(0, c - used), 0, 0, w, used, stored_end
     end
-    return 0, c - used, e, e
+    return 0, math.max(0, c - used), e, e
+  end,
+  -- Counts k > 0 past the limit in the current window (or a later one a clock that went back
+  -- left), at most twice the count. Returns the new state.
+  past = function(s, now, k, L)
+    local w, e = window_of(L, now)
+    local used = 0
+    if s and s[1] >= w then
+      if s[1] > w then
+        if s[3] > 0 then e = s[3] else e = s[1] + L.p end
+      end
+      w, used = s[1], s[2]
+    end
+    local stored_end = 0
+    if L.bounds then stored_end = e end
+    return {w, add_capped(used, k, L.c), stored_end}
   end,
   -- Gives k > 0 back to the stored window when it is the current one (or a later one the clock
   -- went back from); permits counted in a window that is over are not returned. Nil: unchanged.

@@ -63,6 +63,34 @@ ALG[2] = {
     end
     return ceilt(nm - now, nf), nm, nf, 0
   end,
+  -- Takes k > 0 past the limit: tat = max(tat, now) + k x T, the debt at most b x T + the
+  -- longest exact wait (Gcra.past). New state.
+  past = function(s, now, k, L)
+    local c, b, q, r = L.c, L.b, L.q, L.r
+    local dm, df = 0, 0
+    if s and cmp(s[1], s[2], now, 0) > 0 then
+      dm, df = s[1] - now, s[2]
+    end
+    local tm, tf = times(b, c, q, r)
+    local xm, xf = tm + bucket_max_wait(L) - dm, tf - df
+    if xf < 0 then
+      xf = xf + c
+      xm = xm - 1
+    end
+    local taken = 0
+    if xm >= 0 then taken = floor_div_t(xm, xf, k, c, q, r) end
+    if taken == 0 then
+      if s then return s end
+      return {0, 0, 0}
+    end
+    local km, kf = times(taken, c, q, r)
+    local nm, nf = dm + km, df + kf
+    if nf >= c then
+      nf = nf - c
+      nm = nm + 1
+    end
+    return {now + nm, nf, 0}
+  end,
   -- Gives k > 0 back: tat' = max(now, tat - k x T). Nil: unchanged (no state); else the new
   -- state.
   refund = function(s, now, k, L)

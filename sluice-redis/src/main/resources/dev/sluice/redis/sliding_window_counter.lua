@@ -57,6 +57,20 @@ ALG[5] = {
     return 0, math.max(0, c - weighted - curr), swc_reset(ws, prev, curr, p),
         swc_retry(ws, prev, curr, k, c, p)
   end,
+  -- Counts k > 0 past the limit in the current window, at most twice the count. New state.
+  past = function(s, now, k, L)
+    local p = L.p
+    local w = now - fmod(now, p)
+    local prev, curr = 0, 0
+    if s then
+      if s[1] >= w then
+        w, prev, curr = s[1], s[2], s[3]
+      elseif s[1] == w - p then
+        prev = s[3]
+      end
+    end
+    return {w, prev, add_capped(curr, k, L.c)}
+  end,
   -- Gives k > 0 back to the current window's count when the stored window is the current one
   -- (or a later one); the previous count is untouched. Nil: unchanged.
   refund = function(s, now, k, L)

@@ -9,6 +9,22 @@ local function swl_first_live(s, now, p)
   return i
 end
 
+local function swl_commit(s, now, k, L)
+  local out, n = {}, 0
+  if s then
+    for i = swl_first_live(s, now, L.p), #s, 2 do
+      out[n + 1], out[n + 2] = s[i], s[i + 1]
+      n = n + 2
+    end
+  end
+  if n > 0 and out[n - 1] >= now then -- same microsecond (or clock went back): merge
+    out[n] = out[n] + k
+  else
+    out[n + 1], out[n + 2] = now, k
+  end
+  return out
+end
+
 ALG[4] = {
   decode = function(v)
     local s, n, pos = {}, 0, 1
@@ -28,21 +44,7 @@ ALG[4] = {
     end
     return table.concat(parts)
   end,
-  commit = function(s, now, k, L)
-    local out, n = {}, 0
-    if s then
-      for i = swl_first_live(s, now, L.p), #s, 2 do
-        out[n + 1], out[n + 2] = s[i], s[i + 1]
-        n = n + 2
-      end
-    end
-    if n > 0 and out[n - 1] >= now then -- same microsecond (or clock went back): merge
-      out[n] = out[n] + k
-    else
-      out[n + 1], out[n + 2] = now, k
-    end
-    return out
-  end,
+  commit = swl_commit,
   eval = function(s, now, k, L)
     local c, p = L.c, L.p
     local used, first, n, newest = 0, 1, 0, nil
@@ -69,6 +71,28 @@ ALG[4] = {
       end
     end
     return 0, math.max(0, c - used), reset, retry
+  end,
+  -- Logs k > 0 at now, the window's permits held to twice the count: a new entry while the
+  -- window has room (fewer than count permits), else merged into the newest entry, moved to now
+  -- (as SlidingWindowLog.past). New state.
+  past = function(s, now, k, L)
+    local c, p = L.c, L.p
+    local used = 0
+    if s then
+      for i = swl_first_live(s, now, p), #s, 2 do used = used + s[i + 1] end
+    end
+    local taken = add_capped(used, k, c) - used
+    if not s or used < c then return swl_commit(s, now, taken, L) end
+    local out, m = {}, 0
+    for i = swl_first_live(s, now, p), #s, 2 do
+      out[m + 1], out[m + 2] = s[i], s[i + 1]
+      m = m + 2
+    end
+    if taken > 0 then
+      out[m - 1] = math.max(now, out[m - 1])
+      out[m] = out[m] + taken
+    end
+    return out
   end,
   -- Gives k > 0 back from the newest entries still in the window (time > now - p): an entry
   -- with at most the permits left to give is dropped, else reduced. Older entries are not

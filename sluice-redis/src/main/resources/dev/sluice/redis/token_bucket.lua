@@ -77,6 +77,19 @@ ALG[1] = {
     tok = tok - k
     return tb_time_to_full(L, tok, bm, bf, now), tok, bm, bf
   end,
+  -- Takes k > 0 past the limit into debt, at most until the permits in debt are due the longest
+  -- exact wait from now: base + (k - tokens) x T <= now + maxWait (TokenBucket.past). New state.
+  past = function(s, now, k, L)
+    local tok, bm, bf = tb_at(s, now, L)
+    local xm, xf = now + bucket_max_wait(L) - bm, 0
+    if bf ~= 0 then
+      xm, xf = xm - 1, L.c - bf
+    end
+    local need = 0
+    if xm >= 0 then need = floor_div_t(xm, xf, math.max(0, k - tok), L.c, L.q, L.r) end
+    local taken = math.max(0, math.min(k, tok + need))
+    return {tok - taken, bm, bf}
+  end,
   -- Gives k > 0 back: TAT' = max(now, TAT - k x T), as GCRA (and as TokenBucket.refund). Nil:
   -- unchanged (no state); else the new state.
   refund = function(s, now, k, L)

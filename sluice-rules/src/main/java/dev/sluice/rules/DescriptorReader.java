@@ -103,12 +103,28 @@ final class DescriptorReader {
         fields.get(VALUE_TO_METRIC, here, false),
         share,
         fields.get(QUOTA_MODE, here, false),
+        recordOverLimit(fields, here, rateLimit != null),
         metadata,
         consistency,
         children,
         here.file(),
         map.line(),
         map.column());
+  }
+
+  /**
+   * The Sluice extension {@code record_over_limit: true} of a descriptor; it applies to the
+   * descriptor's own limits, so it needs {@code rate_limit} or {@code rate_limits} beside it.
+   */
+  private static boolean recordOverLimit(Fields fields, ParseContext here, boolean hasLimits) {
+    if (!(fields.read(RuleSchema.RECORD_OVER_LIMIT, here) instanceof Present<Boolean> r)) {
+      return false;
+    }
+    if (!hasLimits) {
+      here.error(r.field(), "record_over_limit needs rate_limit or rate_limits on the same"
+          + " descriptor (it is not inherited by nested descriptors)");
+    }
+    return r.value();
   }
 
   /**

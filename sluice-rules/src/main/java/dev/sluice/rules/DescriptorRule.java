@@ -22,6 +22,7 @@ public final class DescriptorRule {
   private final boolean valueToMetric;
   private final boolean shareThreshold;
   private final boolean quotaMode;
+  private final boolean recordOverLimit;
   private final Map<String, Object> metadata;
   private final @Nullable Consistency consistency;
   private final Level children;
@@ -44,6 +45,27 @@ public final class DescriptorRule {
       String file,
       int line,
       int column) {
+    this(key, value, rateLimit, shadowMode, detailedMetric, valueToMetric, shareThreshold,
+        quotaMode, false, metadata, consistency, children, file, line, column);
+  }
+
+  DescriptorRule(
+      String key,
+      @Nullable String value,
+      @Nullable RateLimitRule rateLimit,
+      boolean shadowMode,
+      boolean detailedMetric,
+      boolean valueToMetric,
+      boolean shareThreshold,
+      boolean quotaMode,
+      boolean recordOverLimit,
+      Map<String, Object> metadata,
+      @Nullable Consistency consistency,
+      List<DescriptorRule> children,
+      String file,
+      int line,
+      int column) {
+    this.recordOverLimit = recordOverLimit;
     this.consistency = consistency;
     this.key = key;
     this.value = value;
@@ -106,6 +128,15 @@ public final class DescriptorRule {
   /** {@code shadow_mode}: the limit is computed and counted but never denies. */
   public boolean shadowMode() {
     return shadowMode;
+  }
+
+  /**
+   * Sluice's {@code record_over_limit}: the hits are counted even when the key is over its limit
+   * (usage reported after the fact, as envoy's counters count {@code apply_on_stream_done}
+   * reports); the answer is still over the limit when it is.
+   */
+  public boolean recordOverLimit() {
+    return recordOverLimit;
   }
 
   /** {@code detailed_metric}: metrics name the request's values, not the rule's. */
@@ -187,6 +218,7 @@ public final class DescriptorRule {
         && valueToMetric == r.valueToMetric
         && shareThreshold == r.shareThreshold
         && quotaMode == r.quotaMode
+        && recordOverLimit == r.recordOverLimit
         && metadata.equals(r.metadata)
         && consistency == r.consistency
         && children.rules().equals(r.children.rules())

@@ -80,6 +80,11 @@ public final class RuleMatch {
     return rule.rateLimit().map(RateLimitRule::unlimited).orElse(false);
   }
 
+  /** Sluice's {@code record_over_limit}: the hits are counted even when over the limit. */
+  public boolean recordOverLimit() {
+    return rule.recordOverLimit();
+  }
+
   /** {@code shadow_mode}: count as usual, report what would happen, but never deny. */
   public boolean shadowMode() {
     return rule.shadowMode();

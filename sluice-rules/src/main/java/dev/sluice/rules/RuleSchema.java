@@ -61,9 +61,12 @@ final class RuleSchema {
       t -> Consistency.parse(t).orElse(null),
       t -> "invalid consistency '" + t + "'; use consistent or eventual");
 
+  /** Sluice: count the hits even when over the limit (usage reported after the fact). */
+  static final Key<Boolean> RECORD_OVER_LIMIT = Key.flag("record_over_limit");
+
   static final Schema DESCRIPTOR = Schema.of("a descriptor", KEY, VALUE, RATE_LIMIT, RATE_LIMITS,
       DESCRIPTORS, SHADOW_MODE, DETAILED_METRIC, VALUE_TO_METRIC, SHARE_THRESHOLD, QUOTA_MODE,
-      METADATA, CONSISTENCY);
+      METADATA, CONSISTENCY, RECORD_OVER_LIMIT);
 
   // ---------------------------------------------------------------- a limit (rate_limit)
 

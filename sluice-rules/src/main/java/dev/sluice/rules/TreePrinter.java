@@ -36,6 +36,9 @@ final class TreePrinter {
     if (r.shadowMode()) {
       flags.add("shadow_mode");
     }
+    if (r.recordOverLimit()) {
+      flags.add("record_over_limit");
+    }
     if (r.shareThreshold()) {
       flags.add("share_threshold");
     }

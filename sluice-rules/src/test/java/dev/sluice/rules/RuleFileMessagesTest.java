@@ -135,6 +135,26 @@ class RuleFileMessagesTest {
   }
 
   @Test
+  void recordOverLimitNeedsLimitsAndABoolean() {
+    assertThat(errors("""
+        domain: d
+        descriptors:
+          - key: report
+            record_over_limit: true
+          - key: flag
+            record_over_limit: sometimes
+            rate_limit: {unit: day, requests_per_unit: 10}
+          - key: ok
+            record_over_limit: true
+            rate_limit: {unit: day, requests_per_unit: 10}
+        """)).hasSize(2).satisfiesExactly(
+            m -> assertThat(m).isEqualTo("4:5: d > report: record_over_limit needs rate_limit or"
+                + " rate_limits on the same descriptor (it is not inherited by nested"
+                + " descriptors)"),
+            m -> assertThat(m).startsWith("6:24: d > flag: ").contains("record_over_limit"));
+  }
+
+  @Test
   void descriptorKeysMetadataAndConsistency() {
     assertThat(errors("""
         domain: d

@@ -63,7 +63,8 @@ class ValidationTest {
         Arguments.of("unknown_key.yaml",
             "4:5: test-domain > key1: config error, unknown key 'colour'; expected one of key,"
                 + " value, rate_limit, rate_limits, descriptors, shadow_mode, detailed_metric,"
-                + " value_to_metric, share_threshold, quota_mode, metadata, consistency"),
+                + " value_to_metric, share_threshold, quota_mode, metadata, consistency,"
+                + " record_over_limit"),
         Arguments.of("non_string_key.yaml",
             "8:7: test-domain > key1=value1 > rate_limit: config error, key is not of type"
                 + " string: 0.25"),

@@ -173,7 +173,7 @@ final class HttpApi {
   // ---- Sluice's /v1/check
 
   private static final Set<String> CHECK_FIELDS = Set.of("domain", "descriptors", "request",
-      "hits");
+      "hits", "recordOverLimit");
 
   private CompletableFuture<HttpResponse> check(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
@@ -187,6 +187,14 @@ final class HttpApi {
       throw bad("domain must not be empty");
     }
     long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
+    boolean record = false;
+    if (root.has("recordOverLimit")) {
+      JsonNode r = root.get("recordOverLimit");
+      if (!r.isBoolean()) {
+        throw bad("recordOverLimit must be true or false");
+      }
+      record = r.booleanValue();
+    }
     boolean hasDescriptors = root.has("descriptors");
     boolean hasRequest = root.has("request");
     if (hasDescriptors == hasRequest) {
@@ -195,11 +203,12 @@ final class HttpApi {
     CompletableFuture<Verdict> result;
     if (hasDescriptors) {
       result = enforcer.decide(domain, descriptors(root.get("descriptors"), hits),
-          config.descriptorCounting());
+          config.descriptorCounting(), record);
     } else {
       RequestContext rc = requestContext(root.get("request"));
       List<RuleMatch> matches = routes.get().match(domain, rc);
-      result = enforcer.decideMatches(domain, matches, hits, config.descriptorCounting());
+      result = enforcer.decideMatches(domain, matches, hits, config.descriptorCounting(),
+          record);
     }
     return result.thenApply(v -> {
       ObjectNode out = JSON.createObjectNode();

@@ -130,6 +130,15 @@ public abstract class ContractSuite {
     }
   }
 
+  /** {@link RecordContract} on this suite's backend. */
+  @Nested
+  public class Record extends RecordContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
   /** {@link ResetContract} on this suite's backend. */
   @Nested
   public class Reset extends ResetContract {
