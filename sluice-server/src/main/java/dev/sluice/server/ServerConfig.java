@@ -172,6 +172,12 @@ public final class ServerConfig {
       .byDefault("text")
       .help("Log lines on stderr: text, or one JSON object per line"));
 
+  public static final Setting<Duration> DRAIN_PERIOD = DECLARED.add(Setting.of("drain-period",
+          ValueTypes.duration(Duration.ZERO, Duration.ofMinutes(10)))
+      .byDefault("5s")
+      .help("On SIGTERM: how long the service reports itself unhealthy while still answering"
+          + " decisions, before it stops"));
+
   /**
    * The environment variable that may hold the admin API's bearer token itself ({@link
    * #ADMIN_TOKEN_FILE} names a file holding it instead). Environment only, not a setting: a
@@ -378,6 +384,11 @@ public final class ServerConfig {
   /** How often the rules directory is checked for changes. */
   public Duration reloadInterval() {
     return get(RELOAD_INTERVAL);
+  }
+
+  /** On SIGTERM: how long decisions are still answered once the service reports unhealthy. */
+  public Duration drainPeriod() {
+    return get(DRAIN_PERIOD);
   }
 
   /** How long a Redis backend waits for one decision (see {@link EnforcementSettings#REDIS_TIMEOUT}). */
