@@ -77,6 +77,12 @@ public final class ServerConfig {
       .byDefault("false")
       .help("Add the headers to gRPC answers"));
 
+  public static final Setting<Double> NEAR_LIMIT_RATIO = DECLARED.add(Setting.of(
+          "near-limit-ratio", ValueTypes.of("RATIO", ServerConfig::ratio))
+      .byDefault("0.8")
+      .help("An admitted decision counts as near_limit in metrics when its limit's use is over"
+          + " this share of the limit (envoy's NEAR_LIMIT_RATIO)"));
+
   /** Addresses and CIDR ranges of the gateways whose {@code X-Forwarded-For} is believed. */
   public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
       HttpSettings.trustedProxies("Gateways (addresses or CIDR ranges, comma-separated) whose"
@@ -304,6 +310,19 @@ public final class ServerConfig {
     return settings;
   }
 
+  private static Double ratio(String s) {
+    double r;
+    try {
+      r = Double.parseDouble(s.trim());
+    } catch (NumberFormatException e) {
+      r = Double.NaN;
+    }
+    if (!(r >= 0 && r <= 1)) {
+      throw new IllegalArgumentException("expected a number between 0 and 1");
+    }
+    return r;
+  }
+
   private static String address(String s) {
     String t = s.trim();
     if (t.isEmpty()) {
@@ -353,6 +372,11 @@ public final class ServerConfig {
 
   public HeaderStyle headers() {
     return get(HEADERS);
+  }
+
+  /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
+  public double nearLimitRatio() {
+    return get(NEAR_LIMIT_RATIO);
   }
 
   /** Whether gRPC answers carry {@code response_headers_to_add} (off by default, as envoy). */

@@ -132,7 +132,7 @@ public final class SluiceServer implements AutoCloseable {
       closeQuietly(tls);
       throw e;
     }
-    Metrics metrics = new Metrics();
+    Metrics metrics = new Metrics(config.nearLimitRatio());
     ModeBackends backends;
     try {
       backends = modes(backend, config, metrics);
