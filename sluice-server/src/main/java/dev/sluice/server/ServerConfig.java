@@ -11,6 +11,7 @@ import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
+import dev.sluice.http.HeaderNames;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
 import dev.sluice.http.TrustedProxies;
@@ -71,6 +72,13 @@ public final class ServerConfig {
 
   public static final Setting<HeaderStyle> HEADERS = DECLARED.add(
       HttpSettings.headers(HeaderStyle.BOTH));
+
+  public static final Setting<String> HEADER_LIMIT = DECLARED.add(HttpSettings.headerLimit());
+
+  public static final Setting<String> HEADER_REMAINING =
+      DECLARED.add(HttpSettings.headerRemaining());
+
+  public static final Setting<String> HEADER_RESET = DECLARED.add(HttpSettings.headerReset());
 
   public static final Setting<Boolean> GRPC_RESPONSE_HEADERS = DECLARED.add(Setting.of(
           "grpc-response-headers", ValueTypes.bool())
@@ -254,6 +262,13 @@ public final class ServerConfig {
       throw s.error(TLS_CLIENT_CA, "client certificates need TLS: set tls-cert and tls-key"
           + " too");
     }
+    try {
+      headerNames(s);
+    } catch (IllegalArgumentException e) {
+      Setting<String> given = s.isSet(HEADER_RESET) ? HEADER_RESET
+          : s.isSet(HEADER_REMAINING) ? HEADER_REMAINING : HEADER_LIMIT;
+      throw s.error(given, e.getMessage());
+    }
     boolean redisCert = s.isSet(REDIS_TLS_CERT);
     if (redisCert != s.isSet(REDIS_TLS_KEY)) {
       throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_KEY, "redis-tls-cert and"
@@ -377,6 +392,18 @@ public final class ServerConfig {
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
   public double nearLimitRatio() {
     return get(NEAR_LIMIT_RATIO);
+  }
+
+  /**
+   * The names of the x-ratelimit style's headers ({@code header-limit}, {@code header-remaining},
+   * {@code header-reset}).
+   */
+  public HeaderNames headerNames() {
+    return headerNames(settings);
+  }
+
+  private static HeaderNames headerNames(Settings s) {
+    return new HeaderNames(s.get(HEADER_LIMIT), s.get(HEADER_REMAINING), s.get(HEADER_RESET));
   }
 
   /** Whether gRPC answers carry {@code response_headers_to_add} (off by default, as envoy). */
