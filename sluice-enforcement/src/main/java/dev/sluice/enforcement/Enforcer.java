@@ -61,12 +61,14 @@ public final class Enforcer {
   private final ModeBackends backends;
   private final LimiterCache limiters;
   private final Observer observer;
+  private final boolean globalShadow;
   private volatile @Nullable RuleSet pruned;
 
   private Enforcer(Builder b) {
     this.rules = b.rules;
     this.backends = b.backends;
     this.observer = b.observer;
+    this.globalShadow = b.globalShadow;
     LimiterCache.Factory factory = b.factory;
     this.limiters = new LimiterCache(b.maxLimiters, factory != null ? factory
         : k -> RateLimiter.create(backends.backendFor(k.eventual()), k.limits()));
@@ -124,10 +126,18 @@ public final class Enforcer {
   private CompletableFuture<Verdict> decide(RuleSet set, String domain, List<Item> items,
       List<Optional<RuleMatch>> matches, Counting counting) {
     String tag = set.domain(domain).isPresent() ? domain : "unknown";
-    if (counting == Counting.ALL_OR_NOTHING && together(matches)) {
-      return allOrNothing(tag, items, matches);
+    CompletableFuture<Verdict> v = counting == Counting.ALL_OR_NOTHING && together(matches)
+        ? allOrNothing(tag, items, matches) : all(tag, items, matches);
+    if (!globalShadow) {
+      return v;
     }
-    return all(tag, items, matches);
+    return v.thenApply(verdict -> {
+      if (!verdict.overLimit()) {
+        return verdict;
+      }
+      observer.shadowed(tag, verdict);
+      return verdict.shadowed();
+    });
   }
 
   /** The rules now, after dropping the limiters of rules that are gone if they changed. */
@@ -336,6 +346,7 @@ public final class Enforcer {
     private final Supplier<RuleSet> rules;
     private final ModeBackends backends;
     private Observer observer = Observer.NONE;
+    private boolean globalShadow;
     private int maxLimiters = LimiterCache.DEFAULT_MAX_SIZE;
     private LimiterCache.@Nullable Factory factory;
 
@@ -347,6 +358,16 @@ public final class Enforcer {
     /** Hears every decision (metrics); default none. */
     public Builder observer(Observer observer) {
       this.observer = Objects.requireNonNull(observer, "observer must not be null");
+      return this;
+    }
+
+    /**
+     * Global shadow mode (envoy's {@code SHADOW_MODE}): every decision is made and counted as
+     * usual, but a request its limits refuse is answered as admitted ({@link Verdict#shadowed()})
+     * and told to the observer ({@link Observer#shadowed}); default off.
+     */
+    public Builder globalShadow(boolean on) {
+      this.globalShadow = on;
       return this;
     }
 

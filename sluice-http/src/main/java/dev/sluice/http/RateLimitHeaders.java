@@ -63,8 +63,10 @@ public final class RateLimitHeaders {
     for (Status each : verdict.limited()) {
       each.limits().forEach(q -> policies.add(Policy.of(q)));
     }
+    // the verdict's refusal, not the status's: a refusal global shadow mode admitted sends no
+    // Retry-After
     return of(style, names, Policy.of(deciding), s.remaining(), s.resetAfterMicros(),
-        s.overLimit(), s.retryAfterMicros(), policies);
+        verdict.overLimit() && s.overLimit(), s.retryAfterMicros(), policies);
   }
 
   /**

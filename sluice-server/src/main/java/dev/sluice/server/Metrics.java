@@ -99,6 +99,19 @@ final class Metrics implements Observer {
     decision(domain, m == null ? "" : m.metricKey(), status.outcome(nearLimitRatio));
   }
 
+  /**
+   * Counts a request refused by its limits and admitted by global shadow mode: {@code
+   * sluice_global_shadow_mode_total{domain}} (envoy's {@code global_shadow_mode} stat).
+   */
+  @Override
+  public void shadowed(String domain, dev.sluice.enforcement.Verdict refused) {
+    decisions.computeIfAbsent("\0shadow\0" + domain, k -> Counter
+        .builder("sluice.global.shadow.mode")
+        .description("Requests refused by their limits and admitted by global shadow mode")
+        .tag("domain", domain)
+        .register(registry)).increment();
+  }
+
   /** Times the backend's answer, and counts it when degraded. */
   @Override
   public void limiterCalled(RuleMatch match, Decision decision, long nanos) {

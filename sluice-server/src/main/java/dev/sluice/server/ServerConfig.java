@@ -85,6 +85,12 @@ public final class ServerConfig {
       .byDefault("false")
       .help("Add the headers to gRPC answers"));
 
+  public static final Setting<Boolean> SHADOW_MODE = DECLARED.add(Setting.of("shadow-mode",
+          ValueTypes.bool())
+      .byDefault("false")
+      .help("Global shadow mode: every decision is made and counted, every answer admits"
+          + " (envoy's SHADOW_MODE)"));
+
   public static final Setting<Double> NEAR_LIMIT_RATIO = DECLARED.add(Setting.of(
           "near-limit-ratio", ValueTypes.of("RATIO", ServerConfig::ratio))
       .byDefault("0.8")
@@ -387,6 +393,11 @@ public final class ServerConfig {
 
   public HeaderStyle headers() {
     return get(HEADERS);
+  }
+
+  /** Global shadow mode: refusals are counted, and answered as admissions. */
+  public boolean shadowMode() {
+    return get(SHADOW_MODE);
   }
 
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */

@@ -150,7 +150,8 @@ public final class SluiceServer implements AutoCloseable {
     Health health = null;
     try {
       rules.start(config.reloadInterval());
-      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
+      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
+          .globalShadow(config.shadowMode()).build();
       Readiness readiness = new Readiness(backend, config);
       health = new Health(rules::loaded, readiness::state);
       HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
