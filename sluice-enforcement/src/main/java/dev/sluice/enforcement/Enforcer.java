@@ -62,12 +62,14 @@ public final class Enforcer {
   private final ModeBackends backends;
   private final LimiterCache limiters;
   private final Observer observer;
+  private final boolean globalShadow;
   private volatile @Nullable RuleSet pruned;
 
   private Enforcer(Builder b) {
     this.rules = b.rules;
     this.backends = b.backends;
     this.observer = b.observer;
+    this.globalShadow = b.globalShadow;
     LimiterCache.Factory factory = b.factory;
     this.limiters = new LimiterCache(b.maxLimiters, factory != null ? factory
         : k -> RateLimiter.create(backends.backendFor(k.eventual()), k.limits()));
@@ -146,10 +148,20 @@ public final class Enforcer {
   private CompletableFuture<Verdict> decide(RuleSet set, String domain, List<Item> items,
       List<Optional<RuleMatch>> matches, Counting counting, boolean recordOverLimit) {
     String tag = set.domain(domain).isPresent() ? domain : "unknown";
-    if (counting == Counting.ALL_OR_NOTHING && together(matches, recordOverLimit)) {
-      return allOrNothing(tag, items, matches, recordOverLimit);
+    CompletableFuture<Verdict> v = counting == Counting.ALL_OR_NOTHING
+        && together(matches, recordOverLimit)
+        ? allOrNothing(tag, items, matches, recordOverLimit)
+        : all(tag, items, matches, recordOverLimit);
+    if (!globalShadow) {
+      return v;
     }
-    return all(tag, items, matches, recordOverLimit);
+    return v.thenApply(verdict -> {
+      if (!verdict.overLimit()) {
+        return verdict;
+      }
+      observer.shadowed(tag, verdict);
+      return verdict.shadowed();
+    });
   }
 
   /** Whether {@code m}'s hits are counted even when over its limit. */
@@ -376,6 +388,7 @@ public final class Enforcer {
     private final Supplier<RuleSet> rules;
     private final ModeBackends backends;
     private Observer observer = Observer.NONE;
+    private boolean globalShadow;
     private int maxLimiters = LimiterCache.DEFAULT_MAX_SIZE;
     private LimiterCache.@Nullable Factory factory;
 
@@ -387,6 +400,16 @@ public final class Enforcer {
     /** Hears every decision (metrics); default none. */
     public Builder observer(Observer observer) {
       this.observer = Objects.requireNonNull(observer, "observer must not be null");
+      return this;
+    }
+
+    /**
+     * Global shadow mode (envoy's {@code SHADOW_MODE}): every decision is made and counted as
+     * usual, but a request its limits refuse is answered as admitted ({@link Verdict#shadowed()})
+     * and told to the observer ({@link Observer#shadowed}); default off.
+     */
+    public Builder globalShadow(boolean on) {
+      this.globalShadow = on;
       return this;
     }
 

@@ -24,4 +24,10 @@ public interface Observer {
    * domains a metric is tagged with.
    */
   default void decided(String domain, Status status) {}
+
+  /**
+   * A request its limits refused, admitted by global shadow mode (see {@link
+   * Enforcer.Builder#globalShadow(boolean)}), in {@code domain} as for {@link #decided}.
+   */
+  default void shadowed(String domain, Verdict refused) {}
 }

@@ -7,7 +7,7 @@ import java.util.Locale;
  * outcome} tag is {@link #tag()}).
  */
 public enum Outcome {
-  /** Admitted, with at least a tenth of the limit left. */
+  /** Admitted, not near its limit. */
   OK,
   /** Denied by its limit. */
   OVER_LIMIT,
@@ -17,7 +17,10 @@ public enum Outcome {
   UNLIMITED,
   /** No rule matched: admitted without counting. */
   NO_RULE,
-  /** Admitted, with less than a tenth of the limit left. */
+  /**
+   * Admitted, near its limit: with less than a tenth of the limit left ({@link Status#outcome()}),
+   * or past a near-limit ratio of it ({@link Status#outcome(double)}).
+   */
   NEAR_LIMIT;
 
   private final String tag = name().toLowerCase(Locale.ROOT);

@@ -196,8 +196,42 @@ public final class Status implements DecidingLimit.Candidate {
     return retryAfterMicros;
   }
 
-  /** What happened, as metrics count it. */
+  /**
+   * What happened, as metrics count it; {@link Outcome#NEAR_LIMIT} when less than a tenth of the
+   * deciding limit is left (the same as {@link #outcome(double) outcome(0.9)}).
+   */
   public Outcome outcome() {
+    Outcome o = unadmitted();
+    if (o != null) {
+      return o;
+    }
+    return decision.remaining() * 10 < decision.limit().capacity()
+        ? Outcome.NEAR_LIMIT : Outcome.OK;
+  }
+
+  /**
+   * What happened, as metrics count it, with envoy ratelimit's near-limit rule: an admitted
+   * request is {@link Outcome#NEAR_LIMIT} when the deciding limit's use after it is over {@code
+   * floor(capacity × nearLimitRatio)} (envoy's {@code NEAR_LIMIT_RATIO}, 0.8 there by default).
+   *
+   * @param nearLimitRatio between 0 and 1
+   */
+  public Outcome outcome(double nearLimitRatio) {
+    if (!(nearLimitRatio >= 0 && nearLimitRatio <= 1)) {
+      throw new IllegalArgumentException("nearLimitRatio must be between 0 and 1: "
+          + nearLimitRatio);
+    }
+    Outcome o = unadmitted();
+    if (o != null) {
+      return o;
+    }
+    long capacity = decision.limit().capacity();
+    long used = capacity - Math.max(0, decision.remaining());
+    return used > (long) Math.floor(capacity * nearLimitRatio) ? Outcome.NEAR_LIMIT : Outcome.OK;
+  }
+
+  /** The outcome when the request was not counted against room left, else null. */
+  private @Nullable Outcome unadmitted() {
     if (unlimited) {
       return Outcome.UNLIMITED;
     }
@@ -207,8 +241,7 @@ public final class Status implements DecidingLimit.Candidate {
     if (decision == null || !decision.allowed()) {
       return shadow ? Outcome.SHADOW_OVER_LIMIT : Outcome.OVER_LIMIT;
     }
-    return decision.remaining() * 10 < decision.limit().capacity()
-        ? Outcome.NEAR_LIMIT : Outcome.OK;
+    return null;
   }
 
   @Override

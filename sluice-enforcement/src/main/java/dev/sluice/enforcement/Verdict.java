@@ -17,10 +17,33 @@ public final class Verdict {
 
   private final List<Status> statuses;
   private final boolean overLimit;
+  private final boolean shadowed;
 
   private Verdict(List<Status> statuses) {
     this.statuses = List.copyOf(statuses);
     this.overLimit = this.statuses.stream().anyMatch(Status::overLimit);
+    this.shadowed = false;
+  }
+
+  private Verdict(Verdict refused) {
+    this.statuses = refused.statuses;
+    this.overLimit = false;
+    this.shadowed = true;
+  }
+
+  /**
+   * This verdict answered as global shadow mode answers (envoy's {@code SHADOW_MODE}): a refusal
+   * becomes an admission whose statuses stay as decided (over limit ones included, as envoy
+   * reports them) and whose {@linkplain #deciding() deciding} status is still the refusing one;
+   * an admission is itself.
+   */
+  public Verdict shadowed() {
+    return overLimit ? new Verdict(this) : this;
+  }
+
+  /** Whether the request's limits refused it and global shadow mode admitted it. */
+  public boolean shadowedOverLimit() {
+    return shadowed;
   }
 
   /** A verdict of {@code statuses}, in request order. */
@@ -90,11 +113,13 @@ public final class Verdict {
    */
   public @Nullable Status deciding() {
     List<Status> limited = limited();
-    return limited.isEmpty() ? null : limited.get(DecidingLimit.index(limited, overLimit));
+    return limited.isEmpty() ? null
+        : limited.get(DecidingLimit.index(limited, overLimit || shadowed));
   }
 
   @Override
   public String toString() {
-    return "Verdict[" + (overLimit ? "over limit" : "ok") + ", " + statuses + "]";
+    return "Verdict[" + (overLimit ? "over limit" : shadowed ? "ok (shadowed over limit)" : "ok")
+        + ", " + statuses + "]";
   }
 }

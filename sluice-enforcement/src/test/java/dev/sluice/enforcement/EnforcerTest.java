@@ -121,6 +121,44 @@ class EnforcerTest {
   }
 
   @Test
+  void globalShadowCountsEveryDecisionAndAdmitsEveryRequest() {
+    List<String> shadowed = new ArrayList<>();
+    Enforcer shadow = Enforcer.builder(live::get, ModeBackends.consistent(backend, false))
+        .observer(new Observer() {
+          @Override
+          public void decided(String domain, Status status) {
+            heard.add(domain + " " + status.outcome().tag());
+          }
+
+          @Override
+          public void shadowed(String domain, Verdict refused) {
+            assertThat(refused.overLimit()).isTrue();
+            shadowed.add(domain);
+          }
+        })
+        .globalShadow(true).build();
+    for (Enforcer.Counting counting : Enforcer.Counting.values()) {
+      heard.clear();
+      Verdict v = null;
+      for (int i = 0; i < 3; i++) {
+        v = shadow.decide("api", List.of(item("plan", "g-" + counting, 1),
+            item("user", "g-" + counting, 1)), counting).join();
+        assertThat(v.allowed()).isTrue();
+      }
+      assertThat(v.shadowedOverLimit()).isTrue();
+      // the statuses are as decided: the refusing one still over limit, and deciding
+      assertThat(v.statuses().get(0).overLimit()).isTrue(); // the plan's hour is used up
+      assertThat(v.deciding()).isSameAs(v.statuses().get(0)); // the refusing one, as refused
+      assertThat(heard).contains("api over_limit");
+    }
+    assertThat(shadowed).containsExactly("api", "api", "api", "api");
+    Verdict admitted = shadow.decide("api", List.of(item("user", "fresh", 1)),
+        Enforcer.Counting.EACH).join();
+    assertThat(admitted.shadowedOverLimit()).isFalse();
+    assertThat(shadowed).hasSize(4);
+  }
+
+  @Test
   void shadowRulesCountButNeverRefuse() {
     assertThat(decide(Enforcer.Counting.EACH, item("shadow", "s", 1)).allowed()).isTrue();
     Verdict v = decide(Enforcer.Counting.EACH, item("shadow", "s", 1));

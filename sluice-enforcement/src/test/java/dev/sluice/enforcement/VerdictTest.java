@@ -92,6 +92,41 @@ class VerdictTest {
   }
 
   @Test
+  void nearLimitFollowsTheRatioAsEnvoy() {
+    // 10 per minute: use after the request is 10 - remaining; near when over floor(10 × ratio)
+    assertThat(decided("user", allowed(match("user"), 2, 1)).outcome(0.8))
+        .isEqualTo(Outcome.OK); // 8 used, not over 8
+    assertThat(decided("user", allowed(match("user"), 1, 1)).outcome(0.8))
+        .isEqualTo(Outcome.NEAR_LIMIT); // 9 used
+    assertThat(decided("user", allowed(match("user"), 0, 1)).outcome(0.8))
+        .isEqualTo(Outcome.NEAR_LIMIT);
+    assertThat(decided("user", allowed(match("user"), 5, 1)).outcome(0.5))
+        .isEqualTo(Outcome.OK);
+    assertThat(decided("user", allowed(match("user"), 4, 1)).outcome(0.5))
+        .isEqualTo(Outcome.NEAR_LIMIT);
+    assertThat(decided("user", allowed(match("user"), 9, 1)).outcome(1.0))
+        .isEqualTo(Outcome.OK);
+    assertThat(decided("user", allowed(match("user"), 0, 1)).outcome(1.0))
+        .isEqualTo(Outcome.OK); // never near
+    assertThat(decided("user", allowed(match("user"), 9, 1)).outcome(0.0))
+        .isEqualTo(Outcome.NEAR_LIMIT); // 1 used is over 0
+    // the rest does not depend on it
+    assertThat(decided("user", denied(match("user"), 6_000_000)).outcome(0.8))
+        .isEqualTo(Outcome.OVER_LIMIT);
+    assertThat(Status.noRule(Descriptor.of("other", "x")).outcome(0.8))
+        .isEqualTo(Outcome.NO_RULE);
+    // the ratio-free outcome() is 0.9's
+    for (long remaining = 0; remaining <= 10; remaining++) {
+      Status st = decided("user", allowed(match("user"), remaining, 1));
+      assertThat(st.outcome()).as("remaining %d", remaining).isEqualTo(st.outcome(0.9));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+            decided("user", allowed(match("user"), 1, 1)).outcome(1.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("nearLimitRatio must be between 0 and 1: 1.5");
+  }
+
+  @Test
   void quotasNameTheRuleLimitElseTheMetricKeyElseTheCoreLimit() {
     assertThat(decided("plan", allowed(match("plan"), 5, 1)).limit())
         .isEqualTo(new Quota("per-plan", 100, 3_600_000_000L));

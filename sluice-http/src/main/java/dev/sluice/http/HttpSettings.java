@@ -28,6 +28,30 @@ public final class HttpSettings {
         .help("Rate limit headers: x-ratelimit, ietf, both or none");
   }
 
+  /** The value type of a header name setting (an RFC 9110 token). */
+  public static final ValueType<String> HEADER_NAME = ValueTypes.of("NAME", HeaderNames::name);
+
+  /** {@code header-limit}: the name of the x-ratelimit style's limit header. */
+  public static Setting<String> headerLimit() {
+    return Setting.of("header-limit", HEADER_NAME)
+        .byDefault(HeaderNames.DEFAULT.limit())
+        .help("Name of the x-ratelimit style's limit header (envoy: RateLimit-Limit)");
+  }
+
+  /** {@code header-remaining}: the name of the x-ratelimit style's remaining header. */
+  public static Setting<String> headerRemaining() {
+    return Setting.of("header-remaining", HEADER_NAME)
+        .byDefault(HeaderNames.DEFAULT.remaining())
+        .help("Name of the x-ratelimit style's remaining header (envoy: RateLimit-Remaining)");
+  }
+
+  /** {@code header-reset}: the name of the x-ratelimit style's reset header. */
+  public static Setting<String> headerReset() {
+    return Setting.of("header-reset", HEADER_NAME)
+        .byDefault(HeaderNames.DEFAULT.reset())
+        .help("Name of the x-ratelimit style's reset header (envoy: RateLimit-Reset)");
+  }
+
   /**
    * The {@code trusted-proxies} setting: addresses and CIDR ranges (comma-separated) of the
    * gateways whose forwarded client address is believed ({@link TrustedProxies#of(List)}); {@code

@@ -46,6 +46,14 @@ public final class RateLimitHeaders {
    * {@link HeaderStyle#NONE}.
    */
   public static Map<String, String> of(Verdict verdict, HeaderStyle style) {
+    return of(verdict, style, HeaderNames.DEFAULT);
+  }
+
+  /**
+   * As {@link #of(Verdict, HeaderStyle)}, with {@code names} for the {@link
+   * HeaderStyle#X_RATELIMIT} style's three headers.
+   */
+  public static Map<String, String> of(Verdict verdict, HeaderStyle style, HeaderNames names) {
     Status s = verdict.deciding();
     Quota deciding = s == null ? null : s.limit();
     if (s == null || deciding == null) {
@@ -55,8 +63,10 @@ public final class RateLimitHeaders {
     for (Status each : verdict.limited()) {
       each.limits().forEach(q -> policies.add(Policy.of(q)));
     }
-    return of(style, Policy.of(deciding), s.remaining(), s.resetAfterMicros(), s.overLimit(),
-        s.retryAfterMicros(), policies);
+    // the verdict's refusal, not the status's: a refusal global shadow mode admitted sends no
+    // Retry-After
+    return of(style, names, Policy.of(deciding), s.remaining(), s.resetAfterMicros(),
+        verdict.overLimit() && s.overLimit(), s.retryAfterMicros(), policies);
   }
 
   /**
@@ -71,15 +81,26 @@ public final class RateLimitHeaders {
    */
   public static Map<String, String> of(HeaderStyle style, Policy deciding, long remaining,
       long resetAfterMicros, boolean denied, long retryAfterMicros, List<Policy> policies) {
+    return of(style, HeaderNames.DEFAULT, deciding, remaining, resetAfterMicros, denied,
+        retryAfterMicros, policies);
+  }
+
+  /**
+   * As {@link #of(HeaderStyle, Policy, long, long, boolean, long, List)}, with {@code names} for
+   * the {@link HeaderStyle#X_RATELIMIT} style's three headers.
+   */
+  public static Map<String, String> of(HeaderStyle style, HeaderNames names, Policy deciding,
+      long remaining, long resetAfterMicros, boolean denied, long retryAfterMicros,
+      List<Policy> policies) {
     Map<String, String> h = new LinkedHashMap<>();
     if (style == HeaderStyle.NONE) {
       return h;
     }
     long reset = ceilSeconds(resetAfterMicros);
     if (style.xRateLimit()) {
-      h.put("X-RateLimit-Limit", Long.toString(deciding.quota()));
-      h.put("X-RateLimit-Remaining", Long.toString(remaining));
-      h.put("X-RateLimit-Reset", Long.toString(reset));
+      h.put(names.limit(), Long.toString(deciding.quota()));
+      h.put(names.remaining(), Long.toString(remaining));
+      h.put(names.reset(), Long.toString(reset));
     }
     if (style.ietf()) {
       h.put("RateLimit-Policy", String.join(", ",

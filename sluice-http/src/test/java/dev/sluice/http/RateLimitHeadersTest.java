@@ -34,6 +34,40 @@ class RateLimitHeadersTest {
   }
 
   @Test
+  void theXRateLimitNamesAreChosen() {
+    assertThat(RateLimitHeaders.of(HeaderStyle.BOTH, HeaderNames.ENVOY, perMinute, 0,
+        12_300_000, true, 1_000_001, List.of(perMinute)))
+        .containsExactly(
+            entry("RateLimit-Limit", "2"),
+            entry("RateLimit-Remaining", "0"),
+            entry("RateLimit-Reset", "13"),
+            entry("RateLimit-Policy", "\"2/minute\";q=2;w=60"),
+            entry("RateLimit", "\"2/minute\";r=0;t=13"),
+            entry("Retry-After", "2"));
+    assertThat(RateLimitHeaders.of(HeaderStyle.IETF, new HeaderNames("a", "b", "c"), perMinute,
+        1, 1, false, 0, List.of(perMinute))).doesNotContainKeys("a", "b", "c");
+    assertThat(RateLimitHeaders.of(HeaderStyle.X_RATELIMIT, HeaderNames.DEFAULT, perMinute, 1,
+        1, false, 0, List.of(perMinute))).isEqualTo(RateLimitHeaders.of(HeaderStyle.X_RATELIMIT,
+            perMinute, 1, 1, false, 0, List.of(perMinute)));
+  }
+
+  @Test
+  void headerNamesAreCheckedWithAMessage() {
+    assertThatThrownBy(() -> new HeaderNames("Limit", "Left here", "Reset"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("expected an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)");
+    assertThatThrownBy(() -> new HeaderNames("", "b", "c"))
+        .hasMessage("expected an HTTP header name, not an empty one");
+    assertThatThrownBy(() -> new HeaderNames("Limit", "limit", "Reset"))
+        .hasMessage("the limit, remaining and reset headers need three different names: Limit,"
+            + " limit, Reset");
+    assertThatThrownBy(() -> new HeaderNames("Limit", "Left", "retry-after"))
+        .hasMessage("'retry-after' is sent by another header style or on a denial; choose"
+            + " another name");
+    assertThat(HeaderNames.name("x-my_limit.v1")).isEqualTo("x-my_limit.v1");
+  }
+
+  @Test
   void allowedResponsesCarryNoRetryAfterAndNoneCarriesNothing() {
     assertThat(RateLimitHeaders.of(HeaderStyle.X_RATELIMIT, perMinute, 1, 30_000_000, false, 0,
         List.of(perMinute))).doesNotContainKey("Retry-After").containsKey("X-RateLimit-Limit")

@@ -5,6 +5,7 @@ import dev.sluice.Limit;
 import dev.sluice.enforcement.Item;
 import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
+import dev.sluice.http.HeaderNames;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.RateLimitHeaders;
 import dev.sluice.rules.Descriptor;
@@ -81,6 +82,12 @@ final class EnvoyProtocol {
 
   /** envoy's response for {@code verdict}, with rate limit headers when {@code headers}. */
   static RateLimitResponse response(Verdict verdict, boolean headers, HeaderStyle style) {
+    return response(verdict, headers, style, HeaderNames.DEFAULT);
+  }
+
+  /** As {@link #response(Verdict, boolean, HeaderStyle)}, with the x-ratelimit headers' names. */
+  static RateLimitResponse response(Verdict verdict, boolean headers, HeaderStyle style,
+      HeaderNames names) {
     RateLimitResponse.Builder b = RateLimitResponse.newBuilder()
         .setOverallCode(verdict.overLimit() ? Code.OVER_LIMIT : Code.OK);
     for (Status s : verdict.statuses()) {
@@ -102,7 +109,7 @@ final class EnvoyProtocol {
       b.addStatuses(ds);
     }
     if (headers) {
-      for (Map.Entry<String, String> h : RateLimitHeaders.of(verdict, style).entrySet()) {
+      for (Map.Entry<String, String> h : RateLimitHeaders.of(verdict, style, names).entrySet()) {
         b.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(h.getKey())
             .setValue(h.getValue()));
       }

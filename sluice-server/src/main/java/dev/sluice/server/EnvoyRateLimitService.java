@@ -47,7 +47,7 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
             return;
           }
           observer.onNext(EnvoyProtocol.response(verdict, config.grpcResponseHeaders(),
-              config.headers()));
+              config.headers(), config.headerNames()));
           observer.onCompleted();
         });
   }

@@ -91,7 +91,8 @@ final class ForwardAuthApi {
   }
 
   private HttpResponse answer(Verdict v, HttpStatus denied) {
-    Map<String, String> headers = RateLimitHeaders.of(v, config.headers());
+    Map<String, String> headers = RateLimitHeaders.of(v, config.headers(),
+        config.headerNames());
     if (!v.overLimit()) {
       var b = ResponseHeaders.builder(HttpStatus.OK);
       headers.forEach(b::add);

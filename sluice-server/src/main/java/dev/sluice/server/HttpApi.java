@@ -219,7 +219,7 @@ final class HttpApi {
         statuses.add(status(s));
       }
       return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
-          RateLimitHeaders.of(v, config.headers()));
+          RateLimitHeaders.of(v, config.headers(), config.headerNames()));
     });
   }
 

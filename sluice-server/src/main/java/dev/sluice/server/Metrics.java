@@ -59,8 +59,19 @@ final class Metrics implements Observer {
   private final List<Object> retained = new CopyOnWriteArrayList<>();
   private final Map<String, LongAdder> unlogged = new ConcurrentHashMap<>();
   private final AtomicLong nextDegradedLog = new AtomicLong(System.nanoTime());
+  private final double nearLimitRatio;
 
+  /** Metrics with envoy's default near-limit ratio, 0.8. */
   Metrics() {
+    this(0.8);
+  }
+
+  /**
+   * @param nearLimitRatio the share of a limit past which an admitted decision is counted as
+   *     {@code near_limit} (setting {@code near-limit-ratio})
+   */
+  Metrics(double nearLimitRatio) {
+    this.nearLimitRatio = nearLimitRatio;
     reloadsOk = Counter.builder("sluice.rules.reloads").tag("result", "ok")
         .description("Rule loads, by result").register(registry);
     reloadsFailed = Counter.builder("sluice.rules.reloads").tag("result", "failed")
@@ -85,7 +96,20 @@ final class Metrics implements Observer {
   @Override
   public void decided(String domain, Status status) {
     RuleMatch m = status.match();
-    decision(domain, m == null ? "" : m.metricKey(), status.outcome());
+    decision(domain, m == null ? "" : m.metricKey(), status.outcome(nearLimitRatio));
+  }
+
+  /**
+   * Counts a request refused by its limits and admitted by global shadow mode: {@code
+   * sluice_global_shadow_mode_total{domain}} (envoy's {@code global_shadow_mode} stat).
+   */
+  @Override
+  public void shadowed(String domain, dev.sluice.enforcement.Verdict refused) {
+    decisions.computeIfAbsent("\0shadow\0" + domain, k -> Counter
+        .builder("sluice.global.shadow.mode")
+        .description("Requests refused by their limits and admitted by global shadow mode")
+        .tag("domain", domain)
+        .register(registry)).increment();
   }
 
   /** Times the backend's answer, and counts it when degraded. */

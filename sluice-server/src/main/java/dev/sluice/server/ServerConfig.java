@@ -11,6 +11,7 @@ import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
+import dev.sluice.http.HeaderNames;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
 import dev.sluice.http.TrustedProxies;
@@ -72,10 +73,29 @@ public final class ServerConfig {
   public static final Setting<HeaderStyle> HEADERS = DECLARED.add(
       HttpSettings.headers(HeaderStyle.BOTH));
 
+  public static final Setting<String> HEADER_LIMIT = DECLARED.add(HttpSettings.headerLimit());
+
+  public static final Setting<String> HEADER_REMAINING =
+      DECLARED.add(HttpSettings.headerRemaining());
+
+  public static final Setting<String> HEADER_RESET = DECLARED.add(HttpSettings.headerReset());
+
   public static final Setting<Boolean> GRPC_RESPONSE_HEADERS = DECLARED.add(Setting.of(
           "grpc-response-headers", ValueTypes.bool())
       .byDefault("false")
       .help("Add the headers to gRPC answers"));
+
+  public static final Setting<Boolean> SHADOW_MODE = DECLARED.add(Setting.of("shadow-mode",
+          ValueTypes.bool())
+      .byDefault("false")
+      .help("Global shadow mode: every decision is made and counted, every answer admits"
+          + " (envoy's SHADOW_MODE)"));
+
+  public static final Setting<Double> NEAR_LIMIT_RATIO = DECLARED.add(Setting.of(
+          "near-limit-ratio", ValueTypes.of("RATIO", ServerConfig::ratio))
+      .byDefault("0.8")
+      .help("An admitted decision counts as near_limit in metrics when its limit's use is over"
+          + " this share of the limit (envoy's NEAR_LIMIT_RATIO)"));
 
   /** Addresses and CIDR ranges of the gateways whose {@code X-Forwarded-For} is believed. */
   public static final Setting<List<String>> TRUSTED_PROXIES = DECLARED.add(
@@ -172,6 +192,12 @@ public final class ServerConfig {
       .byDefault("text")
       .help("Log lines on stderr: text, or one JSON object per line"));
 
+  public static final Setting<Duration> DRAIN_PERIOD = DECLARED.add(Setting.of("drain-period",
+          ValueTypes.duration(Duration.ZERO, Duration.ofMinutes(10)))
+      .byDefault("5s")
+      .help("On SIGTERM: how long the service reports itself unhealthy while still answering"
+          + " decisions, before it stops"));
+
   /**
    * The environment variable that may hold the admin API's bearer token itself ({@link
    * #ADMIN_TOKEN_FILE} names a file holding it instead). Environment only, not a setting: a
@@ -242,6 +268,13 @@ public final class ServerConfig {
       throw s.error(TLS_CLIENT_CA, "client certificates need TLS: set tls-cert and tls-key"
           + " too");
     }
+    try {
+      headerNames(s);
+    } catch (IllegalArgumentException e) {
+      Setting<String> given = s.isSet(HEADER_RESET) ? HEADER_RESET
+          : s.isSet(HEADER_REMAINING) ? HEADER_REMAINING : HEADER_LIMIT;
+      throw s.error(given, e.getMessage());
+    }
     boolean redisCert = s.isSet(REDIS_TLS_CERT);
     if (redisCert != s.isSet(REDIS_TLS_KEY)) {
       throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_KEY, "redis-tls-cert and"
@@ -298,6 +331,19 @@ public final class ServerConfig {
     return settings;
   }
 
+  private static Double ratio(String s) {
+    double r;
+    try {
+      r = Double.parseDouble(s.trim());
+    } catch (NumberFormatException e) {
+      r = Double.NaN;
+    }
+    if (!(r >= 0 && r <= 1)) {
+      throw new IllegalArgumentException("expected a number between 0 and 1");
+    }
+    return r;
+  }
+
   private static String address(String s) {
     String t = s.trim();
     if (t.isEmpty()) {
@@ -349,6 +395,28 @@ public final class ServerConfig {
     return get(HEADERS);
   }
 
+  /** Global shadow mode: refusals are counted, and answered as admissions. */
+  public boolean shadowMode() {
+    return get(SHADOW_MODE);
+  }
+
+  /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
+  public double nearLimitRatio() {
+    return get(NEAR_LIMIT_RATIO);
+  }
+
+  /**
+   * The names of the x-ratelimit style's headers ({@code header-limit}, {@code header-remaining},
+   * {@code header-reset}).
+   */
+  public HeaderNames headerNames() {
+    return headerNames(settings);
+  }
+
+  private static HeaderNames headerNames(Settings s) {
+    return new HeaderNames(s.get(HEADER_LIMIT), s.get(HEADER_REMAINING), s.get(HEADER_RESET));
+  }
+
   /** Whether gRPC answers carry {@code response_headers_to_add} (off by default, as envoy). */
   public boolean grpcResponseHeaders() {
     return get(GRPC_RESPONSE_HEADERS);
@@ -378,6 +446,11 @@ public final class ServerConfig {
   /** How often the rules directory is checked for changes. */
   public Duration reloadInterval() {
     return get(RELOAD_INTERVAL);
+  }
+
+  /** On SIGTERM: how long decisions are still answered once the service reports unhealthy. */
+  public Duration drainPeriod() {
+    return get(DRAIN_PERIOD);
   }
 
   /** How long a Redis backend waits for one decision (see {@link EnforcementSettings#REDIS_TIMEOUT}). */

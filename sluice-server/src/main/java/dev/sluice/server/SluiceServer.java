@@ -56,7 +56,7 @@ public final class SluiceServer implements AutoCloseable {
     /**
      * Adds routes to the HTTP decision port, after the service's own ({@code POST /json}, {@code
      * POST /v1/check}, {@code /v1/authorize/{domain}}, {@code GET /healthz}, {@code GET
-     * /readyz}), whose paths it must not take.
+     * /readyz}, {@code /healthcheck}), whose paths it must not take.
      * With one shared port, gRPC is served there too.
      */
     default void decisionRoutes(ServerBuilder http) {}
@@ -75,6 +75,7 @@ public final class SluiceServer implements AutoCloseable {
   private final ModeBackends backends;
   private final LiveRules rules;
   private final Readiness readiness;
+  private final Health health;
   private final List<Server> servers;
   private final @Nullable ServerTls tls;
   private final AutoCloseable processMetrics;
@@ -83,12 +84,13 @@ public final class SluiceServer implements AutoCloseable {
   private final int adminPort;
 
   private SluiceServer(ServerConfig config, ModeBackends backends, LiveRules rules,
-      Readiness readiness, List<Server> servers, @Nullable ServerTls tls,
+      Readiness readiness, Health health, List<Server> servers, @Nullable ServerTls tls,
       AutoCloseable processMetrics, int httpPort, int grpcPort, int adminPort) {
     this.config = config;
     this.backends = backends;
     this.rules = rules;
     this.readiness = readiness;
+    this.health = health;
     this.servers = servers;
     this.tls = tls;
     this.processMetrics = processMetrics;
@@ -130,7 +132,7 @@ public final class SluiceServer implements AutoCloseable {
       closeQuietly(tls);
       throw e;
     }
-    Metrics metrics = new Metrics();
+    Metrics metrics = new Metrics(config.nearLimitRatio());
     ModeBackends backends;
     try {
       backends = modes(backend, config, metrics);
@@ -145,19 +147,24 @@ public final class SluiceServer implements AutoCloseable {
     }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
+    Health health = null;
     try {
       rules.start(config.reloadInterval());
-      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics).build();
+      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
+          .globalShadow(config.shadowMode()).build();
       Readiness readiness = new Readiness(backend, config);
-      HttpApi http = new HttpApi(enforcer, rules, config, readiness::state);
+      health = new Health(rules::loaded, readiness::state);
+      HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
       GrpcService grpc = GrpcService.builder()
           .addService(extension.rateLimitService(new EnvoyRateLimitService(enforcer, config)))
+          .addService(health.grpcService())
           .maxRequestMessageLength(config.maxBodyBytes())
           .build();
       boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
       ServerBuilder hb = base(config.bind(), config.httpPort(), tls, metrics,
           config.maxBodyBytes());
       http.bind(hb);
+      health.bind(hb);
       new ForwardAuthApi(enforcer, rules, config).bind(hb);
       extension.decisionRoutes(hb);
       if (shared) {
@@ -194,10 +201,12 @@ public final class SluiceServer implements AutoCloseable {
           config.bind(), gp, config.adminBind(), ap, token.configured()
               ? "need the admin token " + token.fingerprint() : "disabled: no admin token");
       readiness.awaitWarmUp();
-      return new SluiceServer(config, backends, rules, readiness, List.copyOf(started), tls,
-          processMetrics, hp, gp, ap);
+      health.watch();
+      return new SluiceServer(config, backends, rules, readiness, health, List.copyOf(started),
+          tls, processMetrics, hp, gp, ap);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
+      closeQuietly(health);
       rules.close();
       backends.close();
       closeQuietly(tls);
@@ -343,11 +352,44 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
+   * Starts draining: from now on {@code /healthcheck}, the gRPC health service and {@code
+   * /readyz} report the service unhealthy, so that load balancers and envoy take it out of
+   * rotation, while decisions are still answered.
+   */
+  public void drain() {
+    if (!health.draining()) {
+      health.drain();
+      log.info("draining: reported unhealthy, still answering decisions for {} ms",
+          config.drainPeriod().toMillis());
+    }
+  }
+
+  /** Whether {@link #drain()} was called. */
+  public boolean draining() {
+    return health.draining();
+  }
+
+  /**
+   * How the service stops on SIGTERM: {@link #drain()}, keeps answering decisions for the {@code
+   * drain-period}, then {@link #close()}.
+   */
+  public void drainAndClose() {
+    drain();
+    try {
+      Thread.sleep(config.drainPeriod().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /**
    * Stops listening, the rules poller and the backend (in eventual mode, after a last sync of the
    * pending hits).
    */
   @Override
   public void close() {
+    health.close();
     for (Server s : servers) {
       s.stop().join();
     }

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Run the rate limit service: envoy's gRPC RateLimitService, POST /json and /v1/check,",
-        "/healthz and /readyz on the decision ports; the rules admin API and /metrics on the",
-        "admin port (127.0.0.1:8082 by default).",
+        "/healthz, /readyz and /healthcheck (with gRPC health) on the decision ports; the rules",
+        "admin API and /metrics on the admin port (127.0.0.1:8082 by default).",
         "Every option is also a sluice.yaml key and an environment variable SLUICE_<NAME>",
         "(e.g. SLUICE_HTTP_PORT); precedence: option, environment, file, default."})
 final class ServeCommand implements Callable<Integer> {
@@ -74,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
+      server.drainAndClose();
       stopped.countDown();
     }, "sluice-shutdown"));
     out.println("sluice: serving " + (server.tls() ? "HTTPS" : "HTTP") + " on " + cfg.bind() + ":"
