@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * The service's own request path, run before {@code /readyz} says ready, so that the first real
  * requests of a fresh JVM are answered as fast as later ones: with a Redis backend, a decision
  * that waits while the JVM loads and compiles the request path can outlast {@code redis-timeout}
- * and be answered by the failure policy (issue 14: a fresh pair of instances admitted 51–58 of a
+ * and be answered by the failure policy (measured: a fresh pair of instances admitted 51–58 of a
  * limit of 50).
  *
  * <p>It runs the real code, isolated from the service's state: a second {@link HttpApi}, {@link

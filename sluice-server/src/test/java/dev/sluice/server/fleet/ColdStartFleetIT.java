@@ -31,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Cold start (issue 14): freshly started {@code sluice serve} processes with the default settings
+ * Cold start: freshly started {@code sluice serve} processes with the default settings
  * ({@code redis-timeout} 50 ms, {@code redis-start-timeout} 1 s for the first minute, {@code
  * fail-open}) on one healthy Redis, fired at with 200
  * concurrent {@code /json} requests on a key of 50 per minute the moment every one of them
