@@ -7,7 +7,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Seed 003: a fixed window of 300 requests per 30 seconds per route and client address, windows
+ * A fixed window of 300 requests per 30 seconds per route and client address, windows
  * aligned to the clock, with {@code X-RateLimit-*} headers that can be switched off.
  */
 @SpringBootApplication
