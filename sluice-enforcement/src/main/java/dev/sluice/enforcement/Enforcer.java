@@ -6,6 +6,7 @@ import dev.sluice.RateLimiter;
 import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Domain;
+import dev.sluice.rules.LimitOverride;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
@@ -116,8 +117,12 @@ public final class Enforcer {
       boolean recordOverLimit) {
     RuleSet set = current();
     List<Descriptor> descriptors = new ArrayList<>(items.size());
-    items.forEach(i -> descriptors.add(i.descriptor()));
-    return decide(set, domain, items, set.matchAll(domain, descriptors), counting,
+    List<@Nullable LimitOverride> overrides = new ArrayList<>(items.size());
+    for (Item i : items) {
+      descriptors.add(i.descriptor());
+      overrides.add(i.override());
+    }
+    return decide(set, domain, items, set.matchAll(domain, descriptors, overrides), counting,
         recordOverLimit);
   }
 

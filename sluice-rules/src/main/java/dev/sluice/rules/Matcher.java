@@ -1,7 +1,10 @@
 package dev.sluice.rules;
 
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Envoy ratelimit's lookup of one request descriptor in one domain's tree. */
@@ -121,5 +124,47 @@ final class Matcher {
       }
     }
     return key.toString();
+  }
+
+  /**
+   * envoy's lookup when the request gives the descriptor's limit itself: the override replaces the
+   * rule (matched or not): not shadowed, not unlimited, no name, no {@code replaces}, one fixed
+   * window of one unit. It counts under the descriptor's own entries (no {@code share_threshold})
+   * and its unit and requests per unit, so that different overrides of one descriptor count
+   * separately; its statistics key is envoy's {@code domain.key_value.key2_value2} (a value left
+   * out when empty).
+   */
+  static RuleMatch override(Domain domain, Descriptor descriptor, LimitOverride override) {
+    List<Descriptor.Entry> entries = descriptor.entries();
+    Descriptor.Entry last = entries.get(entries.size() - 1);
+    long rpu = override.requestsPerUnit();
+    @Nullable Limit limit = rpu == 0 ? null
+        : Limit.builderOfMicros(rpu, override.unit().micros()).algorithm(Algorithm.FIXED_WINDOW)
+            .build();
+    RuleLimit rl = new RuleLimit(null, rpu, override.unit(), 1, Algorithm.FIXED_WINDOW, null,
+        List.of(), limit, null);
+    DescriptorRule rule = new DescriptorRule(last.key(), last.value(), RateLimitRule.of(
+        List.of(rl)), false, false, false, false, false, Map.of(), null, List.of(),
+        "request override", 0, 0);
+    StringBuilder counter = new StringBuilder();
+    escape(domain.name(), counter);
+    for (Descriptor.Entry e : entries) {
+      counter.append('|');
+      escape(e.key(), counter);
+      counter.append('=');
+      escape(e.value(), counter);
+    }
+    // "|~" never occurs in a rule's key: entry keys are never empty
+    counter.append("|~").append(override.unit().name()).append('/').append(rpu);
+    StringBuilder metric = new StringBuilder(domain.name());
+    String sep = ".";
+    for (Descriptor.Entry e : entries) {
+      metric.append(sep).append(e.key());
+      if (!e.value().isEmpty()) {
+        metric.append('_').append(e.value());
+      }
+    }
+    return new RuleMatch(domain.name(), descriptor, rule, List.of(rl), counter.toString(),
+        metric.toString());
   }
 }

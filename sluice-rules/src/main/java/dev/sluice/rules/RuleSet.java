@@ -1,6 +1,7 @@
 package dev.sluice.rules;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,9 +68,34 @@ public final class RuleSet {
    * the other matches; a match left without limits becomes empty.
    */
   public List<Optional<RuleMatch>> matchAll(String domain, List<Descriptor> descriptors) {
+    return matchAll(domain, descriptors, Collections.nCopies(descriptors.size(), null));
+  }
+
+  /**
+   * {@link #matchAll(String, List)}, where a descriptor whose element of {@code overrides} is not
+   * null takes that limit instead of its rule's, as envoy does with a request's {@code limit}: the
+   * override applies whether a rule matches or not (but not in an unknown domain), its rule's
+   * {@code replaces} do not apply, and nothing replaces it.
+   *
+   * @throws IllegalArgumentException when the lists' sizes differ
+   */
+  public List<Optional<RuleMatch>> matchAll(String domain, List<Descriptor> descriptors,
+      List<@Nullable LimitOverride> overrides) {
+    if (overrides.size() != descriptors.size()) {
+      throw new IllegalArgumentException("one override (or null) per descriptor: "
+          + overrides.size() + " for " + descriptors.size());
+    }
     List<Optional<RuleMatch>> raw = new ArrayList<>(descriptors.size());
     Set<String> replaced = new HashSet<>();
-    for (Descriptor d : descriptors) {
+    for (int i = 0; i < descriptors.size(); i++) {
+      Descriptor d = descriptors.get(i);
+      LimitOverride o = overrides.get(i);
+      if (o != null) {
+        Domain dom = domains.get(Objects.requireNonNull(domain, "domain must not be null"));
+        raw.add(dom == null || d.entries().isEmpty() ? Optional.empty()
+            : Optional.of(Matcher.override(dom, d, o)));
+        continue;
+      }
       Optional<RuleMatch> m = match(domain, d);
       m.ifPresent(x -> replaced.addAll(x.replaces()));
       raw.add(m);

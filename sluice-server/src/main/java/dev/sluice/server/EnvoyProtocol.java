@@ -9,6 +9,7 @@ import dev.sluice.http.HeaderNames;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.RateLimitHeaders;
 import dev.sluice.rules.Descriptor;
+import dev.sluice.rules.LimitOverride;
 import dev.sluice.rules.RuleLimit;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
@@ -16,6 +17,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
+import io.envoyproxy.envoy.type.v3.RateLimitUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,9 +77,34 @@ final class EnvoyProtocol {
               + Long.toUnsignedString(hits) + " (at most " + Limit.MAX_EXACT + ")");
         }
       }
-      items.add(new Item(Descriptor.of(list), hits));
+      LimitOverride override = null;
+      if (d.hasLimit()) {
+        override = override(d.getLimit(), i);
+      }
+      items.add(new Item(Descriptor.of(list), hits, override));
     }
     return items;
+  }
+
+  /**
+   * The descriptor's {@code limit} as an override: envoy's units only ({@code UNKNOWN} and numbers
+   * outside the enum are refused).
+   */
+  private static LimitOverride override(RateLimitDescriptor.RateLimitOverride o, int i) {
+    // by number: WEEK (7) is newer than the compiled proto, which then calls it UNRECOGNIZED
+    Limit.Unit unit = switch (o.getUnitValue()) {
+      case RateLimitUnit.SECOND_VALUE -> Limit.Unit.SECOND;
+      case RateLimitUnit.MINUTE_VALUE -> Limit.Unit.MINUTE;
+      case RateLimitUnit.HOUR_VALUE -> Limit.Unit.HOUR;
+      case RateLimitUnit.DAY_VALUE -> Limit.Unit.DAY;
+      case RateLimitUnit.MONTH_VALUE -> Limit.Unit.MONTH;
+      case RateLimitUnit.YEAR_VALUE -> Limit.Unit.YEAR;
+      case 7 -> Limit.Unit.WEEK;
+      default -> throw new BadRequestException("descriptors[" + i + "].limit.unit must be one of"
+          + " SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, YEAR; was " + (o.getUnitValue() == 0
+          ? "UNKNOWN" : String.valueOf(o.getUnitValue())));
+    };
+    return new LimitOverride(Integer.toUnsignedLong(o.getRequestsPerUnit()), unit);
   }
 
   /** envoy's response for {@code verdict}, with rate limit headers when {@code headers}. */
