@@ -32,8 +32,9 @@ public interface Clock {
  * The only place in Sluice that reads system time for a decision. Operational timers that never
  * reach a decision (the Redis circuit breaker's open period, throttled log lines, latency
  * metrics such as the enforcement layer's per-limiter timing, the rules reload timestamp, the
- * Redis and service warm-ups' deadlines, the eventual mode's sync scheduler, which only decides
- * when a sync runs, and the test harness's waits and pacing) read {@code System.nanoTime()} or
+ * Redis and service warm-ups' deadlines, the Redis backend's start period, which only chooses how
+ * long a decision waits for Redis, the eventual mode's sync scheduler, which only decides when a
+ * sync runs, the service's file poller and drain period, and the test harness's waits and pacing) read {@code System.nanoTime()} or
  * {@code Instant.now()}, or run on a scheduled executor, themselves.
  */
 enum SystemClock implements Clock {

@@ -39,25 +39,6 @@ public final class DescriptorRule {
       boolean valueToMetric,
       boolean shareThreshold,
       boolean quotaMode,
-      Map<String, Object> metadata,
-      @Nullable Consistency consistency,
-      List<DescriptorRule> children,
-      String file,
-      int line,
-      int column) {
-    this(key, value, rateLimit, shadowMode, detailedMetric, valueToMetric, shareThreshold,
-        quotaMode, false, metadata, consistency, children, file, line, column);
-  }
-
-  DescriptorRule(
-      String key,
-      @Nullable String value,
-      @Nullable RateLimitRule rateLimit,
-      boolean shadowMode,
-      boolean detailedMetric,
-      boolean valueToMetric,
-      boolean shareThreshold,
-      boolean quotaMode,
       boolean recordOverLimit,
       Map<String, Object> metadata,
       @Nullable Consistency consistency,

@@ -144,7 +144,7 @@ final class Matcher {
     RuleLimit rl = new RuleLimit(null, rpu, override.unit(), 1, Algorithm.FIXED_WINDOW, null,
         List.of(), limit, null);
     DescriptorRule rule = new DescriptorRule(last.key(), last.value(), RateLimitRule.of(
-        List.of(rl)), false, false, false, false, false, Map.of(), null, List.of(),
+        List.of(rl)), false, false, false, false, false, false, Map.of(), null, List.of(),
         "request override", 0, 0);
     StringBuilder counter = new StringBuilder();
     escape(domain.name(), counter);

@@ -168,7 +168,7 @@ class RuleSetPropertiesTest {
     List<DescriptorRule> rules = new ArrayList<>();
     for (Descriptor.Entry e : entries) {
       rules.add(new DescriptorRule(e.key(), null, null, false, false, false, false, false,
-          Map.of(), null, List.of(), "generated", 1, 1));
+          false, Map.of(), null, List.of(), "generated", 1, 1));
     }
     return rules;
   }
