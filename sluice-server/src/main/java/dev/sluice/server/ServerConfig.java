@@ -60,6 +60,43 @@ public final class ServerConfig {
       .byDefault("config")
       .help("Rules directory (every *.yaml and *.yml, recursively) or one file"));
 
+  // The xDS config source. Each also reads envoy ratelimit's environment variable of the same
+  // meaning (CONFIG_TYPE, CONFIG_GRPC_XDS_*, XDS_CLIENT_BACKOFF_*): those names are given here
+  // and nowhere else.
+  public static final Setting<ConfigSource> CONFIG_SOURCE = DECLARED.add(Setting.of(
+          "config-source", ValueTypes.choice("config source",
+              List.of("file", "grpc-xds-sotw", "xds"),
+              n -> n.equals("file") ? ConfigSource.FILE : ConfigSource.XDS))
+      .byDefault("file").alsoFromEnvironment("CONFIG_TYPE")
+      .help("Where rules come from: file (the rules setting) or xds (an xDS management server,"
+          + " xds-server; envoy's CONFIG_TYPE=GRPC_XDS_SOTW)"));
+
+  public static final Setting<String> XDS_SERVER = DECLARED.add(Setting.of("xds-server",
+          ValueTypes.of("HOST:PORT", ServerConfig::hostPort))
+      .byDefault("localhost:18000").alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_URL")
+      .help("config-source xds: the management server (plaintext gRPC)"));
+
+  public static final Setting<String> XDS_NODE_ID = DECLARED.add(Setting.of("xds-node-id",
+          ValueTypes.text("ID"))
+      .byDefault("default").alsoFromEnvironment("CONFIG_GRPC_XDS_NODE_ID")
+      .help("config-source xds: the node id sent to the management server"));
+
+  public static final Setting<List<String>> XDS_NODE_METADATA = DECLARED.add(Setting.of(
+          "xds-node-metadata", ValueTypes.list("KEY=VALUE", ServerConfig::keyValue))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_NODE_METADATA")
+      .help("config-source xds: the node's metadata, key=value pairs (comma-separated)"));
+
+  public static final Setting<Duration> XDS_BACKOFF_INITIAL = DECLARED.add(Setting.of(
+          "xds-backoff-initial", ValueTypes.duration(Duration.ofMillis(10), Duration.ofHours(1)))
+      .byDefault("1s").alsoFromEnvironment("XDS_CLIENT_BACKOFF_INITIAL_INTERVAL")
+      .help("config-source xds: the first wait before reconnecting to the management server"));
+
+  public static final Setting<Duration> XDS_BACKOFF_MAX = DECLARED.add(Setting.of(
+          "xds-backoff-max", ValueTypes.duration(Duration.ofMillis(10), Duration.ofHours(1)))
+      .byDefault("60s").alsoFromEnvironment("XDS_CLIENT_BACKOFF_MAX_INTERVAL")
+      .help("config-source xds: the longest wait between reconnections (doubling, with"
+          + " jitter)"));
+
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
   public static final Setting<FailurePolicy> FAILURE_POLICY =
@@ -206,6 +243,14 @@ public final class ServerConfig {
    */
   public static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
 
+  /** Where the rules come from. */
+  public enum ConfigSource {
+    /** The rules directory or file ({@code rules}), polled. */
+    FILE,
+    /** An xDS management server ({@code xds-server}), as envoy ratelimit's GRPC_XDS_SOTW. */
+    XDS
+  }
+
   /** Whether the TLS ports ask for client certificates (mTLS). */
   public enum ClientAuth {
     /** No client certificate is asked for. */
@@ -344,6 +389,28 @@ public final class ServerConfig {
     return r;
   }
 
+  private static String hostPort(String s) {
+    String t = s.trim();
+    int colon = t.lastIndexOf(':');
+    int port = -1;
+    try {
+      port = colon > 0 ? Integer.parseInt(t.substring(colon + 1)) : -1;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("expected host:port, e.g. localhost:18000");
+    }
+    return t;
+  }
+
+  private static String keyValue(String s) {
+    if (s.indexOf('=') <= 0) {
+      throw new IllegalArgumentException("expected key=value");
+    }
+    return s;
+  }
+
   private static String address(String s) {
     String t = s.trim();
     if (t.isEmpty()) {
@@ -370,6 +437,11 @@ public final class ServerConfig {
   /** gRPC port (0: any free port); equal to {@link #httpPort()} to serve both on one port. */
   public int grpcPort() {
     return get(GRPC_PORT);
+  }
+
+  /** Where the rules come from: the {@link #rules()} directory, or an xDS management server. */
+  public ConfigSource configSource() {
+    return get(CONFIG_SOURCE);
   }
 
   /** The rules directory (or file). */

@@ -145,11 +145,11 @@ public final class SluiceServer implements AutoCloseable {
     if (backend instanceof MemoryBackend memory) {
       metrics.bindStore(memory);
     }
-    LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
+    LiveRules rules = LiveRules.of(config, metrics);
     List<Server> started = new ArrayList<>();
     Health health = null;
     try {
-      rules.start(config.reloadInterval());
+      rules.start(config);
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
           .globalShadow(config.shadowMode()).build();
       Readiness readiness = new Readiness(backend, config);
