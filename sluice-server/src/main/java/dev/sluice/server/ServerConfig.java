@@ -320,6 +320,10 @@ public final class ServerConfig {
           : s.isSet(HEADER_REMAINING) ? HEADER_REMAINING : HEADER_LIMIT;
       throw s.error(given, e.getMessage());
     }
+    if (s.get(XDS_BACKOFF_MAX).compareTo(s.get(XDS_BACKOFF_INITIAL)) < 0) {
+      throw s.error(s.isSet(XDS_BACKOFF_MAX) ? XDS_BACKOFF_MAX : XDS_BACKOFF_INITIAL,
+          "xds-backoff-max must not be shorter than xds-backoff-initial");
+    }
     boolean redisCert = s.isSet(REDIS_TLS_CERT);
     if (redisCert != s.isSet(REDIS_TLS_KEY)) {
       throw s.error(redisCert ? REDIS_TLS_CERT : REDIS_TLS_KEY, "redis-tls-cert and"
