@@ -74,7 +74,7 @@ public final class ServerConfig {
   public static final Setting<String> XDS_SERVER = DECLARED.add(Setting.of("xds-server",
           ValueTypes.of("HOST:PORT", ServerConfig::hostPort))
       .byDefault("localhost:18000").alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_URL")
-      .help("config-source xds: the management server (plaintext gRPC)"));
+      .help("config-source xds: the management server (gRPC, plaintext unless xds-tls)"));
 
   public static final Setting<String> XDS_NODE_ID = DECLARED.add(Setting.of("xds-node-id",
           ValueTypes.text("ID"))
@@ -96,6 +96,27 @@ public final class ServerConfig {
       .byDefault("60s").alsoFromEnvironment("XDS_CLIENT_BACKOFF_MAX_INTERVAL")
       .help("config-source xds: the longest wait between reconnections (doubling, with"
           + " jitter)"));
+
+  public static final Setting<Boolean> XDS_TLS = DECLARED.add(Setting.of("xds-tls",
+          ValueTypes.bool())
+      .byDefault("false").alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_USE_TLS")
+      .help("config-source xds: connect to the management server over TLS"));
+
+  public static final Setting<Path> XDS_TLS_CA = DECLARED.add(Setting.of("xds-tls-ca",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_TLS_CACERT")
+      .help("xds-tls: PEM CA certificates to trust for the management server instead of the"
+          + " JVM's"));
+
+  public static final Setting<Path> XDS_TLS_CERT = DECLARED.add(Setting.of("xds-tls-cert",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_CLIENT_TLS_CERT")
+      .help("xds-tls: PEM client certificate chain presented to the management server"));
+
+  public static final Setting<Path> XDS_TLS_KEY = DECLARED.add(Setting.of("xds-tls-key",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_CLIENT_TLS_KEY")
+      .help("xds-tls: PEM private key (unencrypted PKCS#8) of xds-tls-cert"));
 
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
@@ -320,6 +341,14 @@ public final class ServerConfig {
           : s.isSet(HEADER_REMAINING) ? HEADER_REMAINING : HEADER_LIMIT;
       throw s.error(given, e.getMessage());
     }
+    boolean xdsCert = s.isSet(XDS_TLS_CERT);
+    if (xdsCert != s.isSet(XDS_TLS_KEY)) {
+      throw s.error(xdsCert ? XDS_TLS_CERT : XDS_TLS_KEY, "xds-tls-cert and xds-tls-key go"
+          + " together: give both (PEM files) or neither");
+    }
+    if ((xdsCert || s.isSet(XDS_TLS_CA)) && !s.get(XDS_TLS)) {
+      throw s.error(xdsCert ? XDS_TLS_CERT : XDS_TLS_CA, "xDS TLS files need xds-tls: true");
+    }
     if (s.get(XDS_BACKOFF_MAX).compareTo(s.get(XDS_BACKOFF_INITIAL)) < 0) {
       throw s.error(s.isSet(XDS_BACKOFF_MAX) ? XDS_BACKOFF_MAX : XDS_BACKOFF_INITIAL,
           "xds-backoff-max must not be shorter than xds-backoff-initial");
@@ -402,7 +431,7 @@ public final class ServerConfig {
     } catch (NumberFormatException e) {
       // reported below
     }
-    if (port < 1 || port > 65535) {
+    if (port < 1 || port > 65535 || t.contains("/")) {
       throw new IllegalArgumentException("expected host:port, e.g. localhost:18000");
     }
     return t;

@@ -2,13 +2,17 @@ package dev.sluice.server;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.rules.RuleError;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +53,8 @@ final class XdsConfigSource implements AutoCloseable {
   private final String server;
   private final LiveRules rules;
   private final AggregatedDiscoveryServiceStub stub;
+  /** The client factory of the TLS settings, or null for plaintext (Armeria's default one). */
+  private final @Nullable ClientFactory factory;
   private final Node node;
   private final Duration initial;
   private final Duration max;
@@ -64,7 +72,9 @@ final class XdsConfigSource implements AutoCloseable {
   private XdsConfigSource(ServerConfig config, LiveRules rules) {
     this.server = config.get(ServerConfig.XDS_SERVER);
     this.rules = rules;
-    this.stub = GrpcClients.builder("http://" + server)
+    this.factory = clientFactory(config);
+    this.stub = GrpcClients.builder((factory != null ? "https://" : "http://") + server)
+        .factory(factory != null ? factory : ClientFactory.ofDefault())
         // one stream for as long as the server keeps it: no deadline, no size limit of Armeria's
         .responseTimeoutMillis(0)
         .maxResponseLength(0)
@@ -82,6 +92,41 @@ final class XdsConfigSource implements AutoCloseable {
         source.node.getId());
     source.thread.execute(source::connect);
     return source;
+  }
+
+  /**
+   * A client factory for {@code xds-tls}: trusting {@code xds-tls-ca} (else the JVM's CAs),
+   * presenting {@code xds-tls-cert} when given; null without {@code xds-tls}. The files are read
+   * now.
+   *
+   * @throws ServerConfig.ConfigException naming the settings when a file cannot be used
+   */
+  static @Nullable ClientFactory clientFactory(ServerConfig config) {
+    if (!config.get(ServerConfig.XDS_TLS)) {
+      return null;
+    }
+    Settings s = config.settings();
+    @Nullable Path ca = s.find(ServerConfig.XDS_TLS_CA);
+    @Nullable Path cert = s.find(ServerConfig.XDS_TLS_CERT);
+    @Nullable Path key = s.find(ServerConfig.XDS_TLS_KEY);
+    Consumer<SslContextBuilder> tls = b -> {
+      if (ca != null) {
+        b.trustManager(ca.toFile());
+      }
+      if (cert != null && key != null) {
+        b.keyManager(cert.toFile(), key.toFile());
+      }
+    };
+    try {
+      // read the files now, to name them; Armeria builds its own context the same way
+      SslContextBuilder check = SslContextBuilder.forClient();
+      tls.accept(check);
+      check.build();
+    } catch (SSLException | RuntimeException e) {
+      throw new ServerConfig.ConfigException("xDS TLS (xds-tls-ca " + ca + ", xds-tls-cert "
+          + cert + ", xds-tls-key " + key + "): " + e.getMessage());
+    }
+    return ClientFactory.builder().tlsCustomizer(tls).build();
   }
 
   /** The node as envoy ratelimit sends it: the id, and the metadata as string values. */
@@ -171,6 +216,9 @@ final class XdsConfigSource implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     thread.shutdownNow();
+    if (factory != null) {
+      factory.close();
+    }
   }
 
   /** One stream: its responses are handed to the thread in order. */

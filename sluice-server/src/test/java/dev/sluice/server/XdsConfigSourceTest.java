@@ -1,6 +1,8 @@
 package dev.sluice.server;
 
+import static dev.sluice.server.ReloadAndAdminTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -9,6 +11,7 @@ import io.envoyproxy.ratelimit.config.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.ratelimit.config.ratelimit.v3.RateLimitPolicy;
 import io.envoyproxy.ratelimit.config.ratelimit.v3.RateLimitUnit;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -59,20 +62,6 @@ class XdsConfigSourceTest {
 
   private static int limitOf(Running s, String domain) throws Exception {
     return ReloadAndAdminTest.limitOf(s.post("/json", Running.envoy(domain, "user", "u")));
-  }
-
-  private static void await(String what, Check check) throws Exception {
-    long deadline = System.nanoTime() + 15_000_000_000L;
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  private interface Check {
-    boolean ok() throws Exception;
   }
 
   private static boolean ack(DiscoveryRequest r, String version) {
@@ -167,5 +156,40 @@ class XdsConfigSourceTest {
     } finally {
       first.close();
     }
+  }
+
+  @Test
+  void overMutualTls(@TempDir Path pem) throws Exception {
+    TestCertificates.Issued ca = TestCertificates.ca("xds test CA");
+    TestCertificates.Issued server = TestCertificates.server(ca, "management server");
+    TestCertificates.Issued client = TestCertificates.client(ca, "sluice");
+    Files.writeString(pem.resolve("ca.pem"), TestCertificates.pem(ca.certificate()));
+    client.write(pem.resolve("client.pem"), pem.resolve("client.key"));
+    try (XdsManagementServer xds = XdsManagementServer.startTls(server, ca);
+        Running s = Running.start(unused, Map.of(), Map.of(
+            "config-source", "xds",
+            "xds-server", "localhost:" + xds.port(),
+            "xds-tls", "true",
+            "xds-tls-ca", pem.resolve("ca.pem").toString(),
+            "xds-tls-cert", pem.resolve("client.pem").toString(),
+            "xds-tls-key", pem.resolve("client.key").toString()))) {
+      xds.push("7", config("api-limits", "api", 4));
+      await("version 7 applied over TLS", () -> "7".equals(appliedVersion(s)));
+      assertThat(limitOf(s, "api")).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void anUnusableTlsFileStopsTheStartNamingTheSettings(@TempDir Path pem) throws Exception {
+    Files.writeString(pem.resolve("ca.pem"), "not a certificate");
+    assertThatThrownBy(() -> Running.start(unused, Map.of(), Map.of(
+        "config-source", "xds", "xds-tls", "true",
+        "xds-tls-ca", pem.resolve("ca.pem").toString())))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessageContaining("xds-tls-ca " + pem.resolve("ca.pem"));
+    assertThatThrownBy(() -> Running.start(unused, Map.of(), Map.of(
+        "config-source", "xds", "xds-tls-ca", pem.resolve("ca.pem").toString())))
+        .isInstanceOf(ServerConfig.ConfigException.class)
+        .hasMessageContaining("xds-tls-ca").hasMessageContaining("xds-tls: true");
   }
 }

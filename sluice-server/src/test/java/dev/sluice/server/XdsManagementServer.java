@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import com.google.protobuf.Any;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.DeltaResponse;
@@ -18,6 +19,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.ratelimit.config.ratelimit.v3.RateLimitConfig;
+import io.netty.handler.ssl.ClientAuth;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +56,8 @@ final class XdsManagementServer implements AutoCloseable {
   private final Watcher watcher = new Watcher();
   private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
 
-  private XdsManagementServer(int port) {
+  private XdsManagementServer(int port, TestCertificates.@Nullable Issued certificate,
+      TestCertificates.@Nullable Issued clientCa) {
     DiscoveryServerCallbacks record = new DiscoveryServerCallbacks() {
       @Override
       public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
@@ -65,8 +68,18 @@ final class XdsManagementServer implements AutoCloseable {
       public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {}
     };
     V3DiscoveryServer discovery = new RateLimitConfigServer(record, watcher);
-    server = Server.builder()
-        .http(new InetSocketAddress("127.0.0.1", port))
+    ServerBuilder b = Server.builder();
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+    if (certificate == null) {
+      b.http(address);
+    } else {
+      b.https(address).tls(certificate.key(), certificate.certificate());
+      if (clientCa != null) {
+        b.tlsCustomizer(t -> t.clientAuth(ClientAuth.REQUIRE)
+            .trustManager(clientCa.certificate()));
+      }
+    }
+    server = b
         .service(GrpcService.builder()
             .addService(discovery.getAggregatedDiscoveryServiceImpl()).build())
         .requestTimeout(Duration.ZERO)
@@ -77,7 +90,16 @@ final class XdsManagementServer implements AutoCloseable {
 
   /** A server on a free port ({@code 0}) or on {@code port}, with nothing to serve yet. */
   static XdsManagementServer start(int port) {
-    return new XdsManagementServer(port);
+    return new XdsManagementServer(port, null, null);
+  }
+
+  /**
+   * A server on a free port over TLS with {@code certificate}, asking for a client certificate
+   * signed by {@code clientCa} (mTLS).
+   */
+  static XdsManagementServer startTls(TestCertificates.Issued certificate,
+      TestCertificates.Issued clientCa) {
+    return new XdsManagementServer(0, certificate, clientCa);
   }
 
   int port() {
