@@ -177,10 +177,15 @@ final class XdsConfigSource implements AutoCloseable {
       applied = version;
       s.send(version, response.getNonce(), null);
     } else {
-      log.warn("xDS version {} rejected (NACK), keeping version '{}': {}", version, applied,
-          problems.get(0));
+      log.warn("xDS version {} rejected (NACK), {}: {}", version, holding(), problems.get(0));
       s.send(applied, response.getNonce(), String.join("\n", problems));
     }
+  }
+
+  /** What the service enforces meanwhile, for the log. */
+  private String holding() {
+    return applied.isEmpty() ? "no configuration applied yet"
+        : "keeping version '" + applied + "'";
   }
 
   /** The current stream failed or ended: connect again after the wait. */
@@ -192,8 +197,8 @@ final class XdsConfigSource implements AutoCloseable {
     long ms = wait.toMillis();
     long jittered = ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1);
     wait = wait.multipliedBy(2).compareTo(max) > 0 ? max : wait.multipliedBy(2);
-    log.warn("xDS stream to {} {}; keeping version '{}', reconnecting in {} ms", server,
-        error == null ? "ended" : "failed: " + error, applied, jittered);
+    log.warn("xDS stream to {} {}; {}, reconnecting in {} ms", server,
+        error == null ? "ended" : "failed: " + error, holding(), jittered);
     thread.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
   }
 
