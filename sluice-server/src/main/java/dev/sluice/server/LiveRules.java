@@ -97,7 +97,9 @@ final class LiveRules implements AutoCloseable {
    */
   void start(ServerConfig config) {
     if (xds) {
-      feed = XdsConfigSource.start(config, this);
+      XdsConfigSource source = XdsConfigSource.start(config, this);
+      metrics.bindXds(source::connected);
+      feed = source;
     } else {
       reload();
       feed = FilePoller.every(config.reloadInterval(), "sluice-rules-poller", "rules",

@@ -68,6 +68,7 @@ final class XdsConfigSource implements AutoCloseable {
   private String applied = "";
   private Duration wait;
   private volatile boolean closed;
+  private volatile boolean connected;
 
   private XdsConfigSource(ServerConfig config, LiveRules rules) {
     this.server = config.get(ServerConfig.XDS_SERVER);
@@ -162,6 +163,7 @@ final class XdsConfigSource implements AutoCloseable {
       return;
     }
     wait = initial;
+    connected = true;
     String version = response.getVersionInfo();
     List<String> problems = new ArrayList<>();
     if (!response.getTypeUrl().equals(XdsRules.TYPE_URL)) {
@@ -182,6 +184,11 @@ final class XdsConfigSource implements AutoCloseable {
     }
   }
 
+  /** Whether the stream is up: it has answered since it was opened, and not failed since. */
+  boolean connected() {
+    return connected;
+  }
+
   /** What the service enforces meanwhile, for the log. */
   private String holding() {
     return applied.isEmpty() ? "no configuration applied yet"
@@ -194,6 +201,7 @@ final class XdsConfigSource implements AutoCloseable {
       return;
     }
     stream = null;
+    connected = false;
     long ms = wait.toMillis();
     long jittered = ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1);
     wait = wait.multipliedBy(2).compareTo(max) > 0 ? max : wait.multipliedBy(2);

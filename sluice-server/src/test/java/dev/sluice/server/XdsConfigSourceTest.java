@@ -107,7 +107,7 @@ class XdsConfigSourceTest {
       // Update: one resource per domain, both applied.
       first.push("2", config("api-limits", "api", 5), config("web-limits", "web", 9));
       await("version 2 applied", () -> "2".equals(appliedVersion(s)));
-      assertThat(first.request(r -> ack(r, "2"))).isNotNull();
+      await("the ACK of version 2", () -> first.request(r -> ack(r, "2")) != null);
       assertThat(limitOf(s, "api")).isEqualTo(5);
       assertThat(limitOf(s, "web")).isEqualTo(9);
 
@@ -128,6 +128,8 @@ class XdsConfigSourceTest {
       assertThat(status.path("lastErrors").get(0).path("file").asText())
           .isEqualTo("RateLimitConfig api-limits");
       assertThat(limitOf(s, "api")).isEqualTo(5);
+      assertThat(s.metrics()).contains("sluice_xds_connected 1.0")
+          .contains("sluice_rules_reloads_total{result=\"failed\"} 1.0");
 
       // Rules from xDS are not written through the admin API.
       HttpResponse<String> put = s.adminPut("/v1/rules/api",
@@ -142,6 +144,7 @@ class XdsConfigSourceTest {
       Thread.sleep(500);
       assertThat(limitOf(s, "api")).isEqualTo(5);
       assertThat(s.get("/readyz").statusCode()).isEqualTo(200);
+      assertThat(s.metrics()).contains("sluice_xds_connected 0.0");
 
       // A new one on the same port, with new rules: the service reconnects, asking with the
       // version it holds, and applies them.
@@ -149,8 +152,9 @@ class XdsConfigSourceTest {
         second.push("4", config("api-limits", "api", 11));
         await("version 4 applied", () -> "4".equals(appliedVersion(s)));
         assertThat(second.requests().get(0).getVersionInfo()).isEqualTo("2");
-        assertThat(second.request(r -> ack(r, "4"))).isNotNull();
+        await("the ACK of version 4", () -> second.request(r -> ack(r, "4")) != null);
         assertThat(limitOf(s, "api")).isEqualTo(11);
+        assertThat(s.metrics()).contains("sluice_xds_connected 1.0");
         assertThat(limitOf(s, "web")).isEqualTo(0);
       }
     } finally {
