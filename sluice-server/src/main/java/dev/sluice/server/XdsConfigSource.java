@@ -214,20 +214,22 @@ final class XdsConfigSource implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    thread.execute(() -> {
-      Stream s = stream;
-      stream = null;
-      if (s != null && s.requests != null) {
-        s.requests.onError(io.grpc.Status.CANCELLED.withDescription("closing")
-            .asRuntimeException());
-      }
-    });
-    thread.shutdown();
     try {
-      thread.awaitTermination(2, TimeUnit.SECONDS);
+      thread.submit(() -> {
+        Stream s = stream;
+        stream = null;
+        if (s != null && s.requests != null) {
+          s.requests.onError(io.grpc.Status.CANCELLED.withDescription("closing")
+              .asRuntimeException());
+        }
+      }).get(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | java.util.concurrent.RejectedExecutionException e) {
+      log.warn("closing the xDS stream: {}", e.toString());
     }
+    // a reconnection still waiting is dropped
     thread.shutdownNow();
     if (factory != null) {
       factory.close();
