@@ -9,6 +9,8 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.file.FileService;
 import dev.sluice.enforcement.TopClients;
+import dev.sluice.redis.RedisBackend;
+import dev.sluice.spi.Backend;
 import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Domain;
 import dev.sluice.rules.RateLimitRule;
@@ -55,9 +57,11 @@ final class Dashboard {
   private final Supplier<CompletionStage<String>> backendState;
   private final String backend;
   private final String mode;
+  private final Backend store;
 
   Dashboard(LiveRules rules, Metrics metrics, @Nullable TopClients top,
-      Supplier<CompletionStage<String>> backendState, ServerConfig config) {
+      Supplier<CompletionStage<String>> backendState, Backend store, ServerConfig config) {
+    this.store = store;
     this.rules = rules;
     this.metrics = metrics;
     this.top = top;
@@ -207,6 +211,7 @@ final class Dashboard {
       out.put("rulesLoaded", rules.loaded());
       if (withRules) {
         out.set("domains", domains(set));
+        out.put("tree", set.render());
       }
       out.set("decisions", decisions(metrics.registry()));
       out.set("top", topRefused());
@@ -214,6 +219,9 @@ final class Dashboard {
       b.put("uri", backend);
       b.put("mode", mode);
       b.put("state", failure != null ? "unknown: " + failure.getMessage() : state);
+      b.put("circuit", store instanceof RedisBackend r
+          ? (r.circuitOpen() ? "open (Redis is not asked; the failure policy answers)" : "closed")
+          : "none (in-memory)");
       b.set("degraded", byTag(metrics.registry(), "sluice.backend.degraded", "reason"));
       b.set("eventual", eventual(metrics.registry()));
       ArrayNode reloads = out.putArray("reloads");

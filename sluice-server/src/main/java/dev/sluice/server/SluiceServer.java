@@ -213,7 +213,7 @@ public final class SluiceServer implements AutoCloseable {
       ServerBuilder ab = base(config.adminBind(), config.adminPort(), tls, metrics,
           config.maxBodyBytes());
       new AdminApi(rules, metrics, http, token, new AuditLog(clock)).bind(ab);
-      new Dashboard(rules, metrics, top, health::backendState, config).bind(ab);
+      new Dashboard(rules, metrics, top, health::backendState, backend, config).bind(ab);
       Server adminServer = ab.build();
       adminServer.start().join();
       started.add(adminServer);

@@ -106,6 +106,8 @@ class TopClientsApiTest {
       assertThat(data.get("decisions").toString()).contains("\"descriptor\":\"api.user\"")
           .contains("\"ok\":1");
       assertThat(data.get("backend").get("state").asText()).isEqualTo("up");
+      assertThat(data.get("backend").get("circuit").asText()).isEqualTo("none (in-memory)");
+      assertThat(data.get("tree").asText()).contains("user").contains("5/minute");
       assertThat(data.get("reloads").get(0).get("ok").asBoolean()).isTrue();
       // unchanged rules are not sent again
       String version = data.get("rulesVersion").asText();

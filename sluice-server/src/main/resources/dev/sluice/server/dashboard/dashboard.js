@@ -129,6 +129,7 @@
     polls += 1;
     if (data.domains) {
       rulesVersion = data.rulesVersion;
+      $('tree').textContent = data.tree;
       rules = [];
       for (const d of data.domains) {
         for (const r of d.rules) {
@@ -287,6 +288,7 @@
     fact('Backend', backend.uri);
     fact('Mode', backend.mode);
     fact('State', backend.state);
+    fact('Circuit breaker', backend.circuit);
     fact('Rules loaded', rulesLoaded ? 'yes' : 'no');
     const degraded = Object.entries(backend.degraded || {});
     fact('Degraded answers', degraded.length === 0 ? 'none'
