@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +65,13 @@ final class LiveRules implements AutoCloseable {
   /** The YAML texts of the rules last applied from xDS, by name; null for rules from files. */
   private volatile @Nullable Map<String, String> given;
   private volatile @Nullable String version;
+  private final Deque<Reload> history = new ArrayDeque<>();
+
+  /** One load, as the dashboard lists it: when, whether it was applied, and why not. */
+  record Reload(Instant at, boolean ok, int domains, List<RuleError> errors) {}
+
+  /** Loads kept in {@link #history()}. */
+  static final int HISTORY = 20;
 
   private final boolean xds;
   /** What feeds the rules once started: the directory's poller or the xDS stream. */
@@ -131,6 +140,18 @@ final class LiveRules implements AutoCloseable {
     return dir;
   }
 
+  /** The last {@value #HISTORY} loads, newest first. */
+  synchronized List<Reload> history() {
+    return List.copyOf(history);
+  }
+
+  private void remember(Reload r) {
+    history.addFirst(r);
+    if (history.size() > HISTORY) {
+      history.removeLast();
+    }
+  }
+
   synchronized Status status() {
     return new Status(loaded, current.domains().size(), lastLoad, lastOk, lastErrors, reloadsOk,
         reloadsFailed, version);
@@ -187,6 +208,7 @@ final class LiveRules implements AutoCloseable {
       lastErrors = List.of();
       reloadsOk++;
       metrics.reload(true);
+      remember(new Reload(Instant.now(), true, next.domains().size(), List.of()));
       log.info("rules loaded from {}: {} domain(s)", from, next.domains().size());
       return new Outcome(true, List.of());
     } catch (InvalidRulesException e) {
@@ -194,6 +216,8 @@ final class LiveRules implements AutoCloseable {
       lastErrors = List.copyOf(errors.apply(e.errors()));
       reloadsFailed++;
       metrics.reload(false);
+      remember(new Reload(Instant.now(), false, current.domains().size(),
+          lastErrors.subList(0, Math.min(10, lastErrors.size()))));
       log.warn("rules reload from {} failed, {}: {} error(s), first: {}", from,
           loaded ? "keeping the last good set" : "no rules loaded yet (not ready)",
           lastErrors.size(), lastErrors.isEmpty() ? "?" : lastErrors.get(0));
