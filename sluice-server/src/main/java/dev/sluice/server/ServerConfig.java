@@ -91,6 +91,12 @@ public final class ServerConfig {
       .help("Global shadow mode: every decision is made and counted, every answer admits"
           + " (envoy's SHADOW_MODE)"));
 
+  public static final Setting<Boolean> QUOTA_MODE = DECLARED.add(Setting.of("quota-mode",
+          ValueTypes.bool())
+      .byDefault("false")
+      .help("Global quota mode: every descriptor is a quota, a request is refused only when all"
+          + " its descriptors are over their limits (envoy's QUOTA_MODE)"));
+
   public static final Setting<Double> NEAR_LIMIT_RATIO = DECLARED.add(Setting.of(
           "near-limit-ratio", ValueTypes.of("RATIO", ServerConfig::ratio))
       .byDefault("0.8")
@@ -398,6 +404,11 @@ public final class ServerConfig {
   /** Global shadow mode: refusals are counted, and answered as admissions. */
   public boolean shadowMode() {
     return get(SHADOW_MODE);
+  }
+
+  /** Global quota mode: see {@link #QUOTA_MODE}. */
+  public boolean quotaMode() {
+    return get(QUOTA_MODE);
   }
 
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */

@@ -151,7 +151,7 @@ public final class SluiceServer implements AutoCloseable {
     try {
       rules.start(config.reloadInterval());
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
-          .globalShadow(config.shadowMode()).build();
+          .globalShadow(config.shadowMode()).globalQuota(config.quotaMode()).build();
       Readiness readiness = new Readiness(backend, config);
       health = new Health(rules::loaded, readiness::state);
       HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
