@@ -136,6 +136,9 @@ public final class ServerConfig {
 
   public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
 
+  public static final Setting<Long> OVER_LIMIT_CACHE =
+      DECLARED.add(EnforcementSettings.OVER_LIMIT_CACHE);
+
   public static final Setting<Consistency> MODE = DECLARED.add(EnforcementSettings.MODE);
 
   public static final Setting<Duration> SYNC_INTERVAL =

@@ -144,6 +144,8 @@ public final class SluiceServer implements AutoCloseable {
     AutoCloseable processMetrics = metrics.bindProcess();
     if (backend instanceof MemoryBackend memory) {
       metrics.bindStore(memory);
+    } else if (backend instanceof RedisBackend redis) {
+      metrics.bindOverLimitCache(redis);
     }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
@@ -234,7 +236,8 @@ public final class SluiceServer implements AutoCloseable {
    */
   static Backend openBackend(ServerConfig config) {
     String setting = config.backend();
-    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config));
+    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config))
+        .withOverLimitCache(config.get(ServerConfig.OVER_LIMIT_CACHE));
     try {
       return Backends.open(spec);
     } catch (IllegalArgumentException e) {
