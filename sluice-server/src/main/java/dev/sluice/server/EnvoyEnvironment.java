@@ -67,13 +67,16 @@ final class EnvoyEnvironment {
 
   /**
    * Variables accepted without effect: tuning of envoy's own machinery that Sluice does
-   * otherwise, or settings of features that are off (xDS, the per-second Redis, tracing, statsd's
-   * and gRPC TLS's details). Listed in the start's log when set.
+   * otherwise, or settings of features that are off (xDS, the per-second Redis, statsd's and gRPC
+   * TLS's details). {@code MERGE_DOMAIN_CONFIG} and {@code TRACING_ENABLED}, {@code
+   * TRACING_SERVICE_NAME}, {@code TRACING_SAMPLING_RATE} are their settings' environment aliases,
+   * read with or without {@code envoy-env}. Listed in the start's log when set.
    */
   private static final List<String> NO_EFFECT = VARIABLES.stream()
       .filter(v -> v.startsWith("CONFIG_GRPC_XDS_") || v.startsWith("XDS_CLIENT_")
           || (v.startsWith("REDIS_PERSECOND_") && !v.equals("REDIS_PERSECOND"))
-          || (v.startsWith("TRACING_") && !v.equals("TRACING_ENABLED"))
+          || v.equals("TRACING_SERVICE_NAMESPACE") || v.equals("TRACING_SERVICE_INSTANCE_ID")
+          || v.equals("TRACING_EXPORTER_PROTOCOL")
           || (v.startsWith("GRPC_") && v.contains("_TLS_"))
           || (v.startsWith("REDIS_") && (v.contains("PIPELINE") || v.contains("STARTUP")))
           || List.of("GRPC_MAX_CONNECTION_AGE", "GRPC_MAX_CONNECTION_AGE_GRACE",
@@ -173,8 +176,8 @@ final class EnvoyEnvironment {
         + " (envoy ratelimit refuses the others too)");
     refuseIf("RESPONSE_DYNAMIC_METADATA", EnvoyEnvironment::isTrue, "dynamic metadata in"
         + " responses is not supported");
-    refuseIf("TRACING_ENABLED", EnvoyEnvironment::isTrue, "OpenTelemetry tracing is not"
-        + " supported");
+    refuseIf("TRACING_EXPORTER_PROTOCOL", v -> !v.equalsIgnoreCase("http"), "spans are"
+        + " exported over OTLP/HTTP only (OTEL_EXPORTER_OTLP_ENDPOINT, port 4318)");
   }
 
   private void listeners() {

@@ -198,7 +198,7 @@ class EnvoyEnvironmentTest {
       "REDIS_PERSECOND|true|per-second",
       "CACHE_KEY_PREFIX|prod_|CACHE_KEY_PREFIX",
       "RESPONSE_DYNAMIC_METADATA|true|dynamic metadata",
-      "TRACING_ENABLED|true|tracing",
+      "TRACING_EXPORTER_PROTOCOL|grpc|OTLP/HTTP only",
       "GRPC_SERVER_USE_TLS|true|TLS on the gRPC port",
       "REDIS_URL|127.0.0.1:6379|REDIS_SOCKET_TYPE",
       "GRPC_HOST|10.1.1.1|GRPC_HOST",
