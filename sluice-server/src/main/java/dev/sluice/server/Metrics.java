@@ -183,6 +183,32 @@ final class Metrics implements Observer {
    * sluice_eventual_decisions_total{where="local"|"store"}}, {@code
    * sluice_eventual_evictions_total} and the gauge {@code sluice_eventual_keys}.
    */
+  /**
+   * The top-clients view's bounded meters: the tables it tracks, those it could not, and the
+   * most refused single client's requests over the last minute (one series each).
+   */
+  void bindTopClients(dev.sluice.enforcement.TopClients top) {
+    Gauge.builder("sluice.top.clients.tables", top, t -> t.tables().size())
+        .description("Rules with traffic in the last ten minutes tracked by the top-clients view")
+        .register(registry);
+    FunctionCounter.builder("sluice.top.clients.dropped.tables", top,
+            dev.sluice.enforcement.TopClients::droppedTables)
+        .description("Rules not tracked by the top-clients view because top-clients-tables were")
+        .register(registry);
+    Gauge.builder("sluice.top.refused.client.requests", top, t -> {
+      long most = 0;
+      for (var table : t.tables()) {
+        var r = t.top(table, dev.sluice.enforcement.TopClients.Kind.REFUSED,
+            java.time.Duration.ofMinutes(1), 1);
+        if (!r.rows().isEmpty()) {
+          most = Math.max(most, r.rows().get(0).count());
+        }
+      }
+      return most;
+    }).description("Refused requests of the most refused client of any rule over the last"
+        + " minute (an upper bound, see /v1/top)").register(registry);
+  }
+
   void eventual(Supplier<EventualBackend.Counters> counters) {
     retained.add(counters); // meters hold their state object weakly
     counter("sluice.eventual.syncs", "Sync rounds sent to the shared store", counters,

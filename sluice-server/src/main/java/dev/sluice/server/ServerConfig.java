@@ -218,6 +218,18 @@ public final class ServerConfig {
       .help("On SIGTERM: how long the service reports itself unhealthy while still answering"
           + " decisions, before it stops"));
 
+  public static final Setting<Integer> TOP_CLIENTS = DECLARED.add(Setting.of("top-clients",
+          ValueTypes.integer(0, 1000))
+      .byDefault("20")
+      .help("Clients the top-clients view (/v1/top, the dashboard) can list per rule; 0 turns"
+          + " it off"));
+
+  public static final Setting<Integer> TOP_CLIENTS_TABLES = DECLARED.add(Setting.of(
+          "top-clients-tables", ValueTypes.integer(1, 100_000))
+      .byDefault("500")
+      .help("Rules (times refused/active) the top-clients view tracks at most; the memory"
+          + " bound is tables x 10 minutes x top-clients counters"));
+
   public static final Setting<Boolean> TRACING = DECLARED.add(Setting.of("tracing",
           ValueTypes.bool())
       .byDefault("false").alsoFromEnvironment("TRACING_ENABLED")
@@ -478,6 +490,16 @@ public final class ServerConfig {
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
   public double nearLimitRatio() {
     return get(NEAR_LIMIT_RATIO);
+  }
+
+  /** Clients listed per rule by the top-clients view; 0 when it is off. */
+  public int topClients() {
+    return get(TOP_CLIENTS);
+  }
+
+  /** Rules the top-clients view tracks at most, per kind. */
+  public int topClientsTables() {
+    return get(TOP_CLIENTS_TABLES);
   }
 
   /** Whether decisions are traced (OpenTelemetry spans). */

@@ -8,6 +8,8 @@ import dev.sluice.Limit;
 import dev.sluice.enforcement.BackendSpec;
 import dev.sluice.enforcement.Backends;
 import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Observer;
+import dev.sluice.enforcement.TopClients;
 import dev.sluice.enforcement.ModeBackends;
 import dev.sluice.eventual.FirstSight;
 import dev.sluice.redis.RedisBackend;
@@ -167,7 +169,13 @@ public final class SluiceServer implements AutoCloseable {
     try {
       tracing = Tracing.from(config, extension.openTelemetry());
       rules.start(config.reloadInterval());
-      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
+      TopClients top = config.topClients() == 0 ? null : new TopClients(config.topClients(),
+          config.topClientsTables(), dev.sluice.Clock.system());
+      if (top != null) {
+        metrics.bindTopClients(top);
+      }
+      Enforcer enforcer = Enforcer.builder(rules::current, backends)
+          .observer(top == null ? metrics : Observer.all(metrics, top))
           .globalShadow(config.shadowMode()).globalQuota(config.quotaMode()).build();
       Readiness readiness = new Readiness(backend, config);
       health = new Health(rules::loaded, readiness::state);
@@ -207,6 +215,7 @@ public final class SluiceServer implements AutoCloseable {
       ServerBuilder ab = base(config.adminBind(), config.adminPort(), tls, metrics,
           config.maxBodyBytes());
       new AdminApi(rules, metrics, http, token, new AuditLog(clock)).bind(ab);
+      new Dashboard(rules, metrics, top, health::backendState, backend, config).bind(ab);
       Server adminServer = ab.build();
       adminServer.start().join();
       started.add(adminServer);
