@@ -7,6 +7,7 @@ import dev.sluice.enforcement.Status;
 import dev.sluice.eventual.EventualBackend;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.micrometer.MemoryBackendMetrics;
+import dev.sluice.redis.RedisBackend;
 import dev.sluice.rules.RuleMatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -282,6 +283,17 @@ final class Metrics implements Observer {
   void bindStore(MemoryBackend store) {
     retained.add(store); // gauges hold their state object weakly
     new MemoryBackendMetrics(store).bindTo(registry);
+  }
+
+  /**
+   * {@code sluice_over_limit_cache_hits_total}: acquires the Redis backend's over-limit cache
+   * denied without asking Redis (envoy's {@code over_limit_with_local_cache} stat).
+   */
+  void bindOverLimitCache(RedisBackend redis) {
+    FunctionCounter.builder("sluice.over.limit.cache.hits", redis,
+            RedisBackend::overLimitCacheHits)
+        .description("Requests denied from the over-limit cache, without asking Redis")
+        .register(registry);
   }
 
   void reload(boolean ok) {

@@ -159,6 +159,8 @@ public final class SluiceServer implements AutoCloseable {
     AutoCloseable processMetrics = metrics.bindProcess();
     if (backend instanceof MemoryBackend memory) {
       metrics.bindStore(memory);
+    } else if (backend instanceof RedisBackend redis) {
+      metrics.bindOverLimitCache(redis);
     }
     LiveRules rules = LiveRules.of(config, metrics);
     List<Server> started = new ArrayList<>();
@@ -174,7 +176,7 @@ public final class SluiceServer implements AutoCloseable {
       }
       Enforcer enforcer = Enforcer.builder(rules::current, backends)
           .observer(top == null ? metrics : Observer.all(metrics, top))
-          .globalShadow(config.shadowMode()).build();
+          .globalShadow(config.shadowMode()).globalQuota(config.quotaMode()).build();
       Readiness readiness = new Readiness(backend, config);
       health = new Health(rules::loaded, readiness::state);
       HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
@@ -260,7 +262,8 @@ public final class SluiceServer implements AutoCloseable {
    */
   static Backend openBackend(ServerConfig config) {
     String setting = config.backend();
-    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config));
+    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config))
+        .withOverLimitCache(config.get(ServerConfig.OVER_LIMIT_CACHE));
     try {
       return Backends.open(spec);
     } catch (IllegalArgumentException e) {
