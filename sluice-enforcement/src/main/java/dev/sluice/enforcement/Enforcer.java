@@ -238,16 +238,22 @@ public final class Enforcer {
         Hold h = holds.get(i).join();
         if (h != null && h.held() && refused && !globalShadow) {
           RuleMatch m = matches.get(i).orElseThrow();
+          int at = i;
+          // its status tells the state after the release
           released.add(limiters.get(m.coreLimits(), backends.eventual(m.consistency()))
-              .settleAsync(h.key(), Objects.requireNonNull(h.id()), 0).toCompletableFuture());
+              .settleAsync(h.key(), Objects.requireNonNull(h.id()), 0).toCompletableFuture()
+              .thenAccept(st -> out[at] = Status.decided(descriptors.get(at), m, st.decision())));
           ids.add(null);
         } else {
           ids.add(h != null ? h.id() : null);
         }
       }
-      Verdict answered = refused && globalShadow ? shadowed(tag, verdict) : verdict;
       return CompletableFuture.allOf(released.toArray(CompletableFuture<?>[]::new))
-          .thenApply(y -> new Held(answered, descriptors, ids));
+          .thenApply(y -> {
+            Verdict after = Verdict.of(List.of(out));
+            return new Held(refused && globalShadow ? shadowed(tag, after) : after, descriptors,
+                ids);
+          });
     });
   }
 
