@@ -105,9 +105,10 @@ local function reply(res)
   end
 end
 
--- Reservation: as acquire, except that a bucket limit denying only for lack of time admits in
--- debt when its wait (its retryAfter) is within w; admitted iff every limit admits.
-local function reserve(kbase, now, k, w)
+-- Every limit's evaluation of k permits for request j (its keys from kbase): the states, the
+-- per-limit results {allowed, remaining, resetAfter, retryAfter, proposal...}, and whether all
+-- admit. (The acquire path below does the same inline.)
+local function evaluate(kbase, now, k)
   local states = load_states(kbase)
   local res, all = {}, true
   for i = 1, nl do
@@ -116,6 +117,13 @@ local function reserve(kbase, now, k, w)
     res[i] = {a, rem, reset, retry, p1, p2, p3}
     if a == 0 then all = false end
   end
+  return states, res, all
+end
+
+-- Reservation: as acquire, except that a bucket limit denying only for lack of time admits in
+-- debt when its wait (its retryAfter) is within w; admitted iff every limit admits.
+local function reserve(kbase, now, k, w)
+  local states, res, all = evaluate(kbase, now, k)
   local wait = 0
   if not all then
     local fits = true
@@ -226,14 +234,7 @@ end
 -- Hold: an acquire that, when admitted, keeps the hold key (value: the estimate) for px ms.
 local function hold(kbase, now, text, hkey, px)
   local k = tonumber(text)
-  local states = load_states(kbase)
-  local res, all = {}, true
-  for i = 1, nl do
-    local L = limits[i]
-    local a, rem, reset, retry, p1, p2, p3 = L.alg.eval(states[i], now, k, L)
-    res[i] = {a, rem, reset, retry, p1, p2, p3}
-    if a == 0 then all = false end
-  end
+  local _, res, all = evaluate(kbase, now, k)
   if all then
     if k > 0 then commit(kbase, now, k, res) end
     redis.call('SET', hkey, text, 'PX', px) -- as sent: exact

@@ -185,15 +185,8 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> check(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    JsonNode root = parseJson(utf8(req));
-    if (!root.isObject()) {
-      throw bad("the body must be a JSON object");
-    }
-    onlyFields(root, CHECK_FIELDS, "");
-    String domain = string(root, "domain", true, "");
-    if (domain.isEmpty()) {
-      throw bad("domain must not be empty");
-    }
+    JsonNode root = object(req, CHECK_FIELDS);
+    String domain = domain(root);
     long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
     boolean record = false;
     if (root.has("recordOverLimit")) {
@@ -250,15 +243,8 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> reserve(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    JsonNode root = parseJson(utf8(req));
-    if (!root.isObject()) {
-      throw bad("the body must be a JSON object");
-    }
-    onlyFields(root, RESERVE_FIELDS, "");
-    String domain = string(root, "domain", true, "");
-    if (domain.isEmpty()) {
-      throw bad("domain must not be empty");
-    }
+    JsonNode root = object(req, RESERVE_FIELDS);
+    String domain = domain(root);
     long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
     long timeout = holdSeconds(root.get("timeoutSeconds"));
     if (!root.has("descriptors")) {
@@ -290,11 +276,7 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> settle(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    JsonNode root = parseJson(utf8(req));
-    if (!root.isObject()) {
-      throw bad("the body must be a JSON object");
-    }
-    onlyFields(root, SETTLE_FIELDS, "");
+    JsonNode root = object(req, SETTLE_FIELDS);
     ReservationIds.Reservation r =
         ReservationIds.decode(string(root, "reservation", true, ""));
     if (!root.has("actual")) {
@@ -490,6 +472,24 @@ final class HttpApi {
     } catch (JsonProcessingException e) {
       throw bad("malformed JSON: " + e.getOriginalMessage());
     }
+  }
+
+  /** The body: a JSON object of only {@code fields}. */
+  private static JsonNode object(AggregatedHttpRequest req, Set<String> fields) {
+    JsonNode root = parseJson(utf8(req));
+    if (!root.isObject()) {
+      throw bad("the body must be a JSON object");
+    }
+    onlyFields(root, fields, "");
+    return root;
+  }
+
+  private static String domain(JsonNode root) {
+    String domain = string(root, "domain", true, "");
+    if (domain.isEmpty()) {
+      throw bad("domain must not be empty");
+    }
+    return domain;
   }
 
   private static void onlyFields(JsonNode node, Set<String> allowed, String where) {
