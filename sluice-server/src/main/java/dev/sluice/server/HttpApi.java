@@ -83,12 +83,15 @@ final class HttpApi {
     this.config = config;
   }
 
-  /** The decision port's routes: {@code /json}, {@code /v1/check} and health. */
-  void bind(ServerBuilder sb) {
-    sb.route().post("/json").build(guard(this::envoyJson));
-    sb.route().post("/v1/check").build(guard(this::check));
-    sb.route().post("/v1/reserve").build(guard(this::reserve));
-    sb.route().post("/v1/settle").build(guard(this::settle));
+  /**
+   * The decision port's routes: {@code /json}, {@code /v1/check}, {@code /v1/reserve}, {@code
+   * /v1/settle} (each with a span when {@code tracing} is on) and health.
+   */
+  void bind(ServerBuilder sb, Tracing tracing) {
+    sb.route().post("/json").build(tracing.http("/json", guard(this::envoyJson)));
+    sb.route().post("/v1/check").build(tracing.http("/v1/check", guard(this::check)));
+    sb.route().post("/v1/reserve").build(tracing.http("/v1/reserve", guard(this::reserve)));
+    sb.route().post("/v1/settle").build(tracing.http("/v1/settle", guard(this::settle)));
     bindHealth(sb);
   }
 
@@ -172,6 +175,7 @@ final class HttpApi {
     RateLimitRequest request = EnvoyJson.parse(req.content().array());
     List<Item> items = EnvoyProtocol.items(request, config);
     return enforcer.decide(request.getDomain(), items, config.descriptorCounting()).thenApply(v -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), request.getDomain(), v);
       RateLimitResponse response = EnvoyProtocol.response(v, false, config.headers());
       return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
           EnvoyJson.print(response), Map.of());
@@ -211,7 +215,10 @@ final class HttpApi {
       result = enforcer.decideMatches(domain, matches, hits, config.descriptorCounting(),
           record);
     }
-    return result.thenApply(v -> answer(v, verdictJson(v)));
+    return result.thenApply(v -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), domain, v);
+      return answer(v, verdictJson(v));
+    });
   }
 
   /** The body of a decision: allowed, code and each descriptor's status. */
@@ -252,6 +259,7 @@ final class HttpApi {
     }
     List<Item> items = descriptors(root.get("descriptors"), hits);
     return enforcer.hold(domain, items, java.time.Duration.ofSeconds(timeout)).thenApply(h -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), domain, h.verdict());
       ObjectNode out = verdictJson(h.verdict());
       if (!h.verdict().overLimit()) {
         out.put("reservation", ReservationIds.encode(domain, h));
