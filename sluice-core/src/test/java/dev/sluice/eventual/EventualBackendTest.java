@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
-import dev.sluice.Decision;
 import dev.sluice.Decision.Reason;
+import dev.sluice.Decision;
 import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
