@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.CalendarPeriod;
 import dev.sluice.ManualClock;
 import dev.sluice.memory.MemoryBackend;
+import dev.sluice.redis.RedisBackend;
 import dev.sluice.spi.Backend;
+import dev.sluice.testkit.redis.RedisStandalone;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -124,6 +126,24 @@ class LlmQuotaAppTest {
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
     assertThat(json.readTree(refused.body()).path("budget").asText()).isEqualTo("monthly");
     assertThat(usage("carol").path("daily").path("remaining").asLong()).isEqualTo(10_000);
+  }
+
+  @Test
+  void twoInstancesOnOneRedisSpendTheSameBudgets() throws Exception {
+    try (RedisStandalone redis = RedisStandalone.start();
+        RedisBackend first = RedisBackend.builder(redis.uri()).build();
+        RedisBackend second = RedisBackend.builder(redis.uri()).build();
+        LlmQuotaApp one = new LlmQuotaApp(first, Accounts.demo(), 0);
+        LlmQuotaApp two = new LlmQuotaApp(second, Accounts.demo(), 0)) {
+      app = one;
+      assertThat(usageLine(complete("alice", 5, 1000))).endsWith("daily_remaining=9945"
+          + " monthly_remaining=49945");
+      app = two; // sees alice's 55 tokens and adds its own
+      assertThat(usageLine(complete("alice", 5, 1000))).endsWith("daily_remaining=9890"
+          + " monthly_remaining=49890");
+    } finally {
+      app = null;
+    }
   }
 
   @Test
