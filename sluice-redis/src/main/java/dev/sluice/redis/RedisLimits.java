@@ -219,14 +219,20 @@ final class RedisLimits implements KeyedLimits {
    * (a longer wait for them) or made room (a refund, a reset: forgotten before it is sent too).
    */
   private CompletionStage<Answer> changing(String key, Op op, long permits, long arg) {
+    return changing(key, op, permits, arg, null);
+  }
+
+  /** {@link #changing(String, Op, long, long)} for a hold or settle, with its hold key. */
+  private CompletionStage<Answer> changing(String key, Op op, long permits, long arg,
+      @Nullable String holdKey) {
     OverLimitCache cache = backend.overLimitCache;
     if (cache == null) {
-      return submit(key, op, permits, arg);
+      return submit(key, op, permits, arg, holdKey);
     }
-    if (op == Op.REFUND || op == Op.RESET) {
+    if (op == Op.REFUND || op == Op.RESET || op == Op.SETTLE) {
       cache.invalidate(key);
     }
-    return submit(key, op, permits, arg).whenComplete((a, e) -> cache.invalidate(key));
+    return submit(key, op, permits, arg, holdKey).whenComplete((a, e) -> cache.invalidate(key));
   }
 
   @Override
@@ -275,7 +281,7 @@ final class RedisLimits implements KeyedLimits {
   public CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
       long timeoutMicros) {
     long millis = timeoutMicros / 1000 + (timeoutMicros % 1000 == 0 ? 0 : 1);
-    return submit(key, Op.HOLD, Math.min(permits, MAX_PAST_ARG), millis,
+    return changing(key, Op.HOLD, Math.min(permits, MAX_PAST_ARG), millis,
         layout.holdKey(key, holdId)).thenApply(Answer::decision);
   }
 
@@ -288,7 +294,7 @@ final class RedisLimits implements KeyedLimits {
   @Override
   public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
     long sent = Math.min(actual, MAX_PAST_ARG);
-    return submit(key, Op.SETTLE, sent, 0, layout.holdKey(key, holdId)).thenApply(a -> {
+    return changing(key, Op.SETTLE, sent, 0, layout.holdKey(key, holdId)).thenApply(a -> {
       Decision d = Objects.requireNonNull(a.decision);
       if (a.value >= 0) {
         return new Settlement(Settlement.Status.SETTLED, a.value, actual, d);
