@@ -97,6 +97,61 @@ public interface RateLimiter {
         getClass().getName() + " does not record permits past the limit"));
   }
 
+  /**
+   * Holds an estimated cost before the work: {@code estimate} permits are taken for {@code key}
+   * as {@link #tryAcquire(String, long)} takes them (admitted or refused like any request) and,
+   * when admitted, kept as a hold with an unguessable id until {@link #settle(Hold, long)} gives
+   * the actual cost, or until {@code timeout} passes: a hold never settled counts at its
+   * estimate. Not to be confused with {@link #acquire(String, long, Duration)}, which waits for
+   * permits. The model and worked examples: {@code docs/quotas.md}.
+   *
+   * @throws IllegalArgumentException for a negative estimate or a timeout not positive
+   */
+  default Hold hold(String key, long estimate, Duration timeout) {
+    return holdAsync(key, estimate, timeout).toCompletableFuture().join();
+  }
+
+  /**
+   * {@link #hold(String, long, Duration)} without blocking the caller on I/O. The default (for
+   * limiters not built by {@link #builder}) fails with {@link UnsupportedOperationException}.
+   */
+  default CompletionStage<Hold> holdAsync(String key, long estimate, Duration timeout) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not hold permits"));
+  }
+
+  /**
+   * Settles {@code hold} at its actual cost, at most once: less than the estimate refunds the
+   * difference, more takes the difference past the limit (as {@link #record}: a bucket goes into
+   * debt, later requests wait until it is paid off), equal changes nothing. Settling a hold that
+   * is unknown, expired or already settled changes nothing and says so ({@link
+   * Settlement#status()}); usage is never reset by it.
+   *
+   * @throws IllegalArgumentException for a negative {@code actual}, or a hold not {@link
+   *     Hold#held() held}
+   */
+  default Settlement settle(Hold hold, long actual) {
+    if (!hold.held()) {
+      throw new IllegalArgumentException("nothing to settle: the hold was not held ("
+          + hold.decision().reason() + ")");
+    }
+    return settle(hold.key(), hold.id(), actual);
+  }
+
+  /** Settles hold {@code holdId} of {@code key}, as {@link #settle(Hold, long)}. */
+  default Settlement settle(String key, String holdId, long actual) {
+    return settleAsync(key, holdId, actual).toCompletableFuture().join();
+  }
+
+  /**
+   * {@link #settle(String, String, long)} without blocking the caller on I/O. The default fails
+   * with {@link UnsupportedOperationException}.
+   */
+  default CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not hold permits"));
+  }
+
   /** Forgets {@code key}: its next request sees every limit full. */
   void reset(String key);
 

@@ -5,6 +5,7 @@ import dev.sluice.CalendarPeriod;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import dev.sluice.internal.KeyIndex;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
@@ -894,6 +895,32 @@ public final class EventualBackend implements Backend {
       }
       long now = clock.nowMicros();
       return store.recordAsync(key, permits).thenApply(d -> learn(key, d, now));
+    }
+
+    /**
+     * A hold is a fleet-wide thing (any instance may settle it), so it is taken in the store at
+     * once (one call, as a key not decidable here), and so is its settle; their answers update
+     * the key's view here.
+     */
+    @Override
+    public CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
+        long timeoutMicros) {
+      if (closed) {
+        throw closedException();
+      }
+      long now = clock.nowMicros();
+      return store.holdAsync(key, holdId, permits, timeoutMicros)
+          .thenApply(d -> fromStore(key, d.allowed() ? permits : 0, now, d));
+    }
+
+    @Override
+    public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+      if (closed) {
+        throw closedException();
+      }
+      long now = clock.nowMicros();
+      return store.settleAsync(key, holdId, actual).thenApply(st -> new Settlement(st.status(),
+          st.estimate(), st.actual(), learn(key, st.decision(), now)));
     }
 
     /** The store's zero-permit check after a refund, applied to the key's view if there is one. */

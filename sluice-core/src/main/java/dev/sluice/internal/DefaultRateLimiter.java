@@ -1,10 +1,12 @@
 package dev.sluice.internal;
 
 import dev.sluice.Decision;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.ResourceLimiter;
+import dev.sluice.Settlement;
 import dev.sluice.Sleeper;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.KeyedLimits;
@@ -241,6 +243,47 @@ public final class DefaultRateLimiter implements RateLimiter {
     check(key, permits);
     CompletionStage<Decision> d = keyed.recordAsync(key, permits);
     return listener == null ? d : d.thenApply(decision -> told(permits, decision));
+  }
+
+  @Override
+  public CompletionStage<Hold> holdAsync(String key, long estimate, Duration timeout) {
+    check(key, estimate);
+    long timeoutMicros = waitMicros(timeout);
+    if (timeoutMicros <= 0) {
+      throw new IllegalArgumentException("timeout must be at least 1 µs, was " + timeout);
+    }
+    String id = HoldIds.next();
+    return keyed.holdAsync(key, id, estimate, timeoutMicros).thenApply(d -> {
+      if (listener != null) {
+        told(estimate, d);
+      }
+      return new Hold(key, d.allowed() && !d.degraded() ? id : null, estimate, d);
+    });
+  }
+
+  @Override
+  public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+    checkKey(key);
+    Objects.requireNonNull(holdId, "holdId must not be null");
+    if (holdId.isEmpty()) {
+      throw new IllegalArgumentException("holdId must not be empty");
+    }
+    if (actual < 0) {
+      throw new IllegalArgumentException("actual must be >= 0, was " + actual);
+    }
+    CompletionStage<Settlement> s = keyed.settleAsync(key, holdId, actual);
+    return listener == null ? s : s.thenApply(this::told);
+  }
+
+  /** Tells the listener what a settle changed: a refund, or a decision past the limit. */
+  private Settlement told(Settlement s) {
+    LimiterListener l = Objects.requireNonNull(listener);
+    if (s.settled() && s.actual() < s.estimate()) {
+      l.onRefund(name, s.estimate() - s.actual());
+    } else if (s.settled() && s.actual() > s.estimate()) {
+      l.onDecision(name, s.actual() - s.estimate(), s.decision());
+    }
+    return s;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.sluice.memory;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.KeyIndex;
 import dev.sluice.internal.Outcome;
@@ -11,6 +12,7 @@ import dev.sluice.internal.Transition;
 import dev.sluice.internal.UpTo;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
+import dev.sluice.spi.Holds;
 import dev.sluice.spi.KeyedLimits;
 import dev.sluice.spi.Reservation;
 import java.lang.invoke.MethodHandles;
@@ -190,6 +192,35 @@ public final class MemoryBackend implements Backend {
    */
   private abstract static class Table<N extends KeyIndex.Node> implements KeyedLimits {
     final KeyIndex<N> index = new KeyIndex<>();
+    /** Holds of this limiter ({@link #holdAsync}), created at the first. */
+    private volatile @Nullable Holds holds;
+
+    abstract Clock clock();
+
+    private Holds holds() {
+      Holds h = holds;
+      if (h == null) {
+        synchronized (this) {
+          h = holds;
+          if (h == null) {
+            holds = h = new Holds(clock());
+          }
+        }
+      }
+      return h;
+    }
+
+    @Override
+    public CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
+        long timeoutMicros) {
+      return CompletableFuture.completedFuture(
+          holds().hold(this, key, holdId, permits, timeoutMicros));
+    }
+
+    @Override
+    public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+      return holds().settleAsync(this, key, holdId, actual);
+    }
 
     /**
      * For the sweep, under the node's segment lock: whether {@code node} leaves the table (its
@@ -264,6 +295,11 @@ public final class MemoryBackend implements Backend {
 
   /** The keys of a limiter with one limit that packs into a word: lock-free decisions. */
   private final class PackedTable extends Table<WordNode> {
+    @Override
+    Clock clock() {
+      return clock;
+    }
+
     private final Packed alg;
 
     PackedTable(Packed alg) {
@@ -488,6 +524,11 @@ public final class MemoryBackend implements Backend {
 
   /** The keys of a limiter with several limits (or one that does not pack): a row per key. */
   private final class RowTable extends Table<RowNode> {
+    @Override
+    Clock clock() {
+      return clock;
+    }
+
     final List<Limit> limits;
     final Transition[] transitions;
     /** Offset of each limit's state in the row, or its index among the logs. */

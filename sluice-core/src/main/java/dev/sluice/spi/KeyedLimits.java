@@ -2,6 +2,7 @@ package dev.sluice.spi;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -109,6 +110,36 @@ public interface KeyedLimits {
 
   /** {@link #refund(String, long)} without blocking on I/O. */
   CompletionStage<Decision> refundAsync(String key, long permits);
+
+  /**
+   * Takes {@code permits} as {@link #acquire} does and, when every limit admits, keeps a hold
+   * {@code holdId} on {@code key} for {@code timeoutMicros}, in one atomic step. A denial holds
+   * nothing. The hold is settled at most once by {@link #settleAsync}; one never settled expires
+   * after its timeout and counts at its estimate (nothing is given back or taken). {@code holdId}
+   * is the caller's (unique, non-empty); {@code timeoutMicros > 0}.
+   *
+   * <p>The default fails with {@link UnsupportedOperationException}: a store keeps its holds
+   * itself (in process with {@link Holds}, in Redis as one key per hold).
+   */
+  default CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
+      long timeoutMicros) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not hold permits"));
+  }
+
+  /**
+   * Settles hold {@code holdId} of {@code key} at {@code actual >= 0} permits, at most once, in
+   * one atomic step with the adjustment: {@code actual < estimate} refunds the difference ({@link
+   * #refund}), {@code actual > estimate} records it past the limit ({@link #record}), equal changes
+   * nothing. A hold unknown here (never held, expired) or already settled changes nothing and is
+   * answered with that {@link Settlement.Status} and the key's zero-permit check.
+   *
+   * <p>The default fails with {@link UnsupportedOperationException}.
+   */
+  default CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not hold permits"));
+  }
 
   /** Forgets {@code key}'s state under these limits: its next request sees full limits. */
   default void reset(String key) {

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
-import dev.sluice.Decision;
 import dev.sluice.Decision.Reason;
+import dev.sluice.Decision;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.Settlement;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.KeyedLimits;
 import java.time.Duration;
@@ -82,6 +84,43 @@ class EventualBackendTest {
     assertThat(d.remaining()).as("%s", d).isEqualTo(remaining);
     assertThat(d.retryAfterMicros()).as("%s", d).isEqualTo(retryAfterMicros);
     assertThat(d.degraded()).as("%s", d).isFalse();
+  }
+
+  @Test
+  void aHoldIsTakenInTheStoreAndAnyInstanceSettlesItOnce() {
+    EventualBackend first = instance();
+    RateLimiter a = limiter(first);
+    RateLimiter b = limiter(instance());
+    assertAllowed(a.tryAcquire("k", 1), 9); // local, not yet sent
+    Hold h = a.hold("k", 6, Duration.ofMinutes(1));
+    assertThat(h.held()).isTrue();
+    assertAllowed(h.decision(), 4); // the store's answer: 6 there, the 1 not yet sent
+    assertThat(storeRemaining("k")).isEqualTo(4);
+    // settled on another instance: 2 of the 6 given back in the store
+    Settlement s = b.settle("k", h.id(), 4);
+    assertThat(s.status()).isEqualTo(Settlement.Status.SETTLED);
+    assertThat(s.estimate()).isEqualTo(6);
+    assertThat(storeRemaining("k")).isEqualTo(6);
+    assertThat(a.settle(h, 0).status()).isEqualTo(Settlement.Status.ALREADY_SETTLED);
+    assertThat(storeRemaining("k")).isEqualTo(6);
+    // more than the estimate: past the limit in the store, every instance learns the debt
+    Hold big = b.hold("k", 5, Duration.ofMinutes(1));
+    assertAllowed(big.decision(), 1);
+    assertDenied(a.settle(big, 12).decision(), 0, MINUTE);
+    sync(first);
+    assertThat(a.tryAcquire("k").allowed()).isFalse();
+    assertThat(storeRemaining("k")).isZero();
+  }
+
+  @Test
+  void aHoldWhileTheStoreIsDownIsAnsweredByItsPolicyAndHoldsNothing() {
+    RateLimiter a = limiter(instance());
+    global.down = true;
+    Hold h = a.hold("k", 3, Duration.ofMinutes(1));
+    assertThat(h.decision().degraded()).isTrue();
+    assertThat(h.held()).isFalse();
+    assertThatThrownBy(() -> a.settle(h, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> a.settle("k", "any", 1)).hasRootCauseMessage("store down");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.sluice.eventual;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.Grant;
@@ -73,6 +74,20 @@ final class FlakyBackend implements Backend {
       public CompletionStage<Decision> recordAsync(String key, long permits) {
         return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
             : real.recordAsync(key, permits);
+      }
+
+      @Override
+      public CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
+          long timeoutMicros) {
+        return down ? CompletableFuture.completedFuture(
+            Decision.degraded(failOpen, Decision.Reason.BACKEND_UNAVAILABLE, first))
+            : real.holdAsync(key, holdId, permits, timeoutMicros);
+      }
+
+      @Override
+      public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+        return down ? CompletableFuture.failedFuture(new IllegalStateException("store down"))
+            : real.settleAsync(key, holdId, actual);
       }
 
       @Override

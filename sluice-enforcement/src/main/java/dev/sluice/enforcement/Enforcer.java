@@ -1,8 +1,10 @@
 package dev.sluice.enforcement;
 
 import dev.sluice.Decision;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
+import dev.sluice.Settlement;
 import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Domain;
@@ -10,6 +12,7 @@ import dev.sluice.rules.LimitOverride;
 import dev.sluice.rules.RuleLimit;
 import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -169,13 +172,131 @@ public final class Enforcer {
     if (!globalShadow) {
       return v;
     }
-    return v.thenApply(verdict -> {
-      if (!verdict.overLimit()) {
-        return verdict;
+    return v.thenApply(verdict -> verdict.overLimit() ? shadowed(tag, verdict) : verdict);
+  }
+
+  /**
+   * What {@link #hold} got: the verdict on the estimate and, when admitted, the hold of each
+   * counted descriptor, to settle with {@link #settle}.
+   *
+   * @param verdict the decision on the descriptors' hits (the estimate), as {@link #decide} gives
+   * @param descriptors every descriptor of the request, in order (settling matches them again)
+   * @param holdIds per descriptor, its hold id, or null where nothing is held (no rule, unlimited,
+   *     a refusal)
+   */
+  public record Held(Verdict verdict, List<Descriptor> descriptors,
+      List<@Nullable String> holdIds) {
+
+    public Held {
+      descriptors = List.copyOf(descriptors);
+      holdIds = java.util.Collections.unmodifiableList(new ArrayList<>(holdIds));
+    }
+
+    /** Whether something is held (to settle). */
+    public boolean held() {
+      return holdIds.stream().anyMatch(Objects::nonNull);
+    }
+  }
+
+  /**
+   * Holds an estimate before the work: each descriptor's hits are taken under its rule as a
+   * hold ({@link RateLimiter#hold}) for {@code timeout}. All or nothing: when a descriptor
+   * refuses, the holds taken are released (settled at 0) and nothing is held; shadow-mode rules
+   * hold but never refuse; unmatched and unlimited descriptors pass, holding nothing; a rule
+   * denying every request refuses. A rule's {@code record_over_limit} does not apply: a hold is
+   * asked before the work.
+   */
+  public CompletableFuture<Held> hold(String domain, List<Item> items, Duration timeout) {
+    RuleSet set = current();
+    String tag = set.domain(domain).isPresent() ? domain : "unknown";
+    List<Descriptor> descriptors = new ArrayList<>(items.size());
+    for (Item i : items) {
+      descriptors.add(i.descriptor());
+    }
+    List<Optional<RuleMatch>> matches = set.matchAll(domain, descriptors);
+    List<CompletableFuture<Hold>> holds = new ArrayList<>(items.size());
+    Status[] out = new Status[items.size()];
+    for (int i = 0; i < items.size(); i++) {
+      Descriptor d = descriptors.get(i);
+      RuleMatch m = matches.get(i).orElse(null);
+      if (m == null || m.unlimited() || m.deniesAll()) {
+        out[i] = m == null ? Status.noRule(d) : m.unlimited() ? Status.unlimited(d, m)
+            : Status.deniesAll(d, m);
+        holds.add(CompletableFuture.completedFuture(null));
+        continue;
       }
-      observer.shadowed(tag, verdict);
-      return verdict.shadowed();
+      RateLimiter limiter = limiters.get(m.coreLimits(), backends.eventual(m.consistency()));
+      int at = i;
+      long start = System.nanoTime(); // latency metrics only, never a decision
+      holds.add(limiter.holdAsync(m.counterKey(), items.get(i).hits(), timeout)
+          .toCompletableFuture().thenApply(h -> {
+            observer.limiterCalled(m, h.decision(), System.nanoTime() - start);
+            out[at] = Status.decided(d, m, h.decision());
+            return h;
+          }));
+    }
+    return CompletableFuture.allOf(holds.toArray(CompletableFuture<?>[]::new)).thenCompose(x -> {
+      Verdict verdict = Verdict.of(List.of(out));
+      for (Status s : out) {
+        observer.decided(tag, s);
+      }
+      boolean refused = verdict.overLimit();
+      List<@Nullable String> ids = new ArrayList<>(out.length);
+      List<CompletableFuture<?>> released = new ArrayList<>();
+      for (int i = 0; i < out.length; i++) {
+        Hold h = holds.get(i).join();
+        if (h != null && h.held() && refused && !globalShadow) {
+          RuleMatch m = matches.get(i).orElseThrow();
+          int at = i;
+          // its status tells the state after the release
+          released.add(limiters.get(m.coreLimits(), backends.eventual(m.consistency()))
+              .settleAsync(h.key(), Objects.requireNonNull(h.id()), 0).toCompletableFuture()
+              .thenAccept(st -> out[at] = Status.decided(descriptors.get(at), m, st.decision())));
+          ids.add(null);
+        } else {
+          ids.add(h != null ? h.id() : null);
+        }
+      }
+      return CompletableFuture.allOf(released.toArray(CompletableFuture<?>[]::new))
+          .thenApply(y -> {
+            Verdict after = Verdict.of(List.of(out));
+            return new Held(refused && globalShadow ? shadowed(tag, after) : after, descriptors,
+                ids);
+          });
     });
+  }
+
+  private Verdict shadowed(String tag, Verdict verdict) {
+    observer.shadowed(tag, verdict);
+    return verdict.shadowed();
+  }
+
+  /**
+   * Settles what {@link #hold} held at {@code actual} permits per held descriptor (see {@link
+   * RateLimiter#settle}): the descriptors are matched again against the rules now, each held one
+   * settled under its rule's limiter. Per descriptor: its settlement, or empty where nothing was
+   * held, or where its rule is gone or unlimited now (its hold is then not found: it expires at
+   * its estimate).
+   */
+  public CompletableFuture<List<Optional<Settlement>>> settle(String domain,
+      List<Descriptor> descriptors, List<@Nullable String> holdIds, long actual) {
+    if (descriptors.size() != holdIds.size()) {
+      throw new IllegalArgumentException("one hold id (or null) per descriptor");
+    }
+    List<Optional<RuleMatch>> matches = current().matchAll(domain, descriptors);
+    List<CompletableFuture<Optional<Settlement>>> settled = new ArrayList<>();
+    for (int i = 0; i < descriptors.size(); i++) {
+      String id = holdIds.get(i);
+      RuleMatch m = matches.get(i).orElse(null);
+      if (id == null || m == null || m.unlimited() || m.deniesAll()) {
+        settled.add(CompletableFuture.completedFuture(Optional.empty()));
+        continue;
+      }
+      settled.add(limiters.get(m.coreLimits(), backends.eventual(m.consistency()))
+          .settleAsync(m.counterKey(), id, actual).toCompletableFuture().thenApply(Optional::of));
+    }
+    return CompletableFuture.allOf(settled.toArray(CompletableFuture<?>[]::new))
+        .thenApply(x -> settled.stream().map(CompletableFuture::join).toList());
   }
 
   /** Whether {@code m}'s hits are counted even when over its limit. */

@@ -6,6 +6,7 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.Settlement;
 import dev.sluice.eventual.FirstSight;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.rules.Consistency;
@@ -118,6 +119,38 @@ class EnforcerTest {
     // pre-checks are not told as decisions; only the counted pass is
     assertThat(heard.stream().filter(h -> h.startsWith("api ")))
         .containsExactly("api near_limit", "api ok", "api over_limit", "api near_limit");
+  }
+
+  @Test
+  void aHoldIsAllOrNothingAndSettlesUnderTheRulesMatchedAgain() {
+    Enforcer.Held refused = enforcer.hold("api", List.of(item("plan", "p", 1),
+        item("user", "carol", 3), item("free", "x", 5)), Duration.ofMinutes(1)).join();
+    assertThat(refused.verdict().overLimit()).isTrue();
+    assertThat(refused.held()).isFalse();
+    // the plan's hold was released: its status shows the state after, and its permit is there
+    assertThat(refused.verdict().statuses().get(0).remaining()).isEqualTo(1);
+
+    Enforcer.Held held = enforcer.hold("api", List.of(item("plan", "p", 1),
+        item("user", "carol", 2), item("free", "x", 5)), Duration.ofMinutes(1)).join();
+    assertThat(held.verdict().allowed()).isTrue();
+    assertThat(held.holdIds().get(0)).isNotNull();
+    assertThat(held.holdIds().get(1)).isNotNull();
+    assertThat(held.holdIds().get(2)).as("unlimited: nothing held").isNull();
+    List<Optional<Settlement>> settled = enforcer.settle("api", held.descriptors(),
+        held.holdIds(), 1).join();
+    assertThat(settled.get(0).orElseThrow().status()).isEqualTo(Settlement.Status.SETTLED);
+    assertThat(settled.get(1).orElseThrow().decision().remaining()).isEqualTo(1);
+    assertThat(settled.get(2)).isEmpty();
+    assertThat(enforcer.settle("api", held.descriptors(), held.holdIds(), 1).join().get(1)
+        .orElseThrow().status()).isEqualTo(Settlement.Status.ALREADY_SETTLED);
+
+    // a rule gone at settle time: nothing to settle under it (the hold expires at its estimate)
+    Enforcer.Held later = enforcer.hold("api", List.of(item("user", "dave", 1)),
+        Duration.ofMinutes(1)).join();
+    live.set(rules("domain: api\ndescriptors:\n  - key: plan\n"
+        + "    rate_limit: {unit: hour, requests_per_unit: 1}\n"));
+    assertThat(enforcer.settle("api", later.descriptors(), later.holdIds(), 0).join())
+        .containsExactly(Optional.empty());
   }
 
   @Test

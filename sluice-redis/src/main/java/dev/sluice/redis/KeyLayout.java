@@ -14,6 +14,7 @@ import java.util.Map;
  *       <code>}</code> → {@code %7D}), so distinct keys give distinct names and a key cannot
  *       close the hash tag early to pick its Cluster slot.
  *   <li>All limits of one key share the hash tag: one slot, so one script sees them atomically.
+ *   <li>A hold ({@code KeyedLimits.holdAsync}) is the key {@code <first state key>:hold:<id>}.
  *   <li>The limit id holds the algorithm, count, period, burst, name and calendar period (when
  *       there is one), so two limits on one key never share state; a repeated identical limit
  *       gets a {@code #n} suffix.
@@ -52,6 +53,14 @@ final class KeyLayout {
       keys[i] = head + suffixes[i];
     }
     return keys;
+  }
+
+  /**
+   * The key of hold {@code holdId} of {@code key}: the first limit's state key followed by {@code
+   * :hold:<id>}, so it names the limiter and shares the key's hash tag (one Cluster slot).
+   */
+  String holdKey(String key, String holdId) {
+    return prefix + "{" + escape(key) + suffixes[0] + ":hold:" + holdId;
   }
 
   /** The hash tag content of {@code key}'s state keys (what Cluster hashes). */

@@ -4,6 +4,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.Outcome;
 import dev.sluice.internal.Transition;
@@ -38,12 +39,13 @@ import org.jspecify.annotations.Nullable;
  * sent at once. Under load, each call carries many decisions, so Redis runs one script per batch
  * instead of one per decision.
  *
- * <p><b>Operations.</b> Acquire, take-up-to, reserve, refund, record (past the limit) and reset
- * are all requests of the same
+ * <p><b>Operations.</b> Acquire, take-up-to, reserve, refund, record (past the limit), hold,
+ * settle and reset are all requests of the same
  * script ({@code decide.lua}), told apart by their operation argument, and all go through the
  * lanes: a key's requests reach Redis in the order they were made. When Redis cannot answer,
- * acquire, take-up-to, reserve, refund and record are answered by the failure policy (flagged degraded); a
- * reset completes exceptionally with {@link RedisUnavailableException} (see {@code docs/redis.md}).
+ * acquire, take-up-to, reserve, refund, record and hold are answered by the failure policy
+ * (flagged degraded; a degraded hold holds nothing); a reset or settle completes exceptionally
+ * with {@link RedisUnavailableException} (see {@code docs/redis.md}).
  */
 final class RedisLimits implements KeyedLimits {
 
@@ -217,14 +219,20 @@ final class RedisLimits implements KeyedLimits {
    * (a longer wait for them) or made room (a refund, a reset: forgotten before it is sent too).
    */
   private CompletionStage<Answer> changing(String key, Op op, long permits, long arg) {
+    return changing(key, op, permits, arg, null);
+  }
+
+  /** {@link #changing(String, Op, long, long)} for a hold or settle, with its hold key. */
+  private CompletionStage<Answer> changing(String key, Op op, long permits, long arg,
+      @Nullable String holdKey) {
     OverLimitCache cache = backend.overLimitCache;
     if (cache == null) {
-      return submit(key, op, permits, arg);
+      return submit(key, op, permits, arg, holdKey);
     }
-    if (op == Op.REFUND || op == Op.RESET) {
+    if (op == Op.REFUND || op == Op.RESET || op == Op.SETTLE) {
       cache.invalidate(key);
     }
-    return submit(key, op, permits, arg).whenComplete((a, e) -> cache.invalidate(key));
+    return submit(key, op, permits, arg, holdKey).whenComplete((a, e) -> cache.invalidate(key));
   }
 
   @Override
@@ -264,6 +272,38 @@ final class RedisLimits implements KeyedLimits {
     return changing(key, Op.RESET, 0, 0).thenApply(a -> null);
   }
 
+  /**
+   * One request of the script: an acquire that, when admitted, sets the hold key ({@link
+   * KeyLayout#holdKey}, in the key's slot) to the estimate for the timeout, rounded up to a
+   * millisecond. The hold expires by Redis's clock, as state keys do.
+   */
+  @Override
+  public CompletionStage<Decision> holdAsync(String key, String holdId, long permits,
+      long timeoutMicros) {
+    long millis = timeoutMicros / 1000 + (timeoutMicros % 1000 == 0 ? 0 : 1);
+    return changing(key, Op.HOLD, Math.min(permits, MAX_PAST_ARG), millis,
+        layout.holdKey(key, holdId)).thenApply(Answer::decision);
+  }
+
+  /**
+   * One request of the script, which claims the hold key and adjusts the key in the same call,
+   * so a hold settles once across every client of the server. When Redis cannot answer, the
+   * stage completes exceptionally with {@link RedisUnavailableException}: the settle did not
+   * happen (the hold stays, and settles at its estimate when it expires).
+   */
+  @Override
+  public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
+    long sent = Math.min(actual, MAX_PAST_ARG);
+    return changing(key, Op.SETTLE, sent, 0, layout.holdKey(key, holdId)).thenApply(a -> {
+      Decision d = Objects.requireNonNull(a.decision);
+      if (a.value >= 0) {
+        return new Settlement(Settlement.Status.SETTLED, a.value, actual, d);
+      }
+      return a.value == -1 ? new Settlement(Settlement.Status.UNKNOWN, 0, actual, d)
+          : new Settlement(Settlement.Status.ALREADY_SETTLED, -2 - a.value, actual, d);
+    });
+  }
+
   /** Throws {@link RedisUnavailableException} itself, not wrapped in a CompletionException. */
   @Override
   public void reset(String key) {
@@ -277,18 +317,26 @@ final class RedisLimits implements KeyedLimits {
     }
   }
 
-  /** One request of {@code op}; {@code arg} is the most a reservation waits. */
   private CompletionStage<Answer> submit(String key, Op op, long permits, long arg) {
+    return submit(key, op, permits, arg, null);
+  }
+
+  /**
+   * One request of {@code op}; {@code arg} is the most a reservation waits, or a hold's timeout
+   * (ms); {@code holdKey} the key of a hold or settle.
+   */
+  private CompletionStage<Answer> submit(String key, Op op, long permits, long arg,
+      @Nullable String holdKey) {
     if (backend.isClosed()) {
       throw new IllegalStateException("this RedisBackend is closed");
     }
     if (!warmUp && !backend.breaker.allowCall()) {
-      return op == Op.RESET ? CompletableFuture.failedFuture(unavailable(key, null))
+      return op.mustApply() ? CompletableFuture.failedFuture(unavailable(key, op, null))
           : CompletableFuture.completedFuture(degrade(key, op, permits, arg));
     }
     long nowMicros = op == Op.RESET || backend.clock == null ? CalendarBounds.SERVER_TIME
         : backend.clock.nowMicros();
-    Pending p = new Pending(layout.keys(key), nowMicros, op, permits, arg);
+    Pending p = new Pending(layout.keys(key), nowMicros, op, permits, arg, holdKey);
     if (backend.coalesce) {
       lane(key).submit(p);
     } else {
@@ -304,8 +352,8 @@ final class RedisLimits implements KeyedLimits {
             return a;
           }
           backend.onFailure(error);
-          if (op == Op.RESET) {
-            throw new CompletionException(unavailable(key, error));
+          if (op.mustApply()) {
+            throw new CompletionException(unavailable(key, op, error));
           }
           return degrade(key, op, permits, arg);
         });
@@ -322,7 +370,15 @@ final class RedisLimits implements KeyedLimits {
 
   /** What a request asks of the script (its operation argument, see {@code decide.lua}). */
   private enum Op {
-    ACQUIRE, UP_TO, RESERVE, REFUND, RECORD, RESET
+    ACQUIRE, UP_TO, RESERVE, REFUND, RECORD, HOLD, SETTLE, RESET;
+
+    /**
+     * Whether the caller must know that Redis did not apply it (no failure policy answers it):
+     * a reset, and a settle (a settle answered locally could be applied twice).
+     */
+    boolean mustApply() {
+      return this == RESET || this == SETTLE;
+    }
   }
 
   /**
@@ -341,10 +397,14 @@ final class RedisLimits implements KeyedLimits {
     final long permits;
     /** The most a reservation waits, µs. */
     final long maxWait;
+    /** The hold key of a hold or settle, else null. */
+    final @Nullable String holdKey;
     final CompletableFuture<Answer> result = new CompletableFuture<>();
 
-    Pending(String[] keys, long nowMicros, Op op, long permits, long maxWait) {
+    Pending(String[] keys, long nowMicros, Op op, long permits, long maxWait,
+        @Nullable String holdKey) {
       this.keys = keys;
+      this.holdKey = holdKey;
       this.nowMicros = nowMicros;
       this.now = nowMicros == CalendarBounds.SERVER_TIME ? "" : Long.toString(nowMicros);
       this.op = op;
@@ -360,6 +420,8 @@ final class RedisLimits implements KeyedLimits {
         case RESERVE -> "r" + permits + ":" + maxWait;
         case REFUND -> "f" + permits;
         case RECORD -> "p" + permits;
+        case HOLD -> "h" + permits + ":" + maxWait;
+        case SETTLE -> "s" + permits;
         case RESET -> "x";
       };
     }
@@ -367,8 +429,8 @@ final class RedisLimits implements KeyedLimits {
     /** Values of the reply for this request, given the number of limits. */
     int replySize(int limits) {
       return switch (op) {
-        case ACQUIRE, REFUND, RECORD -> ARGS_PER_LIMIT * limits;
-        case UP_TO, RESERVE -> 1 + ARGS_PER_LIMIT * limits;
+        case ACQUIRE, REFUND, RECORD, HOLD -> ARGS_PER_LIMIT * limits;
+        case UP_TO, RESERVE, SETTLE -> 1 + ARGS_PER_LIMIT * limits;
         case RESET -> 0;
       };
     }
@@ -410,12 +472,20 @@ final class RedisLimits implements KeyedLimits {
   /** One script call for {@code batch}; completes each request's result, then frees the lane. */
   private void send(List<Pending> batch, @Nullable Lane lane) {
     int nl = transitions.length;
-    String[] keys = new String[batch.size() * nl];
+    int holdKeys = 0;
+    for (Pending p : batch) {
+      holdKeys += p.holdKey != null ? 1 : 0;
+    }
+    String[] keys = new String[batch.size() * nl + holdKeys];
+    int nextHoldKey = batch.size() * nl; // the hold keys follow the state keys (decide.lua)
     String[] args = new String[header.length + 2 * batch.size()];
     System.arraycopy(header, 0, args, 0, header.length);
     for (int j = 0; j < batch.size(); j++) {
       Pending p = batch.get(j);
       System.arraycopy(p.keys, 0, keys, j * nl, nl);
+      if (p.holdKey != null) {
+        keys[nextHoldKey++] = p.holdKey;
+      }
       args[header.length + 2 * j] = p.now;
       args[header.length + 2 * j + 1] = p.arg();
     }
@@ -444,7 +514,8 @@ final class RedisLimits implements KeyedLimits {
             Pending p = batch.get(j);
             answers[j] = switch (p.op) {
               case RESET -> new Answer(0, null);
-              case ACQUIRE, REFUND, RECORD -> new Answer(p.permits, decide(reply, offset));
+              case ACQUIRE, REFUND, RECORD, HOLD -> new Answer(p.permits, decide(reply, offset));
+              case SETTLE -> new Answer((Long) reply.get(offset), decide(reply, offset + 1));
               case UP_TO, RESERVE -> {
                 long value = (Long) reply.get(offset);
                 Decision d = decide(reply, offset + 1);
@@ -539,15 +610,16 @@ final class RedisLimits implements KeyedLimits {
   }
 
   /**
-   * A reset that Redis did not apply ({@code error}, or null when the circuit is open). It has no
-   * decision to flag degraded, and its caller must know it did not happen, so it completes
-   * exceptionally; the local fallback forgets the key first, for the decisions it answers.
+   * A reset or settle that Redis did not apply ({@code error}, or null when the circuit is open).
+   * Its caller must know it did not happen, so it completes exceptionally; for a reset the local
+   * fallback forgets the key first, for the decisions it answers.
    */
-  private RedisUnavailableException unavailable(String key, @Nullable Throwable error) {
-    RedisUnavailableException e = new RedisUnavailableException("reset not applied: Redis "
+  private RedisUnavailableException unavailable(String key, Op op, @Nullable Throwable error) {
+    RedisUnavailableException e = new RedisUnavailableException(
+        op.name().toLowerCase(java.util.Locale.ROOT) + " not applied: Redis "
         + backend.target + " is unavailable ("
         + (error == null ? "circuit open" : RedisBackend.describe(error)) + ")", error);
-    if (fallback != null) {
+    if (op == Op.RESET && fallback != null) {
       try {
         fallback.reset(key);
       } catch (RuntimeException local) {
@@ -561,7 +633,8 @@ final class RedisLimits implements KeyedLimits {
    * The failure policy's answer when Redis could not answer. A take-up-to gets all it asked for
    * when the answer is yes; a reservation is admitted without a wait (or by the local fallback,
    * with its wait); a refund gets the zero-permit check the policy gives (the local fallback
-   * applies the refund to its own state; Redis never sees it).
+   * applies the refund to its own state; Redis never sees it). A hold is answered as an acquire,
+   * and holds nothing (its decision is degraded, so the caller gets no hold to settle).
    */
   private Answer degrade(String key, Op op, long permits, long maxWait) {
     backend.onDegraded();
@@ -580,7 +653,7 @@ final class RedisLimits implements KeyedLimits {
   private Answer local(String key, Op op, long permits, long maxWait) {
     KeyedLimits local = Objects.requireNonNull(fallback);
     Answer a = switch (op) {
-      case ACQUIRE -> new Answer(permits, local.acquire(key, permits));
+      case ACQUIRE, HOLD -> new Answer(permits, local.acquire(key, permits));
       case UP_TO -> {
         Grant g = local.acquireUpTo(key, permits);
         yield new Answer(g.taken(), g.decision());
@@ -591,7 +664,7 @@ final class RedisLimits implements KeyedLimits {
       }
       case REFUND -> new Answer(permits, local.refund(key, permits));
       case RECORD -> new Answer(permits, local.record(key, permits));
-      case RESET -> throw new IllegalStateException("a reset is never answered locally");
+      case RESET, SETTLE -> throw new IllegalStateException(op + " is never answered locally");
     };
     Decision d = Objects.requireNonNull(a.decision)
         .asDegraded(Decision.Reason.BACKEND_UNAVAILABLE);

@@ -17,11 +17,20 @@
 --         p<k>     take k permits past the limit: every limit records them (within its bound),
 --                  room or not; the reply is the zero-permit check after when every limit had
 --                  room, else the one-permit denial after
+--         h<k>:<t> hold k permits: acquire them and, when admitted, keep the hold key (the
+--                  request's next hold key, see below) = k for t ms
+--         s<a>     settle the hold (its hold key) at actual cost a, at most once: the hold key is
+--                  replaced by a tombstone 's<estimate>' with the hold's remaining TTL, and the
+--                  key is adjusted in the same call: refund (estimate - a) when a < estimate,
+--                  take (a - estimate) past the limit as p does when a > estimate
 --         x        reset: delete the key's state under these limits
+-- KEYS  after every request's state keys, one hold key per h or s request, in request order.
 -- Reply per request: for a take-up-to first the permits taken, for a reservation first the wait
---       (us, 0 unless admitted in debt); then per limit: allowed (0/1), remaining, resetAfter
+--       (us, 0 unless admitted in debt), for a settle first the hold's estimate (settled now),
+--       -1 (no such hold: never held or expired) or -(2 + estimate) (settled before); then per
+--       limit: allowed (0/1), remaining, resetAfter
 --       (us), retryAfter (us, -1 for never) of the decision (of the zero-permit check after a
---       refund). A reset answers nothing.
+--       refund, and of a settle that changed nothing or refunded). A reset answers nothing.
 --
 -- A request commits (writes every limit's new state) only when all its limits admit and it asks
 -- for permits; each written key expires when its state would equal "no state".
@@ -96,9 +105,10 @@ local function reply(res)
   end
 end
 
--- Reservation: as acquire, except that a bucket limit denying only for lack of time admits in
--- debt when its wait (its retryAfter) is within w; admitted iff every limit admits.
-local function reserve(kbase, now, k, w)
+-- Every limit's evaluation of k permits for request j (its keys from kbase): the states, the
+-- per-limit results {allowed, remaining, resetAfter, retryAfter, proposal...}, and whether all
+-- admit. (The acquire path below does the same inline.)
+local function evaluate(kbase, now, k)
   local states = load_states(kbase)
   local res, all = {}, true
   for i = 1, nl do
@@ -107,6 +117,13 @@ local function reserve(kbase, now, k, w)
     res[i] = {a, rem, reset, retry, p1, p2, p3}
     if a == 0 then all = false end
   end
+  return states, res, all
+end
+
+-- Reservation: as acquire, except that a bucket limit denying only for lack of time admits in
+-- debt when its wait (its retryAfter) is within w; admitted iff every limit admits.
+local function reserve(kbase, now, k, w)
+  local states, res, all = evaluate(kbase, now, k)
   local wait = 0
   if not all then
     local fits = true
@@ -214,6 +231,53 @@ local function refund(kbase, now, k)
   reply(res)
 end
 
+-- Hold: an acquire that, when admitted, keeps the hold key (value: the estimate) for px ms.
+local function hold(kbase, now, text, hkey, px)
+  local k = tonumber(text)
+  local _, res, all = evaluate(kbase, now, k)
+  if all then
+    if k > 0 then commit(kbase, now, k, res) end
+    redis.call('SET', hkey, text, 'PX', px) -- as sent: exact
+  end
+  reply(res)
+end
+
+-- Settle: claims the hold (its key becomes a tombstone until the hold would have expired) and
+-- adjusts the key by the difference; a missing or settled hold changes nothing.
+local function settle(kbase, now, actual, hkey)
+  local v = redis.call('GET', hkey)
+  if not v then
+    out[o + 1] = -1
+    o = o + 1
+    refund(kbase, now, 0)
+    return
+  end
+  if string.sub(v, 1, 1) == 's' then
+    out[o + 1] = -2 - tonumber(string.sub(v, 2))
+    o = o + 1
+    refund(kbase, now, 0)
+    return
+  end
+  local estimate = tonumber(v)
+  local left = redis.call('PTTL', hkey)
+  if left > 0 then
+    redis.call('SET', hkey, 's' .. v, 'PX', left)
+  else
+    redis.call('DEL', hkey)
+  end
+  out[o + 1] = estimate
+  o = o + 1
+  if actual < estimate then
+    refund(kbase, now, estimate - actual)
+  elseif actual > estimate then
+    past(kbase, now, actual - estimate)
+  else
+    refund(kbase, now, 0)
+  end
+end
+
+local nreq = (#ARGV - first + 1) / 2
+local hk = nreq * nl -- the hold keys follow the state keys
 for j = 1, (#ARGV - first + 1) / 2 do
   local arg = first + 2 * (j - 1)
   local op = ARGV[arg + 1]
@@ -237,6 +301,13 @@ for j = 1, (#ARGV - first + 1) / 2 do
         refund(kbase, now, tonumber(string.sub(op, 2)))
       elseif kind == 'p' then
         past(kbase, now, tonumber(string.sub(op, 2)))
+      elseif kind == 'h' then
+        local sep = string.find(op, ':', 2, true)
+        hk = hk + 1
+        hold(kbase, now, string.sub(op, 2, sep - 1), KEYS[hk], string.sub(op, sep + 1))
+      elseif kind == 's' then
+        hk = hk + 1
+        settle(kbase, now, tonumber(string.sub(op, 2)), KEYS[hk])
       else
         return redis.error_reply('unknown operation ' .. op)
       end

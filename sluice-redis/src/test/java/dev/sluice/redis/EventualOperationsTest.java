@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
 import dev.sluice.FailurePolicy;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.ManualSleeper;
 import dev.sluice.RateLimiter;
+import dev.sluice.Settlement;
 import dev.sluice.eventual.EventualBackend;
 import dev.sluice.eventual.FirstSight;
 import dev.sluice.spi.KeyedLimits;
@@ -113,6 +115,21 @@ class EventualOperationsTest {
     assertThat(behind.waitMicros()).isEqualTo(500_000 + 100_000);
     sync(a);
     assertThat(store.acquire("k", 1).retryAfterMicros()).isEqualTo(800_000);
+  }
+
+  @Test
+  void aHoldIsTakenInRedisAndAnotherInstanceSettlesItOnce() {
+    RateLimiter a = RateLimiter.create(instance(FirstSight.LOCAL), TEN_PER_SECOND);
+    RateLimiter b = RateLimiter.create(instance(FirstSight.LOCAL), TEN_PER_SECOND);
+    Hold h = a.hold("h", 8, Duration.ofMinutes(1));
+    assertThat(h.held()).isTrue();
+    assertThat(store.acquire("h", 0).remaining()).as("taken in Redis at once").isEqualTo(2);
+    Settlement s = b.settle("h", h.id(), 3);
+    assertThat(s.status()).isEqualTo(Settlement.Status.SETTLED);
+    assertThat(store.acquire("h", 0).remaining()).isEqualTo(7);
+    assertThat(a.settle(h, 0).status()).isEqualTo(Settlement.Status.ALREADY_SETTLED);
+    assertThat(b.settle("h", "unknown", 0).status()).isEqualTo(Settlement.Status.UNKNOWN);
+    assertThat(store.acquire("h", 0).remaining()).isEqualTo(7);
   }
 
   @Test

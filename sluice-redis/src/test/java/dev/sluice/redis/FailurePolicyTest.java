@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Decision;
 import dev.sluice.FailurePolicy;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
@@ -80,6 +81,24 @@ class FailurePolicyTest {
       long back = awaitRecovery(limiter, "v");
       assertThat(back).as("ms to recover").isLessThan(1_000);
       assertThat(redis.circuitOpen()).isFalse();
+    }
+  }
+
+  @Test
+  void whileRedisIsDownAHoldHoldsNothingAndASettleFails() throws Exception {
+    try (RedisBackend redis = backend(FailurePolicy.FAIL_OPEN)) {
+      RateLimiter limiter = RateLimiter.create(redis, List.of(Limit.perHour(100)));
+      Hold before = limiter.hold("u", 10, Duration.ofMinutes(1));
+      assertThat(before.held()).isTrue();
+      server.node().kill();
+      Hold during = timed(() -> limiter.hold("u", 10, Duration.ofMinutes(1)));
+      assertDegraded(during.decision(), true);
+      assertThat(during.held()).as("a degraded hold holds nothing").isFalse();
+      assertThatThrownBy(() -> limiter.settle(before, 3))
+          .hasCauseInstanceOf(RedisUnavailableException.class)
+          .hasMessageContaining("settle not applied: Redis");
+      server.node().restart();
+      assertThat(awaitRecovery(limiter, "v")).isLessThan(1_000);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
 import dev.sluice.FailurePolicy;
+import dev.sluice.Hold;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
@@ -69,6 +70,22 @@ class OverLimitCacheTest {
       assertThat(node.scriptCalls()).isEqualTo(1);
       // another key is not affected
       assertThat(limiter.tryAcquire("cold").allowed()).isTrue();
+    }
+  }
+
+  @Test
+  void aSettleThatGivesBackEndsTheDenial(RedisStandalone server) {
+    ManualClock clock = new ManualClock(START);
+    try (RedisBackend redis = backend(server.uri(), "olc-hold:", clock, 1 << 20)) {
+      RateLimiter limiter = RateLimiter.create(redis,
+          List.of(Limit.of(5, Duration.ofMinutes(1), Algorithm.FIXED_WINDOW)));
+      Hold h = limiter.hold("k", 5, Duration.ofMinutes(1));
+      assertThat(h.held()).isTrue();
+      assertThat(limiter.tryAcquire("k", 2).allowed()).isFalse();
+      assertThat(limiter.tryAcquire("k", 2).allowed()).isFalse(); // from the cache
+      assertThat(redis.overLimitCacheHits()).isEqualTo(1);
+      assertThat(limiter.settle(h, 1).settled()).isTrue();
+      assertThat(limiter.tryAcquire("k", 2).allowed()).as("the settle ended the denial").isTrue();
     }
   }
 

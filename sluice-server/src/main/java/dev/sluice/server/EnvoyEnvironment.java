@@ -79,9 +79,8 @@ final class EnvoyEnvironment {
   /**
    * Variables accepted without effect: tuning of envoy's own machinery that Sluice does
    * otherwise, or settings of features that are off (xDS, the per-second Redis, statsd's and gRPC
-   * TLS's details). {@code MERGE_DOMAIN_CONFIG} and {@code TRACING_ENABLED}, {@code
-   * TRACING_SERVICE_NAME}, {@code TRACING_SAMPLING_RATE} are their settings' environment aliases,
-   * read with or without {@code envoy-env}. Listed in the start's log when set.
+   * TLS's details). {@code MERGE_DOMAIN_CONFIG} is its setting's environment alias, read with or
+   * without {@code envoy-env}. Listed in the start's log when set.
    */
   private static final List<String> NO_EFFECT = VARIABLES.stream()
       .filter(v -> (v.startsWith("CONFIG_GRPC_XDS_") || v.startsWith("XDS_CLIENT_"))
@@ -299,6 +298,9 @@ final class EnvoyEnvironment {
     mapBool("SHADOW_MODE", ServerConfig.SHADOW_MODE);
     mapBool("QUOTA_MODE", ServerConfig.QUOTA_MODE);
     mapBool("MERGE_DOMAIN_CONFIG", ServerConfig.MERGE_DOMAINS);
+    mapBool("TRACING_ENABLED", ServerConfig.TRACING);
+    map("TRACING_SERVICE_NAME", ServerConfig.TRACING_SERVICE_NAME, "RateLimit");
+    map("TRACING_SAMPLING_RATE", ServerConfig.TRACING_SAMPLING_RATE, null);
     mapBool("LIMIT_RESPONSE_HEADERS_ENABLED", ServerConfig.GRPC_RESPONSE_HEADERS);
     map("LIMIT_LIMIT_HEADER", ServerConfig.HEADER_LIMIT, "RateLimit-Limit");
     map("LIMIT_REMAINING_HEADER", ServerConfig.HEADER_REMAINING, "RateLimit-Remaining");

@@ -17,7 +17,9 @@ import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.Settlement;
 import dev.sluice.enforcement.Enforcer;
 import dev.sluice.enforcement.Item;
 import dev.sluice.enforcement.Status;
@@ -25,6 +27,7 @@ import dev.sluice.enforcement.Verdict;
 import dev.sluice.http.RateLimitHeaders;
 import dev.sluice.http.RequestContext;
 import dev.sluice.http.Routes;
+import dev.sluice.redis.RedisUnavailableException;
 import dev.sluice.rules.Descriptor;
 import dev.sluice.rules.Domain;
 import dev.sluice.rules.RuleError;
@@ -81,12 +84,14 @@ final class HttpApi {
   }
 
   /**
-   * The decision port's routes: {@code /json}, {@code /v1/check} (each with a span when {@code
-   * tracing} is on) and health.
+   * The decision port's routes: {@code /json}, {@code /v1/check}, {@code /v1/reserve}, {@code
+   * /v1/settle} (each with a span when {@code tracing} is on) and health.
    */
   void bind(ServerBuilder sb, Tracing tracing) {
     sb.route().post("/json").build(tracing.http("/json", guard(this::envoyJson)));
     sb.route().post("/v1/check").build(tracing.http("/v1/check", guard(this::check)));
+    sb.route().post("/v1/reserve").build(tracing.http("/v1/reserve", guard(this::reserve)));
+    sb.route().post("/v1/settle").build(tracing.http("/v1/settle", guard(this::settle)));
     bindHealth(sb);
   }
 
@@ -126,6 +131,9 @@ final class HttpApi {
         ? t.getCause() : t;
     if (e instanceof EnvoyProtocol.BadRequestException) {
       return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+    if (e instanceof RedisUnavailableException) { // a settle Redis did not apply: retry it
+      return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
     }
     log.warn("request failed", e);
     return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");
@@ -181,15 +189,8 @@ final class HttpApi {
 
   private CompletableFuture<HttpResponse> check(ServiceRequestContext ctx,
       AggregatedHttpRequest req) {
-    JsonNode root = parseJson(utf8(req));
-    if (!root.isObject()) {
-      throw bad("the body must be a JSON object");
-    }
-    onlyFields(root, CHECK_FIELDS, "");
-    String domain = string(root, "domain", true, "");
-    if (domain.isEmpty()) {
-      throw bad("domain must not be empty");
-    }
+    JsonNode root = object(req, CHECK_FIELDS);
+    String domain = domain(root);
     long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
     boolean record = false;
     if (root.has("recordOverLimit")) {
@@ -216,15 +217,129 @@ final class HttpApi {
     }
     return result.thenApply(v -> {
       Tracing.annotate(Tracing.httpSpan(ctx), domain, v);
-      ObjectNode out = JSON.createObjectNode();
-      out.put("allowed", !v.overLimit());
-      out.put("code", v.overLimit() ? "OVER_LIMIT" : "OK");
-      ArrayNode statuses = out.putArray("statuses");
-      for (Status s : v.statuses()) {
-        statuses.add(status(s));
+      return answer(v, verdictJson(v));
+    });
+  }
+
+  /** The body of a decision: allowed, code and each descriptor's status. */
+  private static ObjectNode verdictJson(Verdict v) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("allowed", !v.overLimit());
+    out.put("code", v.overLimit() ? "OVER_LIMIT" : "OK");
+    ArrayNode statuses = out.putArray("statuses");
+    for (Status s : v.statuses()) {
+      statuses.add(status(s));
+    }
+    return out;
+  }
+
+  /** A decision's answer: 200 or 429, {@code body}, the rate limit headers. */
+  private HttpResponse answer(Verdict v, ObjectNode body) {
+    return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, body,
+        RateLimitHeaders.of(v, config.headers(), config.headerNames()));
+  }
+
+  // ---- /v1/reserve and /v1/settle: hold an estimate, settle the actual cost
+
+  private static final Set<String> RESERVE_FIELDS = Set.of("domain", "descriptors", "hits",
+      "timeoutSeconds");
+  /** How long a reservation is held when the request does not say. */
+  static final long DEFAULT_HOLD_SECONDS = 600;
+  /** The longest hold: a month of 31 days. */
+  static final long MAX_HOLD_SECONDS = 31L * 24 * 3600;
+
+  private CompletableFuture<HttpResponse> reserve(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    JsonNode root = object(req, RESERVE_FIELDS);
+    String domain = domain(root);
+    long hits = root.has("hits") ? hits(root.get("hits"), "hits") : 1;
+    long timeout = holdSeconds(root.get("timeoutSeconds"));
+    if (!root.has("descriptors")) {
+      throw bad("descriptors is required");
+    }
+    List<Item> items = descriptors(root.get("descriptors"), hits);
+    return enforcer.hold(domain, items, java.time.Duration.ofSeconds(timeout)).thenApply(h -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), domain, h.verdict());
+      ObjectNode out = verdictJson(h.verdict());
+      if (!h.verdict().overLimit()) {
+        out.put("reservation", ReservationIds.encode(domain, h));
+        out.put("timeoutSeconds", timeout);
       }
-      return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK, out,
-          RateLimitHeaders.of(v, config.headers(), config.headerNames()));
+      return answer(h.verdict(), out);
+    });
+  }
+
+  private static long holdSeconds(@Nullable JsonNode t) {
+    if (t == null) {
+      return DEFAULT_HOLD_SECONDS;
+    }
+    if (!t.isIntegralNumber() || !t.canConvertToLong() || t.asLong() < 1
+        || t.asLong() > MAX_HOLD_SECONDS) {
+      throw bad("timeoutSeconds must be an integer in 1.." + MAX_HOLD_SECONDS);
+    }
+    return t.asLong();
+  }
+
+  private static final Set<String> SETTLE_FIELDS = Set.of("reservation", "actual");
+
+  private CompletableFuture<HttpResponse> settle(ServiceRequestContext ctx,
+      AggregatedHttpRequest req) {
+    JsonNode root = object(req, SETTLE_FIELDS);
+    ReservationIds.Reservation r =
+        ReservationIds.decode(string(root, "reservation", true, ""));
+    if (!root.has("actual")) {
+      throw bad("actual is required");
+    }
+    long actual = hits(root.get("actual"), "actual");
+    return enforcer.settle(r.domain(), r.descriptors(), r.holdIds(), actual).thenApply(list -> {
+      ObjectNode out = JSON.createObjectNode();
+      ArrayNode statuses = out.putArray("statuses");
+      int settled = 0;
+      int before = 0;
+      for (int i = 0; i < list.size(); i++) {
+        ObjectNode n = statuses.addObject();
+        ArrayNode entries = n.putArray("entries");
+        for (Descriptor.Entry e : r.descriptors().get(i).entries()) {
+          entries.addObject().put("key", e.key()).put("value", e.value());
+        }
+        if (r.holdIds().get(i) == null) {
+          n.put("code", "NOT_HELD");
+          continue;
+        }
+        Settlement st = list.get(i).orElse(null);
+        if (st == null) {
+          n.put("code", Settlement.Status.UNKNOWN.name());
+          continue;
+        }
+        n.put("code", st.status().name());
+        settled += st.settled() ? 1 : 0;
+        before += st.status() == Settlement.Status.ALREADY_SETTLED ? 1 : 0;
+        if (st.status() != Settlement.Status.UNKNOWN) {
+          n.put("estimate", st.estimate());
+        }
+        n.put("actual", actual);
+        Decision d = st.decision();
+        n.put("remaining", d.remaining());
+        n.put("resetSeconds", RateLimitHeaders.ceilSeconds(d.resetAfterMicros()));
+        if (!d.allowed()) {
+          n.put("retryAfterSeconds", d.retryAfterMicros() == Long.MAX_VALUE ? null
+              : RateLimitHeaders.ceilSeconds(d.retryAfterMicros()));
+        }
+      }
+      boolean held = r.holdIds().stream().anyMatch(Objects::nonNull);
+      String code = settled > 0 || !held ? "SETTLED" : before > 0 ? "ALREADY_SETTLED" : "UNKNOWN";
+      out.put("settled", code.equals("SETTLED"));
+      out.put("code", code);
+      if (!code.equals("SETTLED")) {
+        out.put("error", before > 0 ? "the reservation was settled already"
+            : "unknown reservation: never made, or expired (then it counted at its estimate)");
+      }
+      HttpStatus status = switch (code) {
+        case "SETTLED" -> HttpStatus.OK;
+        case "ALREADY_SETTLED" -> HttpStatus.CONFLICT;
+        default -> HttpStatus.NOT_FOUND;
+      };
+      return json(status, out, Map.of());
     });
   }
 
@@ -365,6 +480,24 @@ final class HttpApi {
     } catch (JsonProcessingException e) {
       throw bad("malformed JSON: " + e.getOriginalMessage());
     }
+  }
+
+  /** The body: a JSON object of only {@code fields}. */
+  private static JsonNode object(AggregatedHttpRequest req, Set<String> fields) {
+    JsonNode root = parseJson(utf8(req));
+    if (!root.isObject()) {
+      throw bad("the body must be a JSON object");
+    }
+    onlyFields(root, fields, "");
+    return root;
+  }
+
+  private static String domain(JsonNode root) {
+    String domain = string(root, "domain", true, "");
+    if (domain.isEmpty()) {
+      throw bad("domain must not be empty");
+    }
+    return domain;
   }
 
   private static void onlyFields(JsonNode node, Set<String> allowed, String where) {

@@ -290,20 +290,20 @@ public final class ServerConfig {
 
   public static final Setting<Boolean> TRACING = DECLARED.add(Setting.of("tracing",
           ValueTypes.bool())
-      .byDefault("false").alsoFromEnvironment("TRACING_ENABLED")
+      .byDefault("false")
       .help("OpenTelemetry spans for decisions, exported over OTLP/HTTP to"
-          + " OTEL_EXPORTER_OTLP_ENDPOINT (env TRACING_ENABLED too)"));
+          + " OTEL_EXPORTER_OTLP_ENDPOINT (envoy's TRACING_ENABLED)"));
 
   public static final Setting<String> TRACING_SERVICE_NAME = DECLARED.add(Setting.of(
           "tracing-service-name", ValueTypes.of("NAME", ServerConfig::serviceName))
-      .byDefault("sluice").alsoFromEnvironment("TRACING_SERVICE_NAME")
-      .help("tracing: the service.name of the spans (env TRACING_SERVICE_NAME too)"));
+      .byDefault("sluice")
+      .help("tracing: the service.name of the spans (envoy's TRACING_SERVICE_NAME)"));
 
   public static final Setting<Double> TRACING_SAMPLING_RATE = DECLARED.add(Setting.of(
           "tracing-sampling-rate", ValueTypes.of("RATIO", ServerConfig::ratio))
-      .byDefault("1").alsoFromEnvironment("TRACING_SAMPLING_RATE")
+      .byDefault("1")
       .help("tracing: the share of requests without a sampled parent that are traced; a"
-          + " request's own sampled flag is followed (env TRACING_SAMPLING_RATE too)"));
+          + " request's own sampled flag is followed (envoy's TRACING_SAMPLING_RATE)"));
 
   /**
    * The environment variable that may hold the admin API's bearer token itself ({@link

@@ -181,10 +181,23 @@ class EnvoyEnvironmentTest {
     Map<String, String> env = envoyEnv(runtime());
     env.remove("SLUICE_ENVOY_ENV");
     env.put("BACKEND_TYPE", "memcache");
+    env.put("TRACING_ENABLED", "t");
     ServerConfig c = ServerConfig.resolve(Map.of(), env, null);
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.bind()).isEqualTo("127.0.0.1");
     assertThat(c.rules()).isEqualTo(Path.of("config"));
+    assertThat(c.tracing()).isFalse();
+  }
+
+  @Test
+  void envoysTracingVariablesSetTracingWithEnvoysSpellingAndDefaults() throws Exception {
+    Map<String, String> env = envoyEnv(runtime());
+    env.put("TRACING_ENABLED", "t");
+    env.put("TRACING_SAMPLING_RATE", "0.25");
+    ServerConfig c = ServerConfig.resolve(Map.of(), env, null);
+    assertThat(c.tracing()).isTrue();
+    assertThat(c.tracingSamplingRate()).isEqualTo(0.25);
+    assertThat(c.tracingServiceName()).isEqualTo("RateLimit");
   }
 
   @ParameterizedTest

@@ -139,6 +139,15 @@ public abstract class ContractSuite {
     }
   }
 
+  /** {@link HoldContract} on this suite's backend. */
+  @Nested
+  public class Holds extends HoldContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
   /** {@link ResetContract} on this suite's backend. */
   @Nested
   public class Reset extends ResetContract {
