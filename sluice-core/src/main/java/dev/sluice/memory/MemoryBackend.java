@@ -3,6 +3,7 @@ package dev.sluice.memory;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.internal.Carry;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.KeyIndex;
 import dev.sluice.internal.Outcome;
@@ -49,6 +50,12 @@ import org.jspecify.annotations.Nullable;
  * It never over-admits; between a take and its refund (in process, no I/O) a racing
  * request can find a key short. An atomic multi-key step would need a lock across keys that the
  * lock-free single-key path cannot take part in.
+ *
+ * <p><b>Changed limits.</b> A limiter opened with a predecessor ({@link #open(List, KeyedLimits)})
+ * takes a key's state from it the first time it touches a key it holds nothing for: under the
+ * predecessor's compare-and-set or key monitor the state is removed there and converted ({@link
+ * Carry}); a key it already holds costs only a null check. The predecessor is let go once its
+ * states can no longer matter ({@link Carry#horizonMicros}).
  *
  * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
  * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
@@ -103,6 +110,30 @@ public final class MemoryBackend implements Backend {
     tables.add(t);
     return t;
   }
+
+  /**
+   * Limits whose keys keep what they used under {@code predecessor} (opened by this backend): a
+   * key's state moves from it on the key's first touch here, converted per algorithm ({@link
+   * Carry}). The predecessor is consulted for {@link Carry#horizonMicros} of its limits from now;
+   * after that every key starts from no state here, as with {@link #open(List)}.
+   *
+   * @throws IllegalArgumentException when {@code predecessor} was not opened by this backend
+   */
+  @Override
+  public KeyedLimits open(List<Limit> limits, KeyedLimits predecessor) {
+    if (!(predecessor instanceof Table<?> from) || !tables.contains(from)) {
+      throw new IllegalArgumentException("the predecessor was not opened by this MemoryBackend");
+    }
+    Table<?> t = (Table<?>) open(limits);
+    long now = clock.nowMicros();
+    long horizon = Carry.horizonMicros(from.limits());
+    t.predecessor = new Predecessor(from, horizon > Long.MAX_VALUE - now ? Long.MAX_VALUE
+        : now + horizon);
+    return t;
+  }
+
+  /** The limiter a table's keys inherit from, and until when. */
+  private record Predecessor(Table<?> table, long until) {}
 
   /** Keys currently stored, over all limiters of this backend. */
   public long size() {
@@ -190,6 +221,28 @@ public final class MemoryBackend implements Backend {
    */
   private abstract static class Table<N extends KeyIndex.Node> implements KeyedLimits {
     final KeyIndex<N> index = new KeyIndex<>();
+    /** Where keys without state here take theirs from, until its horizon; null when none. */
+    volatile @Nullable Predecessor predecessor;
+
+    /**
+     * Removes {@code key}'s state from this table and returns what each limit hands over (an
+     * element null when that limit counted nothing); a key without state here asks this table's
+     * own predecessor. Null when there is nothing to hand over.
+     */
+    abstract @Nullable Carry @Nullable [] take(String key, int hash, long now);
+
+    /** {@link #take} from the predecessor, while there is one; forgets it past its horizon. */
+    final @Nullable Carry @Nullable [] inherited(String key, int hash, long now) {
+      Predecessor from = predecessor;
+      if (from == null) {
+        return null;
+      }
+      if (now >= from.until()) {
+        predecessor = null;
+        return null;
+      }
+      return from.table().take(key, hash, now);
+    }
 
     /**
      * For the sweep, under the node's segment lock: whether {@code node} leaves the table (its
@@ -306,7 +359,7 @@ public final class MemoryBackend implements Backend {
       checkOpen();
       long now = clock.nowMicros();
       int hash = KeyIndex.hash(key);
-      WordNode node = index.find(key, hash);
+      WordNode node = find(key, hash, now);
       for (;;) {
         long word = node == null ? Packed.EMPTY : node.word;
         if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
@@ -382,7 +435,7 @@ public final class MemoryBackend implements Backend {
       checkOpen();
       long now = clock.nowMicros();
       int hash = KeyIndex.hash(key);
-      WordNode node = index.find(key, hash);
+      WordNode node = find(key, hash, now);
       for (;;) {
         long word = node == null ? Packed.EMPTY : node.word;
         if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
@@ -412,7 +465,7 @@ public final class MemoryBackend implements Backend {
     public Decision refund(String key, long permits) {
       checkOpen();
       long now = clock.nowMicros();
-      WordNode node = index.find(key, KeyIndex.hash(key));
+      WordNode node = find(key, KeyIndex.hash(key), now);
       for (;;) {
         long word = node == null ? Packed.DEAD : node.word;
         if (word == Packed.DEAD) { // nothing stored: nothing to give back, and nothing created
@@ -434,7 +487,11 @@ public final class MemoryBackend implements Backend {
     @Override
     public void reset(String key) {
       checkOpen();
-      WordNode node = index.find(key, KeyIndex.hash(key));
+      int hash = KeyIndex.hash(key);
+      if (predecessor != null) { // what the key used there is forgotten too
+        inherited(key, hash, clock.nowMicros());
+      }
+      WordNode node = index.find(key, hash);
       if (node == null) {
         return;
       }
@@ -446,6 +503,68 @@ public final class MemoryBackend implements Backend {
         if (word == Packed.EMPTY || WORD.compareAndSet(node, word, Packed.EMPTY)) {
           drop(node);
           return;
+        }
+      }
+    }
+
+    /**
+     * The node of {@code key}; for a key without one while there is a predecessor, the node its
+     * inherited state was stored in (null when it inherited nothing).
+     */
+    private @Nullable WordNode find(String key, int hash, long now) {
+      WordNode node = index.find(key, hash);
+      return node != null || predecessor == null ? node : inherit(key, hash, now);
+    }
+
+    /**
+     * Stores the state {@code key} takes from the predecessor and returns its node, or null when
+     * it takes nothing (or the store is full). When another thread stored the key meanwhile, the
+     * inherited permits are added to its state as used.
+     */
+    private @Nullable WordNode inherit(String key, int hash, long now) {
+      Carry[] carries = inherited(key, hash, now);
+      Carry carry = carries == null ? null : carries[0];
+      long word = carry == null ? Packed.EMPTY : alg.adopt(carry, now);
+      if (carry == null || word == Packed.EMPTY) {
+        return null;
+      }
+      WordNode node = insert(key, hash, word, now);
+      if (node == null) {
+        return index.find(key, hash);
+      }
+      if (node == STORE_FULL) {
+        return null;
+      }
+      for (;;) {
+        long w = node.word;
+        if (w == Packed.DEAD) {
+          return null;
+        }
+        long next = alg.past(w, now, carry.used());
+        if (next == w || WORD.compareAndSet(node, w, next)) {
+          return node;
+        }
+      }
+    }
+
+    @Override
+    @Nullable Carry @Nullable [] take(String key, int hash, long now) {
+      WordNode node = index.find(key, hash);
+      if (node == null) {
+        return inherited(key, hash, now);
+      }
+      for (;;) {
+        long word = node.word;
+        if (word == Packed.DEAD) {
+          return null;
+        }
+        if (WORD.compareAndSet(node, word, Packed.DEAD)) {
+          index.remove(node, n -> {
+            size.decrementAndGet();
+            return true;
+          });
+          Carry carry = word == Packed.EMPTY ? null : alg.carry(word, now);
+          return carry == null ? null : new Carry[] {carry};
         }
       }
     }
@@ -539,7 +658,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           // No state: buckets are full and windows empty, so nothing waits and this is exactly
           // acquire's answer; store only what must be remembered.
@@ -580,7 +699,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) { // a key without state stays so: nothing is created
           evaluateAll(null, null, now, 0, outs);
           return Decisions.combine(transitions, outs);
@@ -614,7 +733,11 @@ public final class MemoryBackend implements Backend {
     @Override
     public void reset(String key) {
       checkOpen();
-      RowNode node = index.find(key, KeyIndex.hash(key));
+      int hash = KeyIndex.hash(key);
+      if (predecessor != null) { // what the key used there is forgotten too
+        inherited(key, hash, clock.nowMicros());
+      }
+      RowNode node = index.find(key, hash);
       if (node == null) {
         return;
       }
@@ -656,7 +779,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           if (permits == 0) { // a check of a key without state
             evaluateAll(null, null, now, 0, outs);
@@ -769,6 +892,106 @@ public final class MemoryBackend implements Backend {
       return node;
     }
 
+    /**
+     * The node of {@code key}; for a key without one while there is a predecessor, the node its
+     * inherited state was stored in (null when it inherited nothing).
+     */
+    private @Nullable RowNode find(String key, int hash, long now) {
+      RowNode node = index.find(key, hash);
+      return node != null || predecessor == null ? node : inherit(key, hash, now);
+    }
+
+    /**
+     * Stores the state {@code key} takes from the predecessor (limit i from the predecessor's
+     * limit i) and returns its node, or null when it takes nothing (or the store is full). When
+     * another thread stored the key meanwhile, the inherited permits are added to its state as
+     * used.
+     */
+    private @Nullable RowNode inherit(String key, int hash, long now) {
+      Carry[] carries = inherited(key, hash, now);
+      if (carries == null) {
+        return null;
+      }
+      RowNode node = insertFresh(key, hash, now);
+      if (node == null) {
+        return null;
+      }
+      boolean drop;
+      synchronized (node) {
+        long[] row = node.row;
+        if (row[0] == DEAD) {
+          return null;
+        }
+        boolean fresh = row[0] == FRESH;
+        boolean adopted = false;
+        for (int i = 0; i < Math.min(transitions.length, carries.length); i++) {
+          Carry carry = carries[i];
+          if (carry == null) {
+            continue;
+          }
+          Transition t = transitions[i];
+          int o = offsets[i];
+          if (!fresh) {
+            if (t.width() < 0) {
+              node.logs[o] = t.past(node.logs[o], 0, now, carry.used());
+            } else {
+              t.past(row, o, now, carry.used());
+            }
+            continue;
+          }
+          long[] state = t.adopt(carry, now);
+          if (state != null) {
+            adopted = true;
+            if (t.width() < 0) {
+              node.logs[o] = state;
+            } else {
+              System.arraycopy(state, 0, row, o, t.width());
+            }
+          }
+        }
+        drop = fresh && !adopted;
+        if (drop) {
+          row[0] = DEAD;
+        } else {
+          Outcome[] outs = outcomes();
+          evaluateAll(row, node.logs, now, 0, outs);
+          long ttl = 0;
+          for (Outcome o : outs) {
+            ttl = Math.max(ttl, o.resetAfter);
+          }
+          row[0] = fresh ? now + ttl : Math.max(row[0], now + ttl);
+        }
+      }
+      if (drop) {
+        unlink(node);
+        return null;
+      }
+      return node;
+    }
+
+    @Override
+    @Nullable Carry @Nullable [] take(String key, int hash, long now) {
+      RowNode node = index.find(key, hash);
+      if (node == null) {
+        return inherited(key, hash, now);
+      }
+      Carry[] carries = new Carry[transitions.length];
+      synchronized (node) {
+        long[] row = node.row;
+        if (row[0] == DEAD || row[0] == FRESH) { // removed, or its inserter is deciding
+          return null;
+        }
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
+          carries[i] = t.width() < 0 ? t.carry(node.logs[offsets[i]], 0, now)
+              : t.carry(row, offsets[i], now);
+        }
+        row[0] = DEAD;
+      }
+      unlink(node);
+      return carries;
+    }
+
     /** Unlinks a node its owner marked dead, outside its monitor (the sweep locks in the other
      * order); the sweep may have unlinked it first, and then counted it. */
     private void unlink(RowNode node) {
@@ -796,7 +1019,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
           long k = taken == null ? permits : UpTo.permitsFromNoState(transitions, now, permits, outs);
