@@ -39,23 +39,8 @@ local margin = tonumber(ARGV[2])
 local limits = {}
 for i = 1, nl do
   local base = 2 + (i - 1) * 4
-  local code = tonumber(ARGV[base + 1])
-  local c, p = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-  local bounds
-  if not p then -- a calendar window: the bounds of the windows around the caller's time
-    bounds = {}
-    for v in string.gmatch(ARGV[base + 3], '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
-    p = bounds[2] - bounds[1]
-  end
-  local q = idiv(p, c)
-  local r = p - q * c
-  if code == 1 or code == 2 then
-    -- Buckets keep fractions in lowest terms, 1/(c/g) of a µs (as Java's Rate).
-    local g = gcd(p, c)
-    c, r = c / g, r / g
-  end
-  limits[i] = {alg = ALG[code], c = c, p = p, b = tonumber(ARGV[base + 4]), q = q, r = r,
-    bounds = bounds}
+  limits[i] = limit_of(tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), ARGV[base + 3],
+    tonumber(ARGV[base + 4]))
 end
 local first = 3 + nl * 4
 local cache, ttl, owner = {}, {}, {}
