@@ -80,16 +80,11 @@ final class SlidingWindowCounter extends Transition {
     if (s == null) {
       return null;
     }
-    long w = windowStart(now);
-    long prev = 0;
-    long curr = 0;
-    if (s[o] >= w) {
-      w = s[o];
-      prev = s[o + 1];
-      curr = s[o + 2];
-    } else if (s[o] == w - p) {
-      prev = s[o + 2];
-    }
+    Outcome out = new Outcome();
+    evaluate(s, o, now, 0, out); // a check proposes the state seen from now's window
+    long w = out.s0;
+    long prev = out.s1;
+    long curr = out.s2;
     long weighted = prev == 0 ? 0 : MulDiv.ceil(prev, p - Math.max(0, now - w), p);
     return weighted + curr > 0 ? new Carry(limit, weighted + curr, prev, curr, null) : null;
   }

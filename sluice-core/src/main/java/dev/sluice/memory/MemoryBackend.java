@@ -52,10 +52,12 @@ import org.jspecify.annotations.Nullable;
  * lock-free single-key path cannot take part in.
  *
  * <p><b>Changed limits.</b> A limiter opened with a predecessor ({@link #open(List, KeyedLimits)})
- * takes a key's state from it the first time it touches a key it holds nothing for: under the
- * predecessor's compare-and-set or key monitor the state is removed there and converted ({@link
- * Carry}); a key it already holds costs only a null check. The predecessor is let go once its
- * states can no longer matter ({@link Carry#horizonMicros}).
+ * takes a key's state from it the first time it touches a key it holds nothing for: the key is
+ * inserted here, under its segment lock, holding the state removed from the predecessor (by its
+ * compare-and-set or under its key monitor) and converted ({@link Carry}), so no request sees the
+ * key here before it holds what it used. A key it already holds costs only a null check; a key
+ * neither holds, a lock-free lookup in the predecessor. The predecessor is let go once its states
+ * can no longer matter ({@link Carry#horizonMicros}).
  *
  * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
  * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
@@ -229,19 +231,38 @@ public final class MemoryBackend implements Backend {
      * element null when that limit counted nothing); a key without state here asks this table's
      * own predecessor. Null when there is nothing to hand over.
      */
-    abstract @Nullable Carry @Nullable [] take(String key, int hash, long now);
+    final @Nullable Carry @Nullable [] take(String key, int hash, long now) {
+      N node = index.find(key, hash);
+      return node == null ? inherited(key, hash, now) : takeFrom(node, now);
+    }
 
-    /** {@link #take} from the predecessor, while there is one; forgets it past its horizon. */
+    /** {@link #take} of a key stored here, as {@code node}. */
+    abstract @Nullable Carry @Nullable [] takeFrom(N node, long now);
+
+    /** {@link #take} from the predecessor, while there is one. */
     final @Nullable Carry @Nullable [] inherited(String key, int hash, long now) {
+      Predecessor from = current(now);
+      return from == null ? null : from.table().take(key, hash, now);
+    }
+
+    /**
+     * Whether the predecessor (or one before it) stores {@code key}: lock-free lookups, so a key
+     * neither holds costs no lock and no insertion.
+     */
+    final boolean predecessorHolds(String key, int hash, long now) {
+      Predecessor from = current(now);
+      return from != null && (from.table().index.find(key, hash) != null
+          || from.table().predecessorHolds(key, hash, now));
+    }
+
+    /** The predecessor while its states can matter; forgets it past its horizon. */
+    private @Nullable Predecessor current(long now) {
       Predecessor from = predecessor;
-      if (from == null) {
-        return null;
-      }
-      if (now >= from.until()) {
+      if (from != null && now >= from.until()) {
         predecessor = null;
         return null;
       }
-      return from.table().take(key, hash, now);
+      return from;
     }
 
     /**
@@ -517,42 +538,34 @@ public final class MemoryBackend implements Backend {
     }
 
     /**
-     * Stores the state {@code key} takes from the predecessor and returns its node, or null when
-     * it takes nothing (or the store is full). When another thread stored the key meanwhile, the
-     * inherited permits are added to its state as used.
+     * The node of a key this table does not hold while the predecessor does: inserted holding the
+     * state taken from the predecessor, which moves under the key's segment lock here, so no
+     * request sees the key here before it holds what it used. Null when the predecessor holds
+     * nothing for it, or the store is full.
      */
     private @Nullable WordNode inherit(String key, int hash, long now) {
+      if (!predecessorHolds(key, hash, now) || !reserveKeySlot(now)) {
+        return null;
+      }
+      boolean[] created = new boolean[1];
+      WordNode node = index.findOrInsert(key, hash,
+          k -> new WordNode(hash, k, adopted(k, hash, now)), n -> expire(n, now),
+          SWEEP_BINS_PER_INSERT, created);
+      if (!created[0]) {
+        size.decrementAndGet();
+      }
+      return node;
+    }
+
+    /** The word {@code key} starts from here: its state taken from the predecessor, or EMPTY. */
+    private long adopted(String key, int hash, long now) {
       Carry[] carries = inherited(key, hash, now);
       Carry carry = carries == null ? null : carries[0];
-      long word = carry == null ? Packed.EMPTY : alg.adopt(carry, now);
-      if (carry == null || word == Packed.EMPTY) {
-        return null;
-      }
-      WordNode node = insert(key, hash, word, now);
-      if (node == null) {
-        return index.find(key, hash);
-      }
-      if (node == STORE_FULL) {
-        return null;
-      }
-      for (;;) {
-        long w = node.word;
-        if (w == Packed.DEAD) {
-          return null;
-        }
-        long next = alg.past(w, now, carry.used());
-        if (next == w || WORD.compareAndSet(node, w, next)) {
-          return node;
-        }
-      }
+      return carry == null ? Packed.EMPTY : alg.adopt(carry, now);
     }
 
     @Override
-    @Nullable Carry @Nullable [] take(String key, int hash, long now) {
-      WordNode node = index.find(key, hash);
-      if (node == null) {
-        return inherited(key, hash, now);
-      }
+    @Nullable Carry @Nullable [] takeFrom(WordNode node, long now) {
       for (;;) {
         long word = node.word;
         if (word == Packed.DEAD) {
@@ -902,79 +915,60 @@ public final class MemoryBackend implements Backend {
     }
 
     /**
-     * Stores the state {@code key} takes from the predecessor (limit i from the predecessor's
-     * limit i) and returns its node, or null when it takes nothing (or the store is full). When
-     * another thread stored the key meanwhile, the inherited permits are added to its state as
-     * used.
+     * The node of a key this table does not hold while the predecessor does: inserted holding the
+     * state taken from the predecessor, which moves under the key's segment lock here, so no
+     * request sees the key here before it holds what it used. Null when the predecessor holds
+     * nothing for it, or the store is full.
      */
     private @Nullable RowNode inherit(String key, int hash, long now) {
+      if (!predecessorHolds(key, hash, now) || !reserveKeySlot(now)) {
+        return null;
+      }
+      boolean[] created = new boolean[1];
+      RowNode node = index.findOrInsert(key, hash, k -> adopted(k, hash, now),
+          n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
+      if (!created[0]) {
+        size.decrementAndGet();
+      }
+      return node;
+    }
+
+    /**
+     * A node for {@code key} holding the state it takes from the predecessor (limit i from the
+     * predecessor's limit i); expired at {@code now} (no state) when it takes nothing.
+     */
+    private RowNode adopted(String key, int hash, long now) {
+      RowNode node = new RowNode(hash, key, rowLength, logCount);
+      long[] row = node.row;
+      row[0] = now;
       Carry[] carries = inherited(key, hash, now);
-      if (carries == null) {
-        return null;
-      }
-      RowNode node = insertFresh(key, hash, now);
-      if (node == null) {
-        return null;
-      }
-      boolean drop;
-      synchronized (node) {
-        long[] row = node.row;
-        if (row[0] == DEAD) {
-          return null;
-        }
-        boolean fresh = row[0] == FRESH;
-        boolean adopted = false;
-        for (int i = 0; i < Math.min(transitions.length, carries.length); i++) {
-          Carry carry = carries[i];
-          if (carry == null) {
-            continue;
-          }
-          Transition t = transitions[i];
-          int o = offsets[i];
-          if (!fresh) {
-            if (t.width() < 0) {
-              node.logs[o] = t.past(node.logs[o], 0, now, carry.used());
-            } else {
-              t.past(row, o, now, carry.used());
-            }
-            continue;
-          }
-          long[] state = t.adopt(carry, now);
-          if (state != null) {
-            adopted = true;
-            if (t.width() < 0) {
-              node.logs[o] = state;
-            } else {
-              System.arraycopy(state, 0, row, o, t.width());
-            }
+      boolean adopted = false;
+      for (int i = 0; carries != null && i < Math.min(transitions.length, carries.length); i++) {
+        Carry carry = carries[i];
+        long[] state = carry == null ? null : transitions[i].adopt(carry, now);
+        if (state != null) {
+          adopted = true;
+          if (transitions[i].width() < 0) {
+            node.logs[offsets[i]] = state;
+          } else {
+            System.arraycopy(state, 0, row, offsets[i], transitions[i].width());
           }
         }
-        drop = fresh && !adopted;
-        if (drop) {
-          row[0] = DEAD;
-        } else {
-          Outcome[] outs = outcomes();
-          evaluateAll(row, node.logs, now, 0, outs);
-          long ttl = 0;
-          for (Outcome o : outs) {
-            ttl = Math.max(ttl, o.resetAfter);
-          }
-          row[0] = fresh ? now + ttl : Math.max(row[0], now + ttl);
-        }
       }
-      if (drop) {
-        unlink(node);
-        return null;
+      if (adopted) {
+        Outcome[] outs = outcomes();
+        evaluateAll(row, node.logs, now, 0, outs);
+        long ttl = 0;
+        for (Outcome o : outs) {
+          ttl = Math.max(ttl, o.resetAfter);
+        }
+        row[0] = now + ttl;
       }
       return node;
     }
 
     @Override
-    @Nullable Carry @Nullable [] take(String key, int hash, long now) {
-      RowNode node = index.find(key, hash);
-      if (node == null) {
-        return inherited(key, hash, now);
-      }
+    @Nullable Carry @Nullable [] takeFrom(RowNode node, long now) {
       Carry[] carries = new Carry[transitions.length];
       synchronized (node) {
         long[] row = node.row;

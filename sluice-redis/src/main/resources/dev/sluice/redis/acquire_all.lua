@@ -16,12 +16,7 @@
 -- parts is charged for both). Every written key expires when its state would equal "no state".
 local take = ARGV[1] == 'a'
 local margin = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if not now then
-  redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+local now = call_time(ARGV[3])
 
 local parts, a, kb = {}, 4, 0
 while a <= #ARGV do

@@ -206,3 +206,14 @@ local function limit_of(code, c, ptext, b)
   end
   return {alg = ALG[code], c = c, p = p, b = b, q = q, r = r, bounds = bounds}
 end
+
+-- The time of a call: the caller's, in microseconds, or (for '') the server's TIME.
+local function call_time(text)
+  local now = tonumber(text)
+  if not now then
+    redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  return now
+end

@@ -27,11 +27,7 @@
 -- for permits; each written key expires when its state would equal "no state".
 local server_now
 local function server_time()
-  if not server_now then
-    redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
-    local t = redis.call('TIME')
-    server_now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  end
+  if not server_now then server_now = call_time('') end
   return server_now
 end
 local nl = tonumber(ARGV[1])

@@ -12,12 +12,7 @@
 -- Reply: {the number of states moved}.
 local np = tonumber(ARGV[1])
 local margin = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if not now then
-  redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+local now = call_time(ARGV[3])
 local heirs, olds = {}, {}
 for i = 1, np do
   local a = 3 + (i - 1) * 8

@@ -255,7 +255,7 @@ public abstract class ChangedLimitsContract extends AbstractContract {
     Limit ten = limit("10/minute", Algorithm.FIXED_WINDOW);
     RateLimiter before = limiter(ten);
     List<String> keys = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 200; i++) {
       String k = newKey();
       keys.add(k);
       assertThat(before.tryAcquire(k, 7).allowed()).isTrue();
