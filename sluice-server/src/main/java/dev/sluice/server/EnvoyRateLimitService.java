@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.Span;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
           .asRuntimeException());
       return;
     }
+    Span span = Tracing.grpcSpan();
     enforcer.decide(request.getDomain(), items, config.descriptorCounting())
         .whenComplete((verdict, error) -> {
           if (error != null) {
@@ -46,6 +48,7 @@ final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceI
                 .asRuntimeException());
             return;
           }
+          Tracing.annotate(span, request.getDomain(), verdict);
           observer.onNext(EnvoyProtocol.response(verdict, config.grpcResponseHeaders(),
               config.headers(), config.headerNames()));
           observer.onCompleted();

@@ -58,9 +58,12 @@ final class ForwardAuthApi {
     this.forwarded = new ForwardedRequest(config.trustedProxies());
   }
 
-  /** Adds {@code /v1/authorize/{domain}}, every method, to the decision port. */
-  void bind(ServerBuilder sb) {
-    sb.route().path(PATH).build(HttpApi.guard(this::authorize));
+  /**
+   * Adds {@code /v1/authorize/{domain}}, every method, to the decision port (with a span per
+   * request when {@code tracing} is on).
+   */
+  void bind(ServerBuilder sb, Tracing tracing) {
+    sb.route().path(PATH).build(tracing.http(PATH, HttpApi.guard(this::authorize)));
   }
 
   private CompletableFuture<HttpResponse> authorize(ServiceRequestContext ctx,
@@ -87,7 +90,10 @@ final class ForwardAuthApi {
       return done(HttpResponse.of(ResponseHeaders.of(HttpStatus.OK)));
     }
     return enforcer.decideMatches(domain, matches, 1, config.descriptorCounting())
-        .thenApply(v -> answer(v, denied));
+        .thenApply(v -> {
+          Tracing.annotate(Tracing.httpSpan(ctx), domain, v);
+          return answer(v, denied);
+        });
   }
 
   private HttpResponse answer(Verdict v, HttpStatus denied) {

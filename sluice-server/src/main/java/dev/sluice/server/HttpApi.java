@@ -80,10 +80,13 @@ final class HttpApi {
     this.config = config;
   }
 
-  /** The decision port's routes: {@code /json}, {@code /v1/check} and health. */
-  void bind(ServerBuilder sb) {
-    sb.route().post("/json").build(guard(this::envoyJson));
-    sb.route().post("/v1/check").build(guard(this::check));
+  /**
+   * The decision port's routes: {@code /json}, {@code /v1/check} (each with a span when {@code
+   * tracing} is on) and health.
+   */
+  void bind(ServerBuilder sb, Tracing tracing) {
+    sb.route().post("/json").build(tracing.http("/json", guard(this::envoyJson)));
+    sb.route().post("/v1/check").build(tracing.http("/v1/check", guard(this::check)));
     bindHealth(sb);
   }
 
@@ -164,6 +167,7 @@ final class HttpApi {
     RateLimitRequest request = EnvoyJson.parse(req.content().array());
     List<Item> items = EnvoyProtocol.items(request, config);
     return enforcer.decide(request.getDomain(), items, config.descriptorCounting()).thenApply(v -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), request.getDomain(), v);
       RateLimitResponse response = EnvoyProtocol.response(v, false, config.headers());
       return json(v.overLimit() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK,
           EnvoyJson.print(response), Map.of());
@@ -211,6 +215,7 @@ final class HttpApi {
           record);
     }
     return result.thenApply(v -> {
+      Tracing.annotate(Tracing.httpSpan(ctx), domain, v);
       ObjectNode out = JSON.createObjectNode();
       out.put("allowed", !v.overLimit());
       out.put("code", v.overLimit() ? "OVER_LIMIT" : "OK");

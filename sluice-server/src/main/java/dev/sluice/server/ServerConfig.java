@@ -198,6 +198,23 @@ public final class ServerConfig {
       .help("On SIGTERM: how long the service reports itself unhealthy while still answering"
           + " decisions, before it stops"));
 
+  public static final Setting<Boolean> TRACING = DECLARED.add(Setting.of("tracing",
+          ValueTypes.bool())
+      .byDefault("false").alsoFromEnvironment("TRACING_ENABLED")
+      .help("OpenTelemetry spans for decisions, exported over OTLP/HTTP to"
+          + " OTEL_EXPORTER_OTLP_ENDPOINT (env TRACING_ENABLED too)"));
+
+  public static final Setting<String> TRACING_SERVICE_NAME = DECLARED.add(Setting.of(
+          "tracing-service-name", ValueTypes.of("NAME", ServerConfig::serviceName))
+      .byDefault("sluice").alsoFromEnvironment("TRACING_SERVICE_NAME")
+      .help("tracing: the service.name of the spans (env TRACING_SERVICE_NAME too)"));
+
+  public static final Setting<Double> TRACING_SAMPLING_RATE = DECLARED.add(Setting.of(
+          "tracing-sampling-rate", ValueTypes.of("RATIO", ServerConfig::ratio))
+      .byDefault("1").alsoFromEnvironment("TRACING_SAMPLING_RATE")
+      .help("tracing: the share of requests without a sampled parent that are traced; a"
+          + " request's own sampled flag is followed (env TRACING_SAMPLING_RATE too)"));
+
   /**
    * The environment variable that may hold the admin API's bearer token itself ({@link
    * #ADMIN_TOKEN_FILE} names a file holding it instead). Environment only, not a setting: a
@@ -331,6 +348,13 @@ public final class ServerConfig {
     return settings;
   }
 
+  private static String serviceName(String s) {
+    if (s.isBlank()) {
+      throw new IllegalArgumentException("expected a service name, was empty");
+    }
+    return s.trim();
+  }
+
   private static Double ratio(String s) {
     double r;
     try {
@@ -403,6 +427,21 @@ public final class ServerConfig {
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
   public double nearLimitRatio() {
     return get(NEAR_LIMIT_RATIO);
+  }
+
+  /** Whether decisions are traced (OpenTelemetry spans). */
+  public boolean tracing() {
+    return get(TRACING);
+  }
+
+  /** The {@code service.name} of the spans. */
+  public String tracingServiceName() {
+    return get(TRACING_SERVICE_NAME);
+  }
+
+  /** The share of requests without a sampled parent that are traced. */
+  public double tracingSamplingRate() {
+    return get(TRACING_SAMPLING_RATE);
   }
 
   /**

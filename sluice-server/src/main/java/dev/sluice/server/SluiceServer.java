@@ -17,6 +17,7 @@ import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.KeyedLimits;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.BindableService;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -69,6 +70,15 @@ public final class SluiceServer implements AutoCloseable {
         RateLimitServiceGrpc.RateLimitServiceImplBase service) {
       return service;
     }
+
+    /**
+     * The OpenTelemetry decisions are traced with when {@code tracing} is on (an embedding
+     * application's own, which it closes), or null for one configured from the {@code tracing-*}
+     * settings and the {@code OTEL_*} variables.
+     */
+    default @Nullable OpenTelemetry openTelemetry() {
+      return null;
+    }
   }
 
   private final ServerConfig config;
@@ -79,13 +89,15 @@ public final class SluiceServer implements AutoCloseable {
   private final List<Server> servers;
   private final @Nullable ServerTls tls;
   private final AutoCloseable processMetrics;
+  private final Tracing tracing;
   private final int httpPort;
   private final int grpcPort;
   private final int adminPort;
 
   private SluiceServer(ServerConfig config, ModeBackends backends, LiveRules rules,
       Readiness readiness, Health health, List<Server> servers, @Nullable ServerTls tls,
-      AutoCloseable processMetrics, int httpPort, int grpcPort, int adminPort) {
+      AutoCloseable processMetrics, Tracing tracing, int httpPort, int grpcPort,
+      int adminPort) {
     this.config = config;
     this.backends = backends;
     this.rules = rules;
@@ -94,6 +106,7 @@ public final class SluiceServer implements AutoCloseable {
     this.servers = servers;
     this.tls = tls;
     this.processMetrics = processMetrics;
+    this.tracing = tracing;
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
     this.adminPort = adminPort;
@@ -148,7 +161,9 @@ public final class SluiceServer implements AutoCloseable {
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
     Health health = null;
+    Tracing tracing = null;
     try {
+      tracing = Tracing.from(config, extension.openTelemetry());
       rules.start(config.reloadInterval());
       Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
           .globalShadow(config.shadowMode()).build();
@@ -156,16 +171,17 @@ public final class SluiceServer implements AutoCloseable {
       health = new Health(rules::loaded, readiness::state);
       HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
       GrpcService grpc = GrpcService.builder()
-          .addService(extension.rateLimitService(new EnvoyRateLimitService(enforcer, config)))
+          .addService(tracing.grpc(
+              extension.rateLimitService(new EnvoyRateLimitService(enforcer, config))))
           .addService(health.grpcService())
           .maxRequestMessageLength(config.maxBodyBytes())
           .build();
       boolean shared = config.httpPort() == config.grpcPort() && config.httpPort() != 0;
       ServerBuilder hb = base(config.bind(), config.httpPort(), tls, metrics,
           config.maxBodyBytes());
-      http.bind(hb);
+      http.bind(hb, tracing);
       health.bind(hb);
-      new ForwardAuthApi(enforcer, rules, config).bind(hb);
+      new ForwardAuthApi(enforcer, rules, config).bind(hb, tracing);
       extension.decisionRoutes(hb);
       if (shared) {
         hb.service(grpc);
@@ -203,10 +219,11 @@ public final class SluiceServer implements AutoCloseable {
       readiness.awaitWarmUp();
       health.watch();
       return new SluiceServer(config, backends, rules, readiness, health, List.copyOf(started),
-          tls, processMetrics, hp, gp, ap);
+          tls, processMetrics, tracing, hp, gp, ap);
     } catch (RuntimeException e) {
       started.forEach(s -> s.stop().join());
       closeQuietly(health);
+      closeQuietly(tracing);
       rules.close();
       backends.close();
       closeQuietly(tls);
@@ -397,6 +414,7 @@ public final class SluiceServer implements AutoCloseable {
     backends.close();
     closeQuietly(tls);
     closeQuietly(processMetrics);
+    tracing.close();
   }
 
   /**

@@ -121,7 +121,7 @@ final class WarmUp {
           .requestTimeout(Duration.ofSeconds(10))
           .meterRegistry(metrics.registry())
           .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO);
-      http.bind(sb);
+      http.bind(sb, Tracing.off());
       sb.service(GrpcService.builder()
           .addService(new EnvoyRateLimitService(enforcer, own))
           .maxRequestMessageLength(own.maxBodyBytes())

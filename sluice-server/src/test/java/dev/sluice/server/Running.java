@@ -39,6 +39,12 @@ public final class Running implements AutoCloseable {
   /** As {@link #start(Path, Map, Map)} with {@code env} as the process environment. */
   static Running start(Path dir, Map<String, String> files, Map<String, String> settings,
       Map<String, String> env) throws IOException {
+    return start(dir, files, settings, env, SluiceServer.Extension.NONE);
+  }
+
+  /** As {@link #start(Path, Map, Map, Map)} with {@code extension}'s additions. */
+  static Running start(Path dir, Map<String, String> files, Map<String, String> settings,
+      Map<String, String> env, SluiceServer.Extension extension) throws IOException {
     for (Map.Entry<String, String> f : files.entrySet()) {
       Files.writeString(dir.resolve(f.getKey()), f.getValue());
     }
@@ -48,7 +54,7 @@ public final class Running implements AutoCloseable {
     cli.put("admin-port", "0");
     cli.put("rules", dir.toString());
     cli.putAll(settings);
-    return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, env, null)));
+    return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, env, null), extension));
   }
 
   URI uri(String path) {
