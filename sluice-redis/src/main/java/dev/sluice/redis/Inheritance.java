@@ -23,11 +23,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each key is moved once per client (the futures are kept, so later requests pay a map
  * lookup), and only until the predecessor's {@link Carry#horizonMicros horizon}: after it every
- * state the predecessor left has expired, and the map is dropped.
+ * state the predecessor left has expired, and the map is dropped. The map holds at most {@value
+ * #MAX_REMEMBERED} keys: past that it starts over, and a key moved again costs one script call
+ * that finds its state already here and changes nothing.
  */
 final class Inheritance {
 
   static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+  /** The most keys remembered as moved. */
+  static final int MAX_REMEMBERED = 100_000;
 
   private final RedisLimits heir;
   private final RedisLimits from;
@@ -84,7 +88,13 @@ final class Inheritance {
   /** The move of {@code key}: started by its first request, shared by those that follow. */
   CompletableFuture<Void> settle(String key) {
     CompletableFuture<Void> f = moves.get(key);
-    return f != null ? f : moves.computeIfAbsent(key, this::move);
+    if (f != null) {
+      return f;
+    }
+    if (moves.size() >= MAX_REMEMBERED) {
+      moves.clear();
+    }
+    return moves.computeIfAbsent(key, this::move);
   }
 
   private CompletableFuture<Void> move(String key) {
