@@ -29,10 +29,12 @@ import org.jspecify.annotations.Nullable;
  * @param warmUp whether opening a Redis backend warms it up before it returns
  * @param redisTls the PEM files of a TLS connection to Redis ({@code rediss://}); null for the
  *     JVM's trust store and no client certificate
+ * @param overLimitCacheBytes Redis: the budget of the cache of keys known to be over their limits
+ *     until their retry time (envoy's {@code LOCAL_CACHE_SIZE_IN_BYTES}); 0: off
  */
 public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy,
     @Nullable Duration redisTimeout, @Nullable Duration redisStartTimeout, long maxKeys,
-    boolean warmUp, @Nullable RedisTls redisTls) {
+    boolean warmUp, @Nullable RedisTls redisTls, long overLimitCacheBytes) {
 
   /**
    * The PEM files of a TLS connection to Redis: a client certificate chain and its unencrypted
@@ -75,18 +77,22 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be >= 1, was " + maxKeys);
     }
+    if (overLimitCacheBytes < 0) {
+      throw new IllegalArgumentException("overLimitCacheBytes must be >= 0, was "
+          + overLimitCacheBytes);
+    }
   }
 
   /** State in this process's memory. */
   public static BackendSpec memory() {
     return new BackendSpec(null, FailurePolicy.FAIL_OPEN, null, null, DEFAULT_MAX_KEYS, true,
-        null);
+        null, 0);
   }
 
   /** State in Redis at {@code uri}, fail-open, with the default timeout, warmed up on open. */
   public static BackendSpec redis(String uri) {
     return new BackendSpec(Objects.requireNonNull(uri, "uri must not be null").trim(),
-        FailurePolicy.FAIL_OPEN, null, null, DEFAULT_MAX_KEYS, true, null);
+        FailurePolicy.FAIL_OPEN, null, null, DEFAULT_MAX_KEYS, true, null, 0);
   }
 
   /**
@@ -113,41 +119,51 @@ public record BackendSpec(@Nullable String redisUri, FailurePolicy failurePolicy
         .withMaxKeys(settings.get(EnforcementSettings.MAX_KEYS));
   }
 
+  /**
+   * This spec with a Redis over-limit cache of {@code bytes} (0: off): denials are kept until
+   * their retry time and answered without a script call.
+   */
+  public BackendSpec withOverLimitCache(long bytes) {
+    return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
+        maxKeys, warmUp, redisTls, bytes);
+  }
+
   /** This spec with {@code policy}. */
   public BackendSpec withFailurePolicy(FailurePolicy policy) {
     return new BackendSpec(redisUri, policy, redisTimeout, redisStartTimeout,
-        maxKeys, warmUp, redisTls);
+        maxKeys, warmUp, redisTls, overLimitCacheBytes);
   }
 
   /** This spec with a Redis timeout of {@code timeout}. */
   public BackendSpec withRedisTimeout(Duration timeout) {
     return new BackendSpec(redisUri, failurePolicy, Objects.requireNonNull(timeout, "timeout"),
         redisStartTimeout,
-        maxKeys, warmUp, redisTls);
+        maxKeys, warmUp, redisTls, overLimitCacheBytes);
   }
 
   /** This spec with a Redis timeout of {@code timeout} during the backend's first minute. */
   public BackendSpec withRedisStartTimeout(Duration timeout) {
     return new BackendSpec(redisUri, failurePolicy, redisTimeout,
-        Objects.requireNonNull(timeout, "timeout"), maxKeys, warmUp, redisTls);
+        Objects.requireNonNull(timeout, "timeout"), maxKeys, warmUp, redisTls,
+        overLimitCacheBytes);
   }
 
   /** This spec with a memory backend of at most {@code maxKeys} keys. */
   public BackendSpec withMaxKeys(long maxKeys) {
     return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
-        maxKeys, warmUp, redisTls);
+        maxKeys, warmUp, redisTls, overLimitCacheBytes);
   }
 
   /** This spec warming a Redis backend up on open, or not. */
   public BackendSpec withWarmUp(boolean on) {
     return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
-        maxKeys, on, redisTls);
+        maxKeys, on, redisTls, overLimitCacheBytes);
   }
 
   /** This spec with the PEM files of a TLS connection to Redis, or none (null). */
   public BackendSpec withRedisTls(@Nullable RedisTls tls) {
     return new BackendSpec(redisUri, failurePolicy, redisTimeout, redisStartTimeout,
-        maxKeys, warmUp, tls);
+        maxKeys, warmUp, tls, overLimitCacheBytes);
   }
 
   /** Whether state lives in Redis. */

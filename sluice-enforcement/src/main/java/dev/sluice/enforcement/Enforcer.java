@@ -29,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  * decided by one limiter per set of limits and mode ({@link LimiterCache}, on the backend {@link
  * ModeBackends} gives the mode), and combined into a {@link Verdict}: unlimited and unmatched
  * descriptors pass uncounted, a rule of {@code requests_per_unit: 0} refuses without a limiter,
- * shadow-mode rules count but never refuse. Several descriptors are counted each on its own or
- * all or nothing ({@link Counting}).
+ * shadow-mode rules count but never refuse; quota-mode rules (envoy's {@code quota_mode}, or every
+ * rule in global quota mode) refuse only when all of the request's quota descriptors are over
+ * their limits ({@link Verdict}). Several descriptors are counted each on its own or all or
+ * nothing ({@link Counting}).
  *
  * <p>Asynchronous: no call blocks the caller. When the rules change (a new {@link RuleSet} from
  * the supplier), the next decision first drops the limiters the new rules no longer reference.
@@ -56,7 +58,9 @@ public final class Enforcer {
      * their state without the request's hits. A rule denying every request ({@code
      * requests_per_unit: 0}) refuses without anything being taken. Shadow-mode descriptors never
      * refuse: they count the requests the others admit, and only report their state for a
-     * refused one. Unlimited and unmatched descriptors pass uncounted, as always.
+     * refused one. Quota-mode descriptors are counted each on its own, as with {@link #EACH}:
+     * they refuse only together ({@link Verdict}). Unlimited and unmatched descriptors pass
+     * uncounted, as always.
      */
     ALL_OR_NOTHING
   }
@@ -66,6 +70,7 @@ public final class Enforcer {
   private final LimiterCache limiters;
   private final Observer observer;
   private final boolean globalShadow;
+  private final boolean globalQuota;
   private volatile @Nullable RuleSet pruned;
 
   private Enforcer(Builder b) {
@@ -73,6 +78,7 @@ public final class Enforcer {
     this.backends = b.backends;
     this.observer = b.observer;
     this.globalShadow = b.globalShadow;
+    this.globalQuota = b.globalQuota;
     LimiterCache.Factory factory = b.factory;
     this.limiters = new LimiterCache(b.maxLimiters, factory != null ? factory
         : (k, predecessor) -> {
@@ -163,6 +169,9 @@ public final class Enforcer {
         && together(matches, recordOverLimit)
         ? allOrNothing(tag, items, matches, recordOverLimit)
         : all(tag, items, matches, recordOverLimit);
+    if (globalQuota) {
+      v = v.thenApply(Verdict::asQuotas);
+    }
     if (!globalShadow) {
       return v;
     }
@@ -178,6 +187,14 @@ public final class Enforcer {
   /** Whether {@code m}'s hits are counted even when over its limit. */
   private static boolean records(@Nullable RuleMatch m, boolean recordOverLimit) {
     return m != null && (recordOverLimit || m.recordOverLimit());
+  }
+
+  /**
+   * Whether {@code m}'s descriptor is counted on its own under all-or-nothing: recorded past its
+   * limit, or a quota (which refuses only together with the request's other quotas).
+   */
+  private boolean alone(RuleMatch m, boolean recordOverLimit) {
+    return records(m, recordOverLimit) || globalQuota || m.quotaMode();
   }
 
   /** The rules now, after dropping the limiters of rules that are gone if they changed. */
@@ -254,13 +271,14 @@ public final class Enforcer {
 
   /**
    * Whether all-or-nothing needs more than deciding each item on its own. Descriptors counted
-   * past their limit are recorded on their own, whatever the others say: they never take part.
+   * past their limit are recorded on their own, whatever the others say, and quotas are counted
+   * on their own: they never take part.
    */
-  private static boolean together(List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
+  private boolean together(List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
     int enforced = 0;
     boolean shadow = false;
     for (Optional<RuleMatch> m : matches) {
-      if (m.isPresent() && !m.get().unlimited() && !records(m.get(), recordOverLimit)) {
+      if (m.isPresent() && !m.get().unlimited() && !alone(m.get(), recordOverLimit)) {
         if (m.get().shadowMode()) {
           shadow |= !m.get().deniesAll();
         } else {
@@ -279,6 +297,7 @@ public final class Enforcer {
    * enforced ones admit (each on its own, after them) and report their state, without counting,
    * for a refused request. Descriptors counted past their limit (record_over_limit) are recorded
    * on their own, after them, whether the request was admitted or not: the usage happened.
+   * Quota-mode descriptors are counted each on its own too, as envoy counts them.
    */
   private CompletableFuture<Verdict> allOrNothing(String tag, List<Item> items,
       List<Optional<RuleMatch>> matches, boolean recordOverLimit) {
@@ -288,7 +307,7 @@ public final class Enforcer {
     for (int i = 0; i < n; i++) {
       Optional<RuleMatch> m = matches.get(i);
       if (m.isPresent() && !m.get().unlimited() && !m.get().shadowMode()
-          && !records(m.get(), recordOverLimit)) {
+          && !alone(m.get(), recordOverLimit)) {
         if (m.get().deniesAll()) {
           deniedByRule = true;
         } else {
@@ -318,10 +337,11 @@ public final class Enforcer {
         }
         Item item = items.get(i);
         Optional<RuleMatch> m = matches.get(i);
-        // shadow parts count an admitted request, recorded parts any request; whatever else
-        // counts is only checked here
+        // shadow parts count an admitted request, recorded parts and quotas any request;
+        // whatever else counts is only checked here
         boolean record = records(m.orElse(null), recordOverLimit);
-        long hits = !counted(m) || record || (all && m.get().shadowMode()) ? item.hits() : 0;
+        long hits = !counted(m) || (m.isPresent() && alone(m.get(), recordOverLimit))
+            || (all && m.get().shadowMode()) ? item.hits() : 0;
         int at = i;
         rest.add(one(null, item.descriptor(), hits, m.orElse(null), record)
             .thenApply(s -> out[at] = s));
@@ -421,6 +441,7 @@ public final class Enforcer {
     private final ModeBackends backends;
     private Observer observer = Observer.NONE;
     private boolean globalShadow;
+    private boolean globalQuota;
     private int maxLimiters = LimiterCache.DEFAULT_MAX_SIZE;
     private LimiterCache.@Nullable Factory factory;
 
@@ -442,6 +463,16 @@ public final class Enforcer {
      */
     public Builder globalShadow(boolean on) {
       this.globalShadow = on;
+      return this;
+    }
+
+    /**
+     * Global quota mode (envoy's {@code QUOTA_MODE}): every descriptor is a quota ({@link
+     * Verdict#asQuotas()}), so a request is refused only when all its descriptors that are not
+     * unlimited are over their limits; each is counted on its own; default off.
+     */
+    public Builder globalQuota(boolean on) {
+      this.globalQuota = on;
       return this;
     }
 

@@ -16,7 +16,8 @@ final class RedisSupport {
   static Backend open(BackendSpec spec) {
     RedisBackend.Builder b = RedisBackend.builder(Objects.requireNonNull(spec.redisUri()))
         .failurePolicy(spec.failurePolicy())
-        .warmUp(spec.warmUp());
+        .warmUp(spec.warmUp())
+        .overLimitCache(spec.overLimitCacheBytes());
     Duration timeout = spec.redisTimeout();
     if (timeout != null) {
       b.timeout(timeout);

@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * <p>A status is <em>limited</em> when a limit applied: a limiter decided it, or its rule denies
  * every request ({@code requests_per_unit: 0}). It is <em>over limit</em> when it refuses the
  * request: limited, denied, and not in shadow mode. A shadow-mode status reports what its limit
- * said but never refuses.
+ * said but never refuses. A {@linkplain #quota() quota} status (envoy's {@code quota_mode}) over
+ * its limit refuses only together with the request's other quota statuses: the {@link Verdict}
+ * refuses when every quota status of the request is over its limit.
  */
 public final class Status implements DecidingLimit.Candidate {
 
@@ -29,6 +31,7 @@ public final class Status implements DecidingLimit.Candidate {
   private final @Nullable Quota limit;
   private final List<Quota> limits;
   private final boolean shadow;
+  private final boolean quota;
   private final boolean unlimited;
   private final boolean overLimit;
   private final long remaining;
@@ -37,8 +40,8 @@ public final class Status implements DecidingLimit.Candidate {
 
   private Status(@Nullable Descriptor descriptor, @Nullable RuleMatch match,
       @Nullable RuleLimit ruleLimit, @Nullable Decision decision, @Nullable Quota limit,
-      List<Quota> limits, boolean shadow, boolean unlimited, boolean overLimit, long remaining,
-      long resetAfterMicros, long retryAfterMicros) {
+      List<Quota> limits, boolean shadow, boolean quota, boolean unlimited, boolean overLimit,
+      long remaining, long resetAfterMicros, long retryAfterMicros) {
     this.descriptor = descriptor;
     this.match = match;
     this.ruleLimit = ruleLimit;
@@ -46,6 +49,7 @@ public final class Status implements DecidingLimit.Candidate {
     this.limit = limit;
     this.limits = List.copyOf(limits);
     this.shadow = shadow;
+    this.quota = quota;
     this.unlimited = unlimited;
     this.overLimit = overLimit;
     this.remaining = remaining;
@@ -55,12 +59,14 @@ public final class Status implements DecidingLimit.Candidate {
 
   /** A descriptor no rule matched: admitted, not counted. */
   public static Status noRule(Descriptor descriptor) {
-    return new Status(descriptor, null, null, null, null, List.of(), false, false, false, 0, 0, 0);
+    return new Status(descriptor, null, null, null, null, List.of(), false, false, false, false, 0,
+        0, 0);
   }
 
   /** A descriptor whose rule is {@code unlimited}: admitted, not counted. */
   public static Status unlimited(Descriptor descriptor, RuleMatch match) {
-    return new Status(descriptor, match, null, null, null, List.of(), false, true, false, 0, 0, 0);
+    return new Status(descriptor, match, null, null, null, List.of(), false, false, true, false, 0,
+        0, 0);
   }
 
   /**
@@ -72,7 +78,7 @@ public final class Status implements DecidingLimit.Candidate {
         .orElseThrow(() -> new IllegalArgumentException(match + " does not deny all"));
     boolean shadow = match.shadowMode();
     return new Status(descriptor, match, zero, null, Quota.of(zero, match), quotas(match), shadow,
-        false, !shadow, 0, zero.unit().micros() * zero.unitMultiplier(), Long.MAX_VALUE);
+        match.quotaMode(), false, !shadow, 0, zero.unit().micros() * zero.unitMultiplier(), Long.MAX_VALUE);
   }
 
   /** A descriptor decided by the limiter of its rule's limits. */
@@ -80,7 +86,7 @@ public final class Status implements DecidingLimit.Candidate {
     RuleLimit rl = deciding(match, decision);
     boolean shadow = match.shadowMode();
     return new Status(descriptor, match, rl, decision, Quota.of(rl, match), quotas(match), shadow,
-        false, !decision.allowed() && !shadow, decision.remaining(), decision.resetAfterMicros(),
+        match.quotaMode(), false, !decision.allowed() && !shadow, decision.remaining(), decision.resetAfterMicros(),
         decision.retryAfterMicros());
   }
 
@@ -92,8 +98,21 @@ public final class Status implements DecidingLimit.Candidate {
     List<Quota> all = new ArrayList<>(applied.size());
     applied.forEach(l -> all.add(Quota.of(l)));
     return new Status(null, null, null, decision, Quota.of(decision.limit()), all, false, false,
-        !decision.allowed(), decision.remaining(), decision.resetAfterMicros(),
+        false, !decision.allowed(), decision.remaining(), decision.resetAfterMicros(),
         decision.retryAfterMicros());
+  }
+
+  /**
+   * This status in quota mode (envoy's global {@code QUOTA_MODE}): as decided, over its limit or
+   * not, but refusing only when every quota status of the request is over its limit. An
+   * unlimited status, never counted, is itself (envoy leaves unlimited descriptors out).
+   */
+  public Status asQuota() {
+    if (quota || unlimited) {
+      return this;
+    }
+    return new Status(descriptor, match, ruleLimit, decision, limit, limits, shadow, true,
+        unlimited, overLimit, remaining, resetAfterMicros, retryAfterMicros);
   }
 
   /** The rule limit whose core limit decided; the match's first when none equals it. */
@@ -147,7 +166,11 @@ public final class Status implements DecidingLimit.Candidate {
     return limit != null;
   }
 
-  /** Whether this status refuses the request (limited, denied, not in shadow mode). */
+  /**
+   * Whether this status is over its limit: limited, denied, not in shadow mode. It refuses the
+   * request unless it is a {@linkplain #quota() quota} status, which refuses only together with
+   * the request's other quota statuses ({@link Verdict#overLimit()}).
+   */
   public boolean overLimit() {
     return overLimit;
   }
@@ -161,6 +184,15 @@ public final class Status implements DecidingLimit.Candidate {
   /** Whether the rule is in shadow mode: reported, never refusing. */
   public boolean shadow() {
     return shadow;
+  }
+
+  /**
+   * Whether this is a quota (envoy's {@code quota_mode} on the rule, or the global {@code
+   * QUOTA_MODE}): over its limit, it refuses the request only when every quota status of the
+   * request is over its limit too.
+   */
+  public boolean quota() {
+    return quota;
   }
 
   /** Whether the rule is {@code unlimited}. */
@@ -250,7 +282,8 @@ public final class Status implements DecidingLimit.Candidate {
         && Objects.equals(descriptor, s.descriptor) && Objects.equals(match, s.match)
         && Objects.equals(ruleLimit, s.ruleLimit) && Objects.equals(decision, s.decision)
         && Objects.equals(limit, s.limit) && limits.equals(s.limits) && shadow == s.shadow
-        && unlimited == s.unlimited && overLimit == s.overLimit && remaining == s.remaining
+        && quota == s.quota && unlimited == s.unlimited && overLimit == s.overLimit
+        && remaining == s.remaining
         && resetAfterMicros == s.resetAfterMicros && retryAfterMicros == s.retryAfterMicros;
   }
 
@@ -264,6 +297,6 @@ public final class Status implements DecidingLimit.Candidate {
     String what = unlimited ? "unlimited" : limit == null ? "no rule"
         : (overLimit ? "over limit" : "ok") + " by " + limit.name() + ", remaining " + remaining;
     return "Status[" + (descriptor == null ? "limits" : descriptor.toString()) + ": " + what
-        + (shadow ? " (shadow)" : "") + "]";
+        + (shadow ? " (shadow)" : "") + (quota ? " (quota)" : "") + "]";
   }
 }

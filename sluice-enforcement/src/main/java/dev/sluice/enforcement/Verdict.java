@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The answer for a whole request: one {@link Status} per descriptor (or per step of a front end),
- * in order. The request is refused when any status is {@linkplain Status#overLimit() over limit};
- * the {@linkplain #deciding() deciding} status is what headers, a 429 body and envoy's response
+ * in order. The request is refused when a status that is not a {@linkplain Status#quota() quota}
+ * is {@linkplain Status#overLimit() over limit}, or when the request has quota statuses and every
+ * one of them is over limit (envoy ratelimit's {@code quota_mode}); the {@linkplain #deciding() deciding} status is what headers, a 429 body and envoy's response
  * describe. Immutable.
  */
 public final class Verdict {
@@ -21,7 +22,7 @@ public final class Verdict {
 
   private Verdict(List<Status> statuses) {
     this.statuses = List.copyOf(statuses);
-    this.overLimit = this.statuses.stream().anyMatch(Status::overLimit);
+    this.overLimit = refuses(this.statuses);
     this.shadowed = false;
   }
 
@@ -29,6 +30,36 @@ public final class Verdict {
     this.statuses = refused.statuses;
     this.overLimit = false;
     this.shadowed = true;
+  }
+
+  /**
+   * Whether {@code statuses} refuse a request: one over limit that is not a quota, or quotas that
+   * are all over limit.
+   */
+  private static boolean refuses(List<Status> statuses) {
+    int quotas = 0;
+    int quotasOver = 0;
+    for (Status s : statuses) {
+      if (s.quota()) {
+        quotas++;
+        quotasOver += s.overLimit() ? 1 : 0;
+      } else if (s.overLimit()) {
+        return true;
+      }
+    }
+    return quotas > 0 && quotasOver == quotas;
+  }
+
+  /**
+   * This verdict with every status a quota (envoy's global {@code QUOTA_MODE}, {@link
+   * Status#asQuota()}): refused only when every status that is not unlimited is over its limit.
+   */
+  public Verdict asQuotas() {
+    List<Status> out = new ArrayList<>(statuses.size());
+    for (Status s : statuses) {
+      out.add(s.asQuota());
+    }
+    return of(out);
   }
 
   /**
@@ -79,7 +110,10 @@ public final class Verdict {
     return statuses;
   }
 
-  /** Whether the request is refused: some status is over limit. */
+  /**
+   * Whether the request is refused: a status that is not a quota is over limit, or every quota
+   * status is.
+   */
   public boolean overLimit() {
     return overLimit;
   }

@@ -32,6 +32,12 @@ class VerdictTest {
           rate_limit: {unit: minute, unit_multiplier: 2, requests_per_unit: 0}
         - key: free
           rate_limit: {unlimited: true}
+        - key: team
+          quota_mode: true
+          rate_limit: {unit: hour, requests_per_unit: 5}
+        - key: org
+          quota_mode: true
+          rate_limit: {unit: day, requests_per_unit: 50}
       """));
 
   private static RuleMatch match(String key) {
@@ -48,6 +54,39 @@ class VerdictTest {
 
   private static Decision denied(RuleMatch m, long retry) {
     return Decision.denied(m.coreLimits().get(0), 0, 60_000_000, retry);
+  }
+
+  /**
+   * envoy's quota_mode: a quota over its limit is reported over limit but refuses only when every
+   * quota of the request is; any other status over its limit refuses; unlimited ones are no
+   * quotas.
+   */
+  @Test
+  void quotasRefuseOnlyTogether() {
+    Status teamOver = decided("team", denied(match("team"), 1_000_000));
+    Status orgOver = decided("org", denied(match("org"), 2_000_000));
+    Status orgOk = decided("org", allowed(match("org"), 3, 1_000));
+    Status userOk = decided("user", allowed(match("user"), 9, 1_000));
+    Status userOver = decided("user", denied(match("user"), 500_000));
+    Status free = Status.unlimited(Descriptor.of("free", "x"), match("free"));
+    assertThat(teamOver.quota()).isTrue();
+    assertThat(teamOver.overLimit()).isTrue();
+    assertThat(userOver.quota()).isFalse();
+
+    assertThat(Verdict.of(List.of(teamOver, orgOk)).overLimit()).isFalse();
+    assertThat(Verdict.of(List.of(teamOver, orgOk)).deciding()).isSameAs(teamOver);
+    assertThat(Verdict.of(List.of(teamOver, orgOver)).overLimit()).isTrue();
+    assertThat(Verdict.of(List.of(teamOver)).overLimit()).isTrue();
+    assertThat(Verdict.of(List.of(teamOver, free)).overLimit()).isTrue();
+    assertThat(Verdict.of(List.of(teamOver, userOk)).overLimit()).isTrue();
+    assertThat(Verdict.of(List.of(orgOk, userOver)).overLimit()).isTrue();
+
+    // global quota mode: every status but the unlimited ones is a quota
+    assertThat(Verdict.of(List.of(userOver, userOk, free)).asQuotas().overLimit()).isFalse();
+    assertThat(Verdict.of(List.of(userOver, free)).asQuotas().overLimit()).isTrue();
+    assertThat(free.asQuota().quota()).isFalse();
+    Status none = Status.noRule(Descriptor.of("other", "x"));
+    assertThat(Verdict.of(List.of(userOver, none)).asQuotas().overLimit()).isFalse();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.sluice.load;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,16 +15,28 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws a {@link LoadReport} as one PNG (XChart, headless): responses per second (allowed, denied,
- * errors) above, latency per second (p50, p99, max) below, both by the second the requests were
- * due.
+ * Draws a {@link LoadReport} as one PNG (XChart, headless): requests sent and responses per second
+ * (allowed, denied, errors) above, latency per second (p50, p99, max) below, both by the second
+ * the requests were due.
+ *
+ * <p>The series often coincide (everything sent is allowed, or denied), so each is drawn to stay
+ * visible on top of another: {@code sent} as a wide pale band underneath, {@code allowed} as a
+ * solid line, {@code denied} dashed and {@code errors} dotted, each in its own colour.
  */
 public final class LoadChart {
 
-  private static final Color ALLOWED = new Color(0x2e7d32);
-  private static final Color DENIED = new Color(0xef6c00);
+  static final Color ALLOWED = new Color(0x2e7d32);
+  static final Color DENIED = new Color(0xef6c00);
   private static final Color ERRORS = new Color(0xc62828);
-  private static final Color SENT = new Color(0x78909c);
+  /** Sent: a wide band, pale enough for the lines drawn over it to show. */
+  static final Color SENT = new Color(0x90a4ae);
+  private static final BasicStroke BAND = new BasicStroke(9f);
+  private static final BasicStroke SOLID = new BasicStroke(2.5f);
+  private static final BasicStroke DASHED = new BasicStroke(2.5f, BasicStroke.CAP_BUTT,
+      BasicStroke.JOIN_ROUND, 10f, new float[] {10f, 6f}, 0f);
+  private static final BasicStroke DOTTED = new BasicStroke(2.5f, BasicStroke.CAP_ROUND,
+      BasicStroke.JOIN_ROUND, 10f, new float[] {1f, 6f}, 0f);
+  private static final Color MAX = new Color(0x546e7a);
 
   private LoadChart() {}
 
@@ -65,10 +78,10 @@ public final class LoadChart {
         .xAxisTitle("seconds (by scheduled send time)").yAxisTitle("responses per second")
         .build();
     style(counts);
-    line(counts, "sent", t, sent, SENT);
-    line(counts, "allowed (2xx)", t, allowed, ALLOWED);
-    line(counts, "denied (429)", t, denied, DENIED);
-    line(counts, "errors", t, errors, ERRORS);
+    line(counts, "sent", t, sent, SENT, BAND);
+    line(counts, "allowed (2xx)", t, allowed, ALLOWED, SOLID);
+    line(counts, "denied (429)", t, denied, DENIED, DASHED);
+    line(counts, "errors", t, errors, ERRORS, DOTTED);
 
     XYChart latency = new XYChartBuilder().width(1000).height(380)
         .title(String.format(Locale.ROOT,
@@ -77,9 +90,9 @@ public final class LoadChart {
             LoadReport.millis(report.p99Nanos(), 2), LoadReport.millis(report.maxNanos(), 2)))
         .xAxisTitle("seconds (by scheduled send time)").yAxisTitle("ms").build();
     style(latency);
-    line(latency, "p50", t, p50, ALLOWED);
-    line(latency, "p99", t, p99, DENIED);
-    line(latency, "max", t, max, SENT);
+    line(latency, "p50", t, p50, ALLOWED, SOLID);
+    line(latency, "p99", t, p99, DENIED, DASHED);
+    line(latency, "max", t, max, MAX, DOTTED);
 
     BitmapEncoder.saveBitmap(List.of(counts, latency), 2, 1, file.toString(),
         BitmapEncoder.BitmapFormat.PNG);
@@ -93,9 +106,11 @@ public final class LoadChart {
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
   }
 
-  private static void line(XYChart chart, String name, double[] x, double[] y, Color color) {
+  private static void line(XYChart chart, String name, double[] x, double[] y, Color color,
+      BasicStroke stroke) {
     XYSeries s = chart.addSeries(name, x, y);
     s.setMarker(SeriesMarkers.NONE);
     s.setLineColor(color);
+    s.setLineStyle(stroke);
   }
 }

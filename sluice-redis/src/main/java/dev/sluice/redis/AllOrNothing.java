@@ -74,7 +74,13 @@ final class AllOrNothing {
     for (List<Integer> idx : bySlot.values()) {
       groups.add(new Call(idx.stream().mapToInt(Integer::intValue).toArray()));
     }
-    return Compensation.run(parts, groups);
+    CompletionStage<List<Decision>> done = Compensation.run(parts, groups);
+    OverLimitCache cache = backend.overLimitCache;
+    if (cache == null) {
+      return done;
+    }
+    // the parts took (or were refunded): a known denial of their keys may wait longer now
+    return done.whenComplete((d, e) -> parts.forEach(p -> cache.invalidate(p.key())));
   }
 
   /** The parts of one slot, in one script call. */

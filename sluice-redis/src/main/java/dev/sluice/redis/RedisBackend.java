@@ -84,6 +84,8 @@ public final class RedisBackend implements Backend {
   final CircuitBreaker breaker;
   final boolean coalesce;
   private final @Nullable MemoryBackend fallback;
+  /** Denials known until their retry time ({@link Builder#overLimitCache}); null: off. */
+  final @Nullable OverLimitCache overLimitCache;
   private final LongAdder degraded = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final AtomicBoolean healthy = new AtomicBoolean(true);
@@ -112,6 +114,16 @@ public final class RedisBackend implements Backend {
         : null;
     this.connector = new Connector(target, b.connectTimeout, b.tls.sslOptions());
     this.warmUpTimeout = b.warmUpTimeout;
+    this.overLimitCache = b.overLimitCacheBytes > 0 ? new OverLimitCache(b.overLimitCacheBytes)
+        : null;
+  }
+
+  /**
+   * Acquires denied from the {@linkplain Builder#overLimitCache(long) over-limit cache}, without
+   * a script call; 0 when it is off.
+   */
+  public long overLimitCacheHits() {
+    return overLimitCache == null ? 0 : overLimitCache.hits();
   }
 
   /**
@@ -353,6 +365,7 @@ public final class RedisBackend implements Backend {
     private Duration breakerOpenFor = Duration.ofMillis(250);
     private Duration clockSkew = Duration.ofSeconds(10);
     private boolean coalesce = true;
+    private long overLimitCacheBytes;
     private boolean warmUp = true;
     private Duration warmUpTimeout = Duration.ofSeconds(10);
     private final RedisTls tls = new RedisTls();
@@ -380,6 +393,21 @@ public final class RedisBackend implements Backend {
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock must not be null");
+      return this;
+    }
+
+    /**
+     * Keep Redis's denials in this process until their retry time, in at most {@code bytes}
+     * (envoy ratelimit's {@code LOCAL_CACHE_SIZE_IN_BYTES}; default 0: off): an acquire of a key
+     * known to be over its limit for as many permits is denied without a script call.
+     * Never admits; a refund or reset made elsewhere is seen only at the denial's retry time
+     * (see {@code docs/redis.md}).
+     */
+    public Builder overLimitCache(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("overLimitCache must be >= 0 bytes, was " + bytes);
+      }
+      this.overLimitCacheBytes = bytes;
       return this;
     }
 

@@ -83,6 +83,8 @@ final class RedisLimits implements KeyedLimits {
    * counted as failures or degraded decisions.
    */
   private final boolean warmUp;
+  /** The backend's clock, or the system's: the over-limit cache's times. */
+  private final Clock client;
   private final Lane single = new Lane();
   /** Where keys' states move from, while they can matter; null when none. */
   private volatile @Nullable Inheritance inheritance;
@@ -116,6 +118,7 @@ final class RedisLimits implements KeyedLimits {
     this.calendars = new CalendarBounds[limits.size()];
     // Redis keeps its own time; this client's clock only places the windows around it.
     Clock client = backend.clock != null ? backend.clock : Clock.system();
+    this.client = client;
     args[0] = Integer.toString(limits.size());
     args[1] = Long.toString(backend.ttlMarginMillis);
     for (int i = 0; i < transitions.length; i++) {
@@ -222,13 +225,44 @@ final class RedisLimits implements KeyedLimits {
 
   @Override
   public CompletionStage<Decision> acquireAsync(String key, long permits) {
-    return submit(key, Op.ACQUIRE, permits, 0).thenApply(Answer::decision);
+    OverLimitCache cache = backend.overLimitCache;
+    if (cache == null || warmUp) {
+      return submit(key, Op.ACQUIRE, permits, 0).thenApply(Answer::decision);
+    }
+    long sent = client.nowMicros();
+    Decision known = cache.denied(this, key, permits, sent);
+    if (known != null) {
+      return CompletableFuture.completedFuture(known);
+    }
+    return submit(key, Op.ACQUIRE, permits, 0).thenApply(a -> {
+      if (a.decision.allowed()) {
+        cache.invalidate(key); // taken: a known denial's wait may have grown
+      } else {
+        cache.offer(this, key, permits, sent, a.decision);
+      }
+      return a.decision;
+    });
+  }
+
+  /**
+   * {@code op} on {@code key} with the key's known denials forgotten once it is done: it took
+   * (a longer wait for them) or made room (a refund, a reset: forgotten before it is sent too).
+   */
+  private CompletionStage<Answer> changing(String key, Op op, long permits, long arg) {
+    OverLimitCache cache = backend.overLimitCache;
+    if (cache == null) {
+      return submit(key, op, permits, arg);
+    }
+    if (op == Op.REFUND || op == Op.RESET) {
+      cache.invalidate(key);
+    }
+    return submit(key, op, permits, arg).whenComplete((a, e) -> cache.invalidate(key));
   }
 
   @Override
   public CompletionStage<Grant> acquireUpToAsync(String key, long maxPermits) {
     // More than the smallest capacity can never be taken; the cap keeps the argument exact in Lua.
-    return submit(key, Op.UP_TO, Math.min(maxPermits, capacity), 0)
+    return changing(key, Op.UP_TO, Math.min(maxPermits, capacity), 0)
         .thenApply(a -> new Grant(a.value, a.decision));
   }
 
@@ -238,13 +272,13 @@ final class RedisLimits implements KeyedLimits {
     if (maxWaitMicros == 0 || !debtPossible) { // exactly acquire (docs/algorithms.md)
       return acquireAsync(key, permits).thenApply(Reservation::immediate);
     }
-    return submit(key, Op.RESERVE, permits, Math.min(maxWaitMicros, MAX_WAIT_ARG))
+    return changing(key, Op.RESERVE, permits, Math.min(maxWaitMicros, MAX_WAIT_ARG))
         .thenApply(a -> new Reservation(a.decision, a.decision.allowed() ? a.value : 0));
   }
 
   @Override
   public CompletionStage<Decision> refundAsync(String key, long permits) {
-    return submit(key, Op.REFUND, permits, 0).thenApply(Answer::decision);
+    return changing(key, Op.REFUND, permits, 0).thenApply(Answer::decision);
   }
 
   /**
@@ -253,13 +287,13 @@ final class RedisLimits implements KeyedLimits {
    */
   @Override
   public CompletionStage<Decision> recordAsync(String key, long permits) {
-    return submit(key, Op.RECORD, Math.min(permits, MAX_PAST_ARG), 0)
+    return changing(key, Op.RECORD, Math.min(permits, MAX_PAST_ARG), 0)
         .thenApply(Answer::decision);
   }
 
   @Override
   public CompletionStage<Void> resetAsync(String key) {
-    return submit(key, Op.RESET, 0, 0).thenApply(a -> null);
+    return changing(key, Op.RESET, 0, 0).thenApply(a -> null);
   }
 
   /** Throws {@link RedisUnavailableException} itself, not wrapped in a CompletionException. */

@@ -50,7 +50,7 @@ class CoalescingTest {
       }
       assertThat(calls.stream().map(CompletableFuture::join).filter(Decision::allowed).count())
           .isEqualTo(100);
-      long scriptCalls = scriptCalls(node);
+      long scriptCalls = node.scriptCalls();
       if (coalesce) {
         assertThat(scriptCalls).isBetween(7L, 399L); // ≤ 64 decisions per call
       } else {
@@ -95,17 +95,5 @@ class CoalescingTest {
         }
       }
     }
-  }
-
-  private static long scriptCalls(RedisNode node) {
-    String stats = String.valueOf(node.call("INFO", "commandstats"));
-    long calls = 0;
-    for (String line : stats.split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        String v = line.substring(line.indexOf("calls=") + 6);
-        calls += Long.parseLong(v.substring(0, v.indexOf(',')));
-      }
-    }
-    return calls;
   }
 }

@@ -50,7 +50,18 @@ final class Matcher {
         rule,
         rule.rateLimit().get().limits(),
         counterKey(domain.name(), entries, path),
-        metricKey(domain.name(), entries, path));
+        metricKey(domain.name(), entries, path),
+        ruleKey(domain.name(), path));
+  }
+
+  /** The rule's name without request values (see {@link RuleMatch#ruleKey()}). */
+  static String ruleKey(String domain, List<DescriptorRule> path) {
+    StringBuilder key = new StringBuilder(domain);
+    for (DescriptorRule r : path) {
+      key.append('.').append(r.key());
+      r.value().ifPresent(v -> key.append('_').append(v));
+    }
+    return key.toString();
   }
 
   private static boolean shared(DescriptorRule r) {
@@ -157,14 +168,15 @@ final class Matcher {
     // "|~" never occurs in a rule's key: entry keys are never empty
     counter.append("|~").append(override.unit().name()).append('/').append(rpu);
     StringBuilder metric = new StringBuilder(domain.name());
-    String sep = ".";
+    StringBuilder ruleKey = new StringBuilder(domain.name());
     for (Descriptor.Entry e : entries) {
-      metric.append(sep).append(e.key());
+      metric.append('.').append(e.key());
+      ruleKey.append('.').append(e.key());
       if (!e.value().isEmpty()) {
         metric.append('_').append(e.value());
       }
     }
     return new RuleMatch(domain.name(), descriptor, rule, List.of(rl), counter.toString(),
-        metric.toString());
+        metric.toString(), ruleKey.append(" (override)").toString());
   }
 }

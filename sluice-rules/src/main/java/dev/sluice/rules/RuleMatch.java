@@ -22,6 +22,7 @@ public final class RuleMatch {
   private final List<RuleLimit> limits;
   private final String counterKey;
   private final String metricKey;
+  private final String ruleKey;
 
   RuleMatch(
       String domain,
@@ -29,13 +30,15 @@ public final class RuleMatch {
       DescriptorRule rule,
       List<RuleLimit> limits,
       String counterKey,
-      String metricKey) {
+      String metricKey,
+      String ruleKey) {
     this.domain = domain;
     this.descriptor = descriptor;
     this.rule = rule;
     this.limits = List.copyOf(limits);
     this.counterKey = counterKey;
     this.metricKey = metricKey;
+    this.ruleKey = ruleKey;
   }
 
   /** The domain matched in. */
@@ -134,6 +137,18 @@ public final class RuleMatch {
     return metricKey;
   }
 
+  /**
+   * The matched rule's name, without request values: {@code domain.key_value.key2}, where a value
+   * appears only when the rule writes it (a wildcard as written), whatever {@code
+   * detailed_metric} and {@code value_to_metric} say; {@code domain.key.key2 (override)} for a
+   * request's limit override without a rule. Bounded by the rules whatever the requests send, so
+   * it can name per-rule views (the top limited clients) where {@link #metricKey()} may hold
+   * request values.
+   */
+  public String ruleKey() {
+    return ruleKey;
+  }
+
   /** This match with the limits named in {@code replaced} removed; empty if none is left. */
   Optional<RuleMatch> without(Set<String> replaced) {
     if (unlimited() || replaced.isEmpty()) {
@@ -150,7 +165,8 @@ public final class RuleMatch {
     }
     return kept.isEmpty()
         ? Optional.empty()
-        : Optional.of(new RuleMatch(domain, descriptor, rule, kept, counterKey, metricKey));
+        : Optional.of(new RuleMatch(domain, descriptor, rule, kept, counterKey, metricKey,
+            ruleKey));
   }
 
   @Override

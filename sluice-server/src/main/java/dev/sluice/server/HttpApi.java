@@ -401,7 +401,7 @@ final class HttpApi {
     return h;
   }
 
-  private static EnvoyProtocol.BadRequestException bad(String message) {
+  static EnvoyProtocol.BadRequestException bad(String message) {
     return new EnvoyProtocol.BadRequestException(message);
   }
 

@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +56,13 @@ final class LiveRules implements AutoCloseable {
   private long reloadsFailed;
   private @Nullable String fingerprint;
   private volatile @Nullable FilePoller poller;
+  private final Deque<Reload> history = new ArrayDeque<>();
+
+  /** One load, as the dashboard lists it: when, whether it was applied, and why not. */
+  record Reload(Instant at, boolean ok, int domains, List<RuleError> errors) {}
+
+  /** Loads kept in {@link #history()}. */
+  static final int HISTORY = 20;
 
   LiveRules(Path dir, boolean mergeDomains, Metrics metrics) {
     this.dir = dir;
@@ -83,6 +92,18 @@ final class LiveRules implements AutoCloseable {
 
   Path directory() {
     return dir;
+  }
+
+  /** The last {@value #HISTORY} loads, newest first. */
+  synchronized List<Reload> history() {
+    return List.copyOf(history);
+  }
+
+  private void remember(Reload r) {
+    history.addFirst(r);
+    if (history.size() > HISTORY) {
+      history.removeLast();
+    }
   }
 
   synchronized Status status() {
@@ -118,6 +139,7 @@ final class LiveRules implements AutoCloseable {
       lastErrors = List.of();
       reloadsOk++;
       metrics.reload(true);
+      remember(new Reload(Instant.now(), true, next.domains().size(), List.of()));
       log.info("rules loaded from {}: {} domain(s)", dir, next.domains().size());
       return new Outcome(true, List.of());
     } catch (InvalidRulesException e) {
@@ -125,6 +147,8 @@ final class LiveRules implements AutoCloseable {
       lastErrors = List.copyOf(e.errors());
       reloadsFailed++;
       metrics.reload(false);
+      remember(new Reload(Instant.now(), false, current.domains().size(),
+          lastErrors.subList(0, Math.min(10, lastErrors.size()))));
       log.warn("rules reload from {} failed, {}: {} error(s), first: {}", dir,
           loaded ? "keeping the last good set" : "no rules loaded yet (not ready)",
           e.errors().size(), e.errors().isEmpty() ? "?" : e.errors().get(0));

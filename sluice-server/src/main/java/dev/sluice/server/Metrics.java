@@ -7,6 +7,7 @@ import dev.sluice.enforcement.Status;
 import dev.sluice.eventual.EventualBackend;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.micrometer.MemoryBackendMetrics;
+import dev.sluice.redis.RedisBackend;
 import dev.sluice.rules.RuleMatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -182,6 +183,32 @@ final class Metrics implements Observer {
    * sluice_eventual_decisions_total{where="local"|"store"}}, {@code
    * sluice_eventual_evictions_total} and the gauge {@code sluice_eventual_keys}.
    */
+  /**
+   * The top-clients view's bounded meters: the tables it tracks, those it could not, and the
+   * most refused single client's requests over the last minute (one series each).
+   */
+  void bindTopClients(dev.sluice.enforcement.TopClients top) {
+    Gauge.builder("sluice.top.clients.tables", top, t -> t.tables().size())
+        .description("Rules with traffic in the last ten minutes tracked by the top-clients view")
+        .register(registry);
+    FunctionCounter.builder("sluice.top.clients.dropped.tables", top,
+            dev.sluice.enforcement.TopClients::droppedTables)
+        .description("Rules not tracked by the top-clients view because top-clients-tables were")
+        .register(registry);
+    Gauge.builder("sluice.top.refused.client.requests", top, t -> {
+      long most = 0;
+      for (var table : t.tables()) {
+        var r = t.top(table, dev.sluice.enforcement.TopClients.Kind.REFUSED,
+            java.time.Duration.ofMinutes(1), 1);
+        if (!r.rows().isEmpty()) {
+          most = Math.max(most, r.rows().get(0).count());
+        }
+      }
+      return most;
+    }).description("Refused requests of the most refused client of any rule over the last"
+        + " minute (an upper bound, see /v1/top)").register(registry);
+  }
+
   void eventual(Supplier<EventualBackend.Counters> counters) {
     retained.add(counters); // meters hold their state object weakly
     counter("sluice.eventual.syncs", "Sync rounds sent to the shared store", counters,
@@ -243,6 +270,17 @@ final class Metrics implements Observer {
   void bindStore(MemoryBackend store) {
     retained.add(store); // gauges hold their state object weakly
     new MemoryBackendMetrics(store).bindTo(registry);
+  }
+
+  /**
+   * {@code sluice_over_limit_cache_hits_total}: acquires the Redis backend's over-limit cache
+   * denied without asking Redis (envoy's {@code over_limit_with_local_cache} stat).
+   */
+  void bindOverLimitCache(RedisBackend redis) {
+    FunctionCounter.builder("sluice.over.limit.cache.hits", redis,
+            RedisBackend::overLimitCacheHits)
+        .description("Requests denied from the over-limit cache, without asking Redis")
+        .register(registry);
   }
 
   void reload(boolean ok) {

@@ -45,6 +45,12 @@ public final class ServerConfig {
       .byDefault("127.0.0.1")
       .help("Listen address; 0.0.0.0 opens every interface"));
 
+  public static final Setting<Boolean> ENVOY_ENV = DECLARED.add(Setting.of("envoy-env",
+          ValueTypes.bool())
+      .byDefault("false")
+      .help("Read envoy ratelimit's environment variables (PORT, REDIS_URL, RUNTIME_ROOT, ...)"
+          + " with envoy's defaults, as its container would (docs/envoy.md)"));
+
   public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.of("http-port",
           ValueTypes.integer(0, 65535))
       .byDefault("8080")
@@ -91,6 +97,12 @@ public final class ServerConfig {
       .help("Global shadow mode: every decision is made and counted, every answer admits"
           + " (envoy's SHADOW_MODE)"));
 
+  public static final Setting<Boolean> QUOTA_MODE = DECLARED.add(Setting.of("quota-mode",
+          ValueTypes.bool())
+      .byDefault("false")
+      .help("Global quota mode: every descriptor is a quota, a request is refused only when all"
+          + " its descriptors are over their limits (envoy's QUOTA_MODE)"));
+
   public static final Setting<Double> NEAR_LIMIT_RATIO = DECLARED.add(Setting.of(
           "near-limit-ratio", ValueTypes.of("RATIO", ServerConfig::ratio))
       .byDefault("0.8")
@@ -129,6 +141,9 @@ public final class ServerConfig {
       DECLARED.add(EnforcementSettings.REDIS_START_TIMEOUT);
 
   public static final Setting<Long> MAX_KEYS = DECLARED.add(EnforcementSettings.MAX_KEYS);
+
+  public static final Setting<Long> OVER_LIMIT_CACHE =
+      DECLARED.add(EnforcementSettings.OVER_LIMIT_CACHE);
 
   public static final Setting<Consistency> MODE = DECLARED.add(EnforcementSettings.MODE);
 
@@ -192,28 +207,45 @@ public final class ServerConfig {
       .byDefault("text")
       .help("Log lines on stderr: text, or one JSON object per line"));
 
+  public static final Setting<LogLevel> LOG_LEVEL = DECLARED.add(Setting.of("log-level",
+          ValueTypes.choice("log level", LogLevel.class))
+      .byDefault("info")
+      .help("The least severe log lines written"));
+
   public static final Setting<Duration> DRAIN_PERIOD = DECLARED.add(Setting.of("drain-period",
           ValueTypes.duration(Duration.ZERO, Duration.ofMinutes(10)))
       .byDefault("5s")
       .help("On SIGTERM: how long the service reports itself unhealthy while still answering"
           + " decisions, before it stops"));
 
+  public static final Setting<Integer> TOP_CLIENTS = DECLARED.add(Setting.of("top-clients",
+          ValueTypes.integer(0, 1000))
+      .byDefault("20")
+      .help("Clients the top-clients view (/v1/top, the dashboard) can list per rule; 0 turns"
+          + " it off"));
+
+  public static final Setting<Integer> TOP_CLIENTS_TABLES = DECLARED.add(Setting.of(
+          "top-clients-tables", ValueTypes.integer(1, 100_000))
+      .byDefault("500")
+      .help("Rules (times refused/active) the top-clients view tracks at most; the memory"
+          + " bound is tables x 10 minutes x top-clients counters"));
+
   public static final Setting<Boolean> TRACING = DECLARED.add(Setting.of("tracing",
           ValueTypes.bool())
-      .byDefault("false").alsoFromEnvironment("TRACING_ENABLED")
+      .byDefault("false")
       .help("OpenTelemetry spans for decisions, exported over OTLP/HTTP to"
-          + " OTEL_EXPORTER_OTLP_ENDPOINT (env TRACING_ENABLED too)"));
+          + " OTEL_EXPORTER_OTLP_ENDPOINT (envoy's TRACING_ENABLED)"));
 
   public static final Setting<String> TRACING_SERVICE_NAME = DECLARED.add(Setting.of(
           "tracing-service-name", ValueTypes.of("NAME", ServerConfig::serviceName))
-      .byDefault("sluice").alsoFromEnvironment("TRACING_SERVICE_NAME")
-      .help("tracing: the service.name of the spans (env TRACING_SERVICE_NAME too)"));
+      .byDefault("sluice")
+      .help("tracing: the service.name of the spans (envoy's TRACING_SERVICE_NAME)"));
 
   public static final Setting<Double> TRACING_SAMPLING_RATE = DECLARED.add(Setting.of(
           "tracing-sampling-rate", ValueTypes.of("RATIO", ServerConfig::ratio))
-      .byDefault("1").alsoFromEnvironment("TRACING_SAMPLING_RATE")
+      .byDefault("1")
       .help("tracing: the share of requests without a sampled parent that are traced; a"
-          + " request's own sampled flag is followed (env TRACING_SAMPLING_RATE too)"));
+          + " request's own sampled flag is followed (envoy's TRACING_SAMPLING_RATE)"));
 
   /**
    * The environment variable that may hold the admin API's bearer token itself ({@link
@@ -233,6 +265,11 @@ public final class ServerConfig {
     REQUIRE
   }
 
+  /** The least severe log lines written. */
+  public enum LogLevel {
+    TRACE, DEBUG, INFO, WARN, ERROR
+  }
+
   /** How log lines are written on stderr. */
   public enum LogFormat {
     /** One line of text per event. */
@@ -249,10 +286,13 @@ public final class ServerConfig {
 
   private final Settings settings;
   private final @Nullable String adminToken;
+  private final List<String> envoyNoEffect;
 
-  private ServerConfig(Settings settings, @Nullable String adminToken) {
+  private ServerConfig(Settings settings, @Nullable String adminToken,
+      List<String> envoyNoEffect) {
     this.settings = settings;
     this.adminToken = adminToken;
+    this.envoyNoEffect = List.copyOf(envoyNoEffect);
     check(settings, adminToken);
   }
 
@@ -325,9 +365,19 @@ public final class ServerConfig {
       if (fromFile != null) {
         sources.add(fromFile);
       }
+      Settings settings = Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources);
+      List<String> noEffect = List.of();
+      if (settings.get(ENVOY_ENV)) {
+        // envoy's variables after SLUICE_*, envoy's defaults after the file
+        EnvoyEnvironment envoy = EnvoyEnvironment.read(env);
+        sources.add(2, envoy.given());
+        sources.add(envoy.defaults());
+        settings = Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources);
+        noEffect = envoy.noEffect();
+      }
       String token = env.get(ADMIN_TOKEN_ENV);
-      return new ServerConfig(Settings.resolve(DECLARATIONS, Dialect.SERVICE, sources),
-          token == null || token.isEmpty() ? null : token);
+      return new ServerConfig(settings, token == null || token.isEmpty() ? null : token,
+          noEffect);
     } catch (SettingException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -424,9 +474,32 @@ public final class ServerConfig {
     return get(SHADOW_MODE);
   }
 
+  /**
+   * With {@link #ENVOY_ENV}: envoy's variables that were set but have no effect in Sluice
+   * (logged at start); else empty.
+   */
+  public List<String> envoyNoEffect() {
+    return envoyNoEffect;
+  }
+
+  /** Global quota mode: see {@link #QUOTA_MODE}. */
+  public boolean quotaMode() {
+    return get(QUOTA_MODE);
+  }
+
   /** The share of a limit past which an admitted decision counts as {@code near_limit}. */
   public double nearLimitRatio() {
     return get(NEAR_LIMIT_RATIO);
+  }
+
+  /** Clients listed per rule by the top-clients view; 0 when it is off. */
+  public int topClients() {
+    return get(TOP_CLIENTS);
+  }
+
+  /** Rules the top-clients view tracks at most, per kind. */
+  public int topClientsTables() {
+    return get(TOP_CLIENTS_TABLES);
   }
 
   /** Whether decisions are traced (OpenTelemetry spans). */

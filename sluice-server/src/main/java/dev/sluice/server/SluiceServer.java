@@ -8,6 +8,8 @@ import dev.sluice.Limit;
 import dev.sluice.enforcement.BackendSpec;
 import dev.sluice.enforcement.Backends;
 import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Observer;
+import dev.sluice.enforcement.TopClients;
 import dev.sluice.enforcement.ModeBackends;
 import dev.sluice.eventual.FirstSight;
 import dev.sluice.redis.RedisBackend;
@@ -157,6 +159,8 @@ public final class SluiceServer implements AutoCloseable {
     AutoCloseable processMetrics = metrics.bindProcess();
     if (backend instanceof MemoryBackend memory) {
       metrics.bindStore(memory);
+    } else if (backend instanceof RedisBackend redis) {
+      metrics.bindOverLimitCache(redis);
     }
     LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
     List<Server> started = new ArrayList<>();
@@ -165,8 +169,14 @@ public final class SluiceServer implements AutoCloseable {
     try {
       tracing = Tracing.from(config, extension.openTelemetry());
       rules.start(config.reloadInterval());
-      Enforcer enforcer = Enforcer.builder(rules::current, backends).observer(metrics)
-          .globalShadow(config.shadowMode()).build();
+      TopClients top = config.topClients() == 0 ? null : new TopClients(config.topClients(),
+          config.topClientsTables(), dev.sluice.Clock.system());
+      if (top != null) {
+        metrics.bindTopClients(top);
+      }
+      Enforcer enforcer = Enforcer.builder(rules::current, backends)
+          .observer(top == null ? metrics : Observer.all(metrics, top))
+          .globalShadow(config.shadowMode()).globalQuota(config.quotaMode()).build();
       Readiness readiness = new Readiness(backend, config);
       health = new Health(rules::loaded, readiness::state);
       HttpApi http = new HttpApi(enforcer, rules, config, health::backendState);
@@ -205,6 +215,7 @@ public final class SluiceServer implements AutoCloseable {
       ServerBuilder ab = base(config.adminBind(), config.adminPort(), tls, metrics,
           config.maxBodyBytes());
       new AdminApi(rules, metrics, http, token, new AuditLog(clock)).bind(ab);
+      new Dashboard(rules, metrics, top, health::backendState, backend, config).bind(ab);
       Server adminServer = ab.build();
       adminServer.start().join();
       started.add(adminServer);
@@ -251,7 +262,8 @@ public final class SluiceServer implements AutoCloseable {
    */
   static Backend openBackend(ServerConfig config) {
     String setting = config.backend();
-    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config));
+    BackendSpec spec = BackendSpec.from(config.settings()).withRedisTls(redisTls(config))
+        .withOverLimitCache(config.get(ServerConfig.OVER_LIMIT_CACHE));
     try {
       return Backends.open(spec);
     } catch (IllegalArgumentException e) {

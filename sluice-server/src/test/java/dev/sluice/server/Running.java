@@ -57,6 +57,11 @@ public final class Running implements AutoCloseable {
     return new Running(dir, SluiceServer.start(ServerConfig.resolve(cli, env, null), extension));
   }
 
+  /** A server started on {@code config} (its own ports), its rules in {@code rules}. */
+  static Running start(Path rules, ServerConfig config) {
+    return new Running(rules, SluiceServer.start(config));
+  }
+
   URI uri(String path) {
     return URI.create("http://127.0.0.1:" + server.httpPort() + path);
   }

@@ -65,6 +65,18 @@ public final class EnforcementSettings {
       .help("Memory backend: the most keys held at once; while full of live keys, new keys are"
           + " denied");
 
+  /**
+   * A Redis backend's cache of keys known to be over their limits, in bytes (envoy ratelimit's
+   * {@code LOCAL_CACHE_SIZE_IN_BYTES}); 0: off. A denial is kept until the time Redis said a retry
+   * could pass, and the same request for the key is denied without asking Redis. Read by the
+   * service ({@code BackendSpec#withOverLimitCache}).
+   */
+  public static final Setting<Long> OVER_LIMIT_CACHE = Setting.of("over-limit-cache",
+          ValueTypes.longInteger(0, 1L << 40))
+      .byDefault("0").label("BYTES")
+      .help("Redis: bytes for keys known to be over their limits, denied here until their retry"
+          + " time without asking Redis; 0: off (envoy's LOCAL_CACHE_SIZE_IN_BYTES)");
+
   /** The enforcement mode of every rule that does not choose its own {@code consistency}. */
   public static final Setting<Consistency> MODE = Setting.of("mode",
           ValueTypes.choice("mode", Consistency.class))
@@ -112,7 +124,7 @@ public final class EnforcementSettings {
 
   /** Every shared setting. */
   public static final List<Setting<?>> ALL = List.of(BACKEND, FAILURE_POLICY, REDIS_TIMEOUT,
-      REDIS_START_TIMEOUT, MAX_KEYS, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT,
+      REDIS_START_TIMEOUT, MAX_KEYS, OVER_LIMIT_CACHE, MODE, SYNC_INTERVAL, SYNC_BATCH, FIRST_SIGHT,
       DESCRIPTOR_COUNTING);
 
   /** {@code memory} or the Redis URI, as {@link BackendSpec} accepts them. */

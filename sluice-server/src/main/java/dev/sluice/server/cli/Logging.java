@@ -1,5 +1,6 @@
 package dev.sluice.server.cli;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
@@ -10,7 +11,7 @@ import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code log-format} setting of {@code sluice serve}. {@code text} is the jar's {@code
+ * The {@code log-format} and {@code log-level} settings of {@code sluice serve}. {@code text} is the jar's {@code
  * logback.xml}: one line per event on stderr. {@code json} reconfigures logback from {@code
  * logback-json.xml}: one JSON object per line on stderr (logback's {@code JsonEncoder}). When
  * slf4j is bound to another backend (sluice embedded in an application that brings its own),
@@ -20,12 +21,19 @@ final class Logging {
 
   private Logging() {}
 
-  /** Applies {@code format}, before anything of the service logs. */
-  static void apply(ServerConfig.LogFormat format) {
+  /** Applies {@code format} and {@code level}, before anything of the service logs. */
+  static void apply(ServerConfig.LogFormat format, ServerConfig.LogLevel level) {
     ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-    if (format == ServerConfig.LogFormat.TEXT || !(factory instanceof LoggerContext context)) {
+    if (!(factory instanceof LoggerContext context)) {
       return;
     }
+    if (format == ServerConfig.LogFormat.JSON) {
+      json(context);
+    }
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level.name()));
+  }
+
+  private static void json(LoggerContext context) {
     URL json = Objects.requireNonNull(Logging.class.getResource("logback-json.xml"));
     context.reset();
     JoranConfigurator configurator = new JoranConfigurator();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,7 +63,11 @@ final class ServeCommand implements Callable<Integer> {
     SluiceServer server;
     try {
       cfg = ServerConfig.resolve(cli(), env, configFile());
-      Logging.apply(cfg.logFormat());
+      Logging.apply(cfg.logFormat(), cfg.get(ServerConfig.LOG_LEVEL));
+      if (!cfg.envoyNoEffect().isEmpty()) {
+        LoggerFactory.getLogger(ServeCommand.class).warn("envoy variables set that have no"
+            + " effect in Sluice (docs/envoy.md): {}", String.join(", ", cfg.envoyNoEffect()));
+      }
       server = SluiceServer.start(cfg);
     } catch (ServerConfig.ConfigException e) {
       err.println("sluice serve: " + e.getMessage());

@@ -23,12 +23,31 @@ class LoggingTest {
   @TempDir Path dir;
 
   @Test
+  void theLevelDropsLessSevereLines() throws Exception {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      Logging.apply(ServerConfig.LogFormat.JSON, ServerConfig.LogLevel.WARN);
+      LoggerFactory.getLogger("dev.sluice.server.Test").info("not shown at warn");
+      LoggerFactory.getLogger("dev.sluice.server.Test").warn("shown at warn");
+    } finally {
+      System.setErr(err);
+      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+      context.reset();
+      new ContextInitializer(context).autoConfig();
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("shown at warn")
+        .doesNotContain("not shown");
+  }
+
+  @Test
   void jsonWritesOneObjectPerLine() throws Exception {
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      Logging.apply(ServerConfig.LogFormat.JSON);
+      Logging.apply(ServerConfig.LogFormat.JSON, ServerConfig.LogLevel.INFO);
       LoggerFactory.getLogger("dev.sluice.server.Test").info("rules loaded from {}: {} domain(s)",
           "config", 2);
       LoggerFactory.getLogger("dev.sluice.server.Test").warn("second \"line\"\nwith a newline");

@@ -45,6 +45,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void anEnvoyVariableSluiceCannotHonourStopsTheStartNamingIt() {
+    CheckCommandTest.Result r = CheckCommandTest.run(Map.of("SLUICE_ENVOY_ENV", "true",
+        "BACKEND_TYPE", "memcache", "MEMCACHE_HOST_PORT", "mc:11211"), "serve");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("sluice serve: envoy variable BACKEND_TYPE='memcache' (from"
+        + " environment BACKEND_TYPE) is not supported: only redis is supported (memcache is"
+        + " not); without REDIS_URL the memory backend is used\n");
+    r = CheckCommandTest.run(Map.of("SLUICE_ENVOY_ENV", "true", "PORT", "80x"), "serve");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("sluice serve: invalid http-port '80x' (from environment"
+        + " PORT): expected an integer in 0..65535\n");
+  }
+
+  @Test
   void anUnknownOptionIsAUsageError() {
     CheckCommandTest.Result r = CheckCommandTest.run(Map.of(), "serve", "--http_port", "1");
     assertThat(r.code()).isEqualTo(2);

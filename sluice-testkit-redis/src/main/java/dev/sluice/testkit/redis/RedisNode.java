@@ -382,6 +382,22 @@ public final class RedisNode implements AutoCloseable {
     return call(List.of(command));
   }
 
+  /**
+   * Script calls ({@code EVAL} and {@code EVALSHA}) this server counted since it started or since
+   * {@code CONFIG RESETSTAT}, from {@code INFO commandstats}.
+   */
+  public long scriptCalls() {
+    String stats = String.valueOf(call("INFO", "commandstats"));
+    long calls = 0;
+    for (String line : stats.split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        String v = line.substring(line.indexOf("calls=") + 6);
+        calls += Long.parseLong(v.substring(0, v.indexOf(',')));
+      }
+    }
+    return calls;
+  }
+
   /** {@link #call(String...)} with the command as a list. */
   public @Nullable Object call(List<String> command) {
     if (command.isEmpty()) {
