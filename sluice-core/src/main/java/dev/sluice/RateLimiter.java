@@ -233,6 +233,7 @@ public interface RateLimiter {
     private String name = "default";
     private @Nullable LimiterListener listener;
     private Sleeper sleeper = Sleeper.system();
+    private @Nullable RateLimiter predecessor;
 
     private Builder(List<Limit> limits) {
       this.limits = DefaultRateLimiter.validated(limits);
@@ -270,15 +271,36 @@ public interface RateLimiter {
       return this;
     }
 
-    /** A limiter of many keys. */
+    /**
+     * The limiter these limits replace (for example the old limits of a rule a reload changed):
+     * every key keeps what it used under it instead of starting fresh. A key's state moves over,
+     * converted per algorithm, the first time the new limiter touches the key, for as long as the
+     * predecessor's states can matter (about its longest period); limit i takes from the
+     * predecessor's limit i when both have the same algorithm, otherwise it starts fresh. See
+     * {@code docs/algorithms.md}, "Changed limits". The predecessor must have been built on the
+     * same {@link #backend(Backend) backend}; it should not be used any more (what it takes after
+     * a key moved is not carried). Default: none, every key starts fresh.
+     */
+    public Builder predecessor(RateLimiter predecessor) {
+      this.predecessor = Objects.requireNonNull(predecessor, "predecessor must not be null");
+      return this;
+    }
+
+    /**
+     * A limiter of many keys.
+     *
+     * @throws IllegalArgumentException when the {@link #predecessor(RateLimiter) predecessor} was
+     *     built on another backend
+     */
     public RateLimiter build() {
-      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper);
+      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper,
+          predecessor);
     }
 
     /** A limiter of one resource, named (and keyed) by {@link #name(String)}. */
     public ResourceLimiter buildForResource() {
-      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper)
-          .forResource(name);
+      return new DefaultRateLimiter(backendOrDefault(), limits, name, listener, sleeper,
+          predecessor).forResource(name);
     }
 
     private Backend backendOrDefault() {

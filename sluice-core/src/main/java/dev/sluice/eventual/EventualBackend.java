@@ -200,6 +200,28 @@ public final class EventualBackend implements Backend {
   }
 
   /**
+   * Limits that replace {@code predecessor}'s: the shared store's limiter inherits from the
+   * predecessor's ({@link Backend#open(List, KeyedLimits)} of the global backend), so what a key
+   * used carries over there; this instance's local view of the key starts afresh and is refreshed
+   * from the store at the next sync, as for any key it has not seen. Hits the predecessor had not
+   * reported yet are reported to the predecessor's state.
+   *
+   * @throws IllegalArgumentException when {@code predecessor} was not opened by this backend
+   */
+  @Override
+  public KeyedLimits open(List<Limit> limits, KeyedLimits predecessor) {
+    if (closed) {
+      throw closedException();
+    }
+    if (!(predecessor instanceof EventualLimits from) || !limiters.contains(from)) {
+      throw new IllegalArgumentException("the predecessor was not opened by this EventualBackend");
+    }
+    EventualLimits l = new EventualLimits(List.copyOf(limits), global.open(limits, from.store));
+    limiters.add(l);
+    return l;
+  }
+
+  /**
    * Reports the pending hits of every touched key to the global store now, and renews or returns
    * the leases (without waiting for the replies). The scheduler calls this every sync interval;
    * with {@link Builder#manualSync()} the caller does. The stage completes when every reply of

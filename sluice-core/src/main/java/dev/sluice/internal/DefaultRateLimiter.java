@@ -38,12 +38,30 @@ public final class DefaultRateLimiter implements RateLimiter {
 
   public DefaultRateLimiter(Backend backend, List<Limit> limits, String name,
       @Nullable LimiterListener listener, Sleeper sleeper) {
+    this(backend, limits, name, listener, sleeper, null);
+  }
+
+  /**
+   * With {@code predecessor} non-null, the keys keep what they used under it ({@link
+   * Backend#open(List, KeyedLimits)}).
+   *
+   * @throws IllegalArgumentException when {@code predecessor} is not a limiter of {@code backend}
+   */
+  public DefaultRateLimiter(Backend backend, List<Limit> limits, String name,
+      @Nullable LimiterListener listener, Sleeper sleeper, @Nullable RateLimiter predecessor) {
     this.backend = Objects.requireNonNull(backend, "backend must not be null");
     this.limits = validated(limits);
     this.name = Objects.requireNonNull(name, "name must not be null");
     this.listener = listener;
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper must not be null");
-    this.keyed = backend.open(this.limits);
+    if (predecessor == null) {
+      this.keyed = backend.open(this.limits);
+    } else if (predecessor instanceof DefaultRateLimiter from && from.backend == backend) {
+      this.keyed = backend.open(this.limits, from.keyed);
+    } else {
+      throw new IllegalArgumentException(
+          "the predecessor must be a limiter built on the same backend");
+    }
   }
 
   /** An immutable copy of {@code limits}, rejecting null, empty and null elements. */

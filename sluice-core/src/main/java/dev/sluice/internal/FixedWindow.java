@@ -72,6 +72,16 @@ final class FixedWindow extends Transition {
   }
 
   /** Only the window holding now (or a later one a clock that went back left) gives back. */
+  /** The count of the window holding now (or of a later one a clock that went back left). */
+  @Override
+  public @Nullable Carry carry(long @Nullable [] s, int o, long now) {
+    if (s == null) {
+      return null;
+    }
+    long w = calendar == null ? windowStart(now) : calendar.windowAt(now).startMicros();
+    return s[o] >= w ? Carry.of(limit, s[o + 1]) : null;
+  }
+
   @Override
   public boolean refund(long @Nullable [] s, int o, long now, long k) {
     long start = calendar == null ? windowStart(now) : calendar.windowAt(now).startMicros();

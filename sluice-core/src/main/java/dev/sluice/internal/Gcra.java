@@ -117,6 +117,15 @@ final class Gcra extends Transition {
     return r;
   }
 
+  /** The deficit: {@code ceil(debt / T)}, the permits until the theoretical arrival time is now. */
+  @Override
+  public @Nullable Carry carry(long @Nullable [] s, int o, long now) {
+    if (s == null || Rate.compare(s[o], s[o + 1], now, 0) <= 0) {
+      return null;
+    }
+    return Carry.of(limit, t.ceilDivT(s[o] - now, s[o + 1], 1L << 53));
+  }
+
   /** {@code tat' = max(now, tat - k×T)}; a tat at or before now is no state, left as it is. */
   @Override
   public boolean refund(long @Nullable [] s, int o, long now, long k) {

@@ -106,6 +106,14 @@ public abstract class Packed {
   /** Whether {@code word} says no more than "no state" at {@code now}: the key may be removed. */
   public abstract boolean expired(long word, long now);
 
+  /** {@link Transition#carry} of the state {@code word} holds. */
+  public abstract @Nullable Carry carry(long word, long now);
+
+  /** {@link Transition#adopt} as a word ({@link #EMPTY} for "no state"). */
+  public long adopt(Carry carry, long now) {
+    return carry.takenBy(limit) ? past(EMPTY, now, carry.used) : EMPTY;
+  }
+
   static long ceilDiv(long a, long b) {
     long q = a / b;
     return a % b > 0 ? q + 1 : q;
@@ -236,6 +244,11 @@ public abstract class Packed {
     public boolean expired(long word, long now) {
       return word == EMPTY || word <= now * d;
     }
+
+    @Override
+    public @Nullable Carry carry(long word, long now) {
+      return Carry.of(limit, ceilDiv(debt(word, now * d), t));
+    }
   }
 
   /**
@@ -341,6 +354,11 @@ public abstract class Packed {
     public boolean expired(long word, long now) {
       return word == EMPTY || endOf(word >> bits) <= now;
     }
+
+    @Override
+    public @Nullable Carry carry(long word, long now) {
+      return word == EMPTY ? null : Carry.of(limit, current(word, now) & mask);
+    }
   }
 
   /** Sliding window counter: {@code (index × 2^bits + previous) × 2^bits + current}. */
@@ -441,6 +459,29 @@ public abstract class Packed {
     @Override
     public boolean expired(long word, long now) {
       return word == EMPTY || reset(current(word, now), now) <= 0;
+    }
+
+    @Override
+    public @Nullable Carry carry(long word, long now) {
+      if (word == EMPTY) {
+        return null;
+      }
+      long w = current(word, now);
+      long used = weighted(w, now) + (w & mask);
+      return used > 0 ? new Carry(limit, used, previous(w), w & mask, null) : null;
+    }
+
+    /** As {@link SlidingWindowCounter#adopt}: both counts kept when the period is unchanged. */
+    @Override
+    public long adopt(Carry carry, long now) {
+      if (carry.takenBy(limit) && carry.from.periodMicros() == p) {
+        long cap = Transition.pastCap(c);
+        long index = Math.floorDiv(now, p);
+        long prev = Math.min(carry.previous, cap);
+        long curr = Math.min(carry.current, cap);
+        return prev == 0 && curr == 0 ? EMPTY : (((index << bits) + prev) << bits) + curr;
+      }
+      return super.adopt(carry, now);
     }
   }
 

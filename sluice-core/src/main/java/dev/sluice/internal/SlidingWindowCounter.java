@@ -74,6 +74,34 @@ final class SlidingWindowCounter extends Transition {
    * The current window's count gives back (at least to 0); the previous window's weighted count
    * is untouched, and a stored window that is over gives back nothing.
    */
+  /** Both counts as seen from now's window, and the estimate they make now. */
+  @Override
+  public @Nullable Carry carry(long @Nullable [] s, int o, long now) {
+    if (s == null) {
+      return null;
+    }
+    Outcome out = new Outcome();
+    evaluate(s, o, now, 0, out); // a check proposes the state seen from now's window
+    long w = out.s0;
+    long prev = out.s1;
+    long curr = out.s2;
+    long weighted = prev == 0 ? 0 : MulDiv.ceil(prev, p - Math.max(0, now - w), p);
+    return weighted + curr > 0 ? new Carry(limit, weighted + curr, prev, curr, null) : null;
+  }
+
+  /**
+   * With the period unchanged, both windows' counts as they were (each at most {@link
+   * #pastCap()}); with another period, the estimate counted in the current window.
+   */
+  @Override
+  public long @Nullable [] adopt(Carry carry, long now) {
+    if (carry.takenBy(limit) && carry.from.periodMicros() == p) {
+      return new long[] {windowStart(now), Math.min(carry.previous, pastCap()),
+          Math.min(carry.current, pastCap())};
+    }
+    return super.adopt(carry, now);
+  }
+
   @Override
   public boolean refund(long @Nullable [] s, int o, long now, long k) {
     if (s == null) {

@@ -58,6 +58,29 @@ final class SlidingWindowLog extends Transition {
     }
   }
 
+  /** The log itself (a copy), when it holds permits in the window. */
+  @Override
+  public @Nullable Carry carry(long @Nullable [] s, int o, long now) {
+    if (s == null) {
+      return null;
+    }
+    long used = 0;
+    for (int i = firstLive(s, now), tail = (int) s[1]; i < tail; i += 2) {
+      used += s[i + 1];
+    }
+    return used > 0 ? new Carry(limit, used, 0, 0, s.clone()) : null;
+  }
+
+  /**
+   * The predecessor's log, its times kept: read with this limit's count and period, an entry
+   * counts until its time plus the new period.
+   */
+  @Override
+  public long @Nullable [] adopt(Carry carry, long now) {
+    long[] log = carry.log;
+    return carry.takenBy(limit) && log != null ? log.clone() : null;
+  }
+
   /**
    * Takes the permits off the newest entries still in the window {@code (now - period, ...]}:
    * each entry from the newest is dropped while it holds no more than what is left to give back,

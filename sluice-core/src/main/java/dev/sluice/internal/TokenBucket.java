@@ -173,6 +173,17 @@ final class TokenBucket extends Transition {
     return held;
   }
 
+  /** The deficit: the tokens missing from the burst once the bucket is brought up to now. */
+  @Override
+  public @Nullable Carry carry(long @Nullable [] s, int o, long now) {
+    if (s == null) {
+      return null;
+    }
+    Outcome out = new Outcome();
+    evaluate(s, o, now, 0, out);
+    return Carry.of(limit, b - out.s0);
+  }
+
   /** Microseconds until {@code tokens} accrued from base reach the burst. */
   private long timeToFull(long tokens, long bm, long bf, long now) {
     if (tokens >= b) {

@@ -169,6 +169,22 @@ public abstract class Transition {
     return used >= cap ? used : used + Math.min(k, cap - used);
   }
 
+  /**
+   * What the state at {@code state[offset...]} hands over at {@code now} when its key moves to
+   * changed limits ({@link Carry}), or null when it counts nothing used. Changes nothing.
+   */
+  public abstract @Nullable Carry carry(long @Nullable [] state, int offset, long now);
+
+  /**
+   * The state this limit starts from at {@code now} for a key that held {@code carry} under a
+   * predecessor limit: at offset 0 (a log for the sliding window log), or null for "no state" (a
+   * predecessor of another algorithm: a fresh start). By default the used permits are taken as
+   * {@link #past} takes them from no state; the sliding window counter and log override it.
+   */
+  public long @Nullable [] adopt(Carry carry, long now) {
+    return carry.takenBy(limit) ? past(null, 0, now, carry.used) : null;
+  }
+
   /** {@link #commit(long[], int, long, long, Outcome)} for state at offset 0. */
   public final long[] commit(long @Nullable [] state, long now, long permits, Outcome out) {
     return commit(state, 0, now, permits, out);

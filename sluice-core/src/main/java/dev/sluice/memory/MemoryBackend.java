@@ -4,6 +4,7 @@ import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Settlement;
+import dev.sluice.internal.Carry;
 import dev.sluice.internal.Decisions;
 import dev.sluice.internal.KeyIndex;
 import dev.sluice.internal.Outcome;
@@ -51,6 +52,14 @@ import org.jspecify.annotations.Nullable;
  * It never over-admits; between a take and its refund (in process, no I/O) a racing
  * request can find a key short. An atomic multi-key step would need a lock across keys that the
  * lock-free single-key path cannot take part in.
+ *
+ * <p><b>Changed limits.</b> A limiter opened with a predecessor ({@link #open(List, KeyedLimits)})
+ * takes a key's state from it the first time it touches a key it holds nothing for: the key is
+ * inserted here, under its segment lock, holding the state removed from the predecessor (by its
+ * compare-and-set or under its key monitor) and converted ({@link Carry}), so no request sees the
+ * key here before it holds what it used. A key it already holds costs only a null check; a key
+ * neither holds, a lock-free lookup in the predecessor. The predecessor is let go once its states
+ * can no longer matter ({@link Carry#horizonMicros}).
  *
  * <p><b>Memory.</b> An idle key with one packed limit costs its String plus about 40 bytes (a
  * 32-byte node and its share of the hash bins); keys are exact (never hashed together).
@@ -105,6 +114,30 @@ public final class MemoryBackend implements Backend {
     tables.add(t);
     return t;
   }
+
+  /**
+   * Limits whose keys keep what they used under {@code predecessor} (opened by this backend): a
+   * key's state moves from it on the key's first touch here, converted per algorithm ({@link
+   * Carry}). The predecessor is consulted for {@link Carry#horizonMicros} of its limits from now;
+   * after that every key starts from no state here, as with {@link #open(List)}.
+   *
+   * @throws IllegalArgumentException when {@code predecessor} was not opened by this backend
+   */
+  @Override
+  public KeyedLimits open(List<Limit> limits, KeyedLimits predecessor) {
+    if (!(predecessor instanceof Table<?> from) || !tables.contains(from)) {
+      throw new IllegalArgumentException("the predecessor was not opened by this MemoryBackend");
+    }
+    Table<?> t = (Table<?>) open(limits);
+    long now = clock.nowMicros();
+    long horizon = Carry.horizonMicros(from.limits());
+    t.predecessor = new Predecessor(from, horizon > Long.MAX_VALUE - now ? Long.MAX_VALUE
+        : now + horizon);
+    return t;
+  }
+
+  /** The limiter a table's keys inherit from, and until when. */
+  private record Predecessor(Table<?> table, long until) {}
 
   /** Keys currently stored, over all limiters of this backend. */
   public long size() {
@@ -220,6 +253,48 @@ public final class MemoryBackend implements Backend {
     @Override
     public CompletionStage<Settlement> settleAsync(String key, String holdId, long actual) {
       return holds().settleAsync(this, key, holdId, actual);
+    }
+
+    /** Where keys without state here take theirs from, until its horizon; null when none. */
+    volatile @Nullable Predecessor predecessor;
+
+    /**
+     * Removes {@code key}'s state from this table and returns what each limit hands over (an
+     * element null when that limit counted nothing); a key without state here asks this table's
+     * own predecessor. Null when there is nothing to hand over.
+     */
+    final @Nullable Carry @Nullable [] take(String key, int hash, long now) {
+      N node = index.find(key, hash);
+      return node == null ? inherited(key, hash, now) : takeFrom(node, now);
+    }
+
+    /** {@link #take} of a key stored here, as {@code node}. */
+    abstract @Nullable Carry @Nullable [] takeFrom(N node, long now);
+
+    /** {@link #take} from the predecessor, while there is one. */
+    final @Nullable Carry @Nullable [] inherited(String key, int hash, long now) {
+      Predecessor from = current(now);
+      return from == null ? null : from.table().take(key, hash, now);
+    }
+
+    /**
+     * Whether the predecessor (or one before it) stores {@code key}: lock-free lookups, so a key
+     * neither holds costs no lock and no insertion.
+     */
+    final boolean predecessorHolds(String key, int hash, long now) {
+      Predecessor from = current(now);
+      return from != null && (from.table().index.find(key, hash) != null
+          || from.table().predecessorHolds(key, hash, now));
+    }
+
+    /** The predecessor while its states can matter; forgets it past its horizon. */
+    private @Nullable Predecessor current(long now) {
+      Predecessor from = predecessor;
+      if (from != null && now >= from.until()) {
+        predecessor = null;
+        return null;
+      }
+      return from;
     }
 
     /**
@@ -342,7 +417,7 @@ public final class MemoryBackend implements Backend {
       checkOpen();
       long now = clock.nowMicros();
       int hash = KeyIndex.hash(key);
-      WordNode node = index.find(key, hash);
+      WordNode node = find(key, hash, now);
       for (;;) {
         long word = node == null ? Packed.EMPTY : node.word;
         if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
@@ -418,7 +493,7 @@ public final class MemoryBackend implements Backend {
       checkOpen();
       long now = clock.nowMicros();
       int hash = KeyIndex.hash(key);
-      WordNode node = index.find(key, hash);
+      WordNode node = find(key, hash, now);
       for (;;) {
         long word = node == null ? Packed.EMPTY : node.word;
         if (word == Packed.DEAD) { // swept: the locked path below finds what replaced it
@@ -448,7 +523,7 @@ public final class MemoryBackend implements Backend {
     public Decision refund(String key, long permits) {
       checkOpen();
       long now = clock.nowMicros();
-      WordNode node = index.find(key, KeyIndex.hash(key));
+      WordNode node = find(key, KeyIndex.hash(key), now);
       for (;;) {
         long word = node == null ? Packed.DEAD : node.word;
         if (word == Packed.DEAD) { // nothing stored: nothing to give back, and nothing created
@@ -470,7 +545,11 @@ public final class MemoryBackend implements Backend {
     @Override
     public void reset(String key) {
       checkOpen();
-      WordNode node = index.find(key, KeyIndex.hash(key));
+      int hash = KeyIndex.hash(key);
+      if (predecessor != null) { // what the key used there is forgotten too
+        inherited(key, hash, clock.nowMicros());
+      }
+      WordNode node = index.find(key, hash);
       if (node == null) {
         return;
       }
@@ -482,6 +561,60 @@ public final class MemoryBackend implements Backend {
         if (word == Packed.EMPTY || WORD.compareAndSet(node, word, Packed.EMPTY)) {
           drop(node);
           return;
+        }
+      }
+    }
+
+    /**
+     * The node of {@code key}; for a key without one while there is a predecessor, the node its
+     * inherited state was stored in (null when it inherited nothing).
+     */
+    private @Nullable WordNode find(String key, int hash, long now) {
+      WordNode node = index.find(key, hash);
+      return node != null || predecessor == null ? node : inherit(key, hash, now);
+    }
+
+    /**
+     * The node of a key this table does not hold while the predecessor does: inserted holding the
+     * state taken from the predecessor, which moves under the key's segment lock here, so no
+     * request sees the key here before it holds what it used. Null when the predecessor holds
+     * nothing for it, or the store is full.
+     */
+    private @Nullable WordNode inherit(String key, int hash, long now) {
+      if (!predecessorHolds(key, hash, now) || !reserveKeySlot(now)) {
+        return null;
+      }
+      boolean[] created = new boolean[1];
+      WordNode node = index.findOrInsert(key, hash,
+          k -> new WordNode(hash, k, adopted(k, hash, now)), n -> expire(n, now),
+          SWEEP_BINS_PER_INSERT, created);
+      if (!created[0]) {
+        size.decrementAndGet();
+      }
+      return node;
+    }
+
+    /** The word {@code key} starts from here: its state taken from the predecessor, or EMPTY. */
+    private long adopted(String key, int hash, long now) {
+      Carry[] carries = inherited(key, hash, now);
+      Carry carry = carries == null ? null : carries[0];
+      return carry == null ? Packed.EMPTY : alg.adopt(carry, now);
+    }
+
+    @Override
+    @Nullable Carry @Nullable [] takeFrom(WordNode node, long now) {
+      for (;;) {
+        long word = node.word;
+        if (word == Packed.DEAD) {
+          return null;
+        }
+        if (WORD.compareAndSet(node, word, Packed.DEAD)) {
+          index.remove(node, n -> {
+            size.decrementAndGet();
+            return true;
+          });
+          Carry carry = word == Packed.EMPTY ? null : alg.carry(word, now);
+          return carry == null ? null : new Carry[] {carry};
         }
       }
     }
@@ -580,7 +713,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           // No state: buckets are full and windows empty, so nothing waits and this is exactly
           // acquire's answer; store only what must be remembered.
@@ -621,7 +754,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) { // a key without state stays so: nothing is created
           evaluateAll(null, null, now, 0, outs);
           return Decisions.combine(transitions, outs);
@@ -655,7 +788,11 @@ public final class MemoryBackend implements Backend {
     @Override
     public void reset(String key) {
       checkOpen();
-      RowNode node = index.find(key, KeyIndex.hash(key));
+      int hash = KeyIndex.hash(key);
+      if (predecessor != null) { // what the key used there is forgotten too
+        inherited(key, hash, clock.nowMicros());
+      }
+      RowNode node = index.find(key, hash);
       if (node == null) {
         return;
       }
@@ -697,7 +834,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           if (permits == 0) { // a check of a key without state
             evaluateAll(null, null, now, 0, outs);
@@ -810,6 +947,87 @@ public final class MemoryBackend implements Backend {
       return node;
     }
 
+    /**
+     * The node of {@code key}; for a key without one while there is a predecessor, the node its
+     * inherited state was stored in (null when it inherited nothing).
+     */
+    private @Nullable RowNode find(String key, int hash, long now) {
+      RowNode node = index.find(key, hash);
+      return node != null || predecessor == null ? node : inherit(key, hash, now);
+    }
+
+    /**
+     * The node of a key this table does not hold while the predecessor does: inserted holding the
+     * state taken from the predecessor, which moves under the key's segment lock here, so no
+     * request sees the key here before it holds what it used. Null when the predecessor holds
+     * nothing for it, or the store is full.
+     */
+    private @Nullable RowNode inherit(String key, int hash, long now) {
+      if (!predecessorHolds(key, hash, now) || !reserveKeySlot(now)) {
+        return null;
+      }
+      boolean[] created = new boolean[1];
+      RowNode node = index.findOrInsert(key, hash, k -> adopted(k, hash, now),
+          n -> expire(n, now), SWEEP_BINS_PER_INSERT, created);
+      if (!created[0]) {
+        size.decrementAndGet();
+      }
+      return node;
+    }
+
+    /**
+     * A node for {@code key} holding the state it takes from the predecessor (limit i from the
+     * predecessor's limit i); expired at {@code now} (no state) when it takes nothing.
+     */
+    private RowNode adopted(String key, int hash, long now) {
+      RowNode node = new RowNode(hash, key, rowLength, logCount);
+      long[] row = node.row;
+      row[0] = now;
+      Carry[] carries = inherited(key, hash, now);
+      boolean adopted = false;
+      for (int i = 0; carries != null && i < Math.min(transitions.length, carries.length); i++) {
+        Carry carry = carries[i];
+        long[] state = carry == null ? null : transitions[i].adopt(carry, now);
+        if (state != null) {
+          adopted = true;
+          if (transitions[i].width() < 0) {
+            node.logs[offsets[i]] = state;
+          } else {
+            System.arraycopy(state, 0, row, offsets[i], transitions[i].width());
+          }
+        }
+      }
+      if (adopted) {
+        Outcome[] outs = outcomes();
+        evaluateAll(row, node.logs, now, 0, outs);
+        long ttl = 0;
+        for (Outcome o : outs) {
+          ttl = Math.max(ttl, o.resetAfter);
+        }
+        row[0] = now + ttl;
+      }
+      return node;
+    }
+
+    @Override
+    @Nullable Carry @Nullable [] takeFrom(RowNode node, long now) {
+      Carry[] carries = new Carry[transitions.length];
+      synchronized (node) {
+        long[] row = node.row;
+        if (row[0] == DEAD || row[0] == FRESH) { // removed, or its inserter is deciding
+          return null;
+        }
+        for (int i = 0; i < transitions.length; i++) {
+          Transition t = transitions[i];
+          carries[i] = t.width() < 0 ? t.carry(node.logs[offsets[i]], 0, now)
+              : t.carry(row, offsets[i], now);
+        }
+        row[0] = DEAD;
+      }
+      unlink(node);
+      return carries;
+    }
+
     /** Unlinks a node its owner marked dead, outside its monitor (the sweep locks in the other
      * order); the sweep may have unlinked it first, and then counted it. */
     private void unlink(RowNode node) {
@@ -837,7 +1055,7 @@ public final class MemoryBackend implements Backend {
       Outcome[] outs = outcomes();
       int hash = KeyIndex.hash(key);
       for (;;) {
-        RowNode node = index.find(key, hash);
+        RowNode node = find(key, hash, now);
         if (node == null) {
           // A key without state: decide from "no state"; store only what must be remembered.
           long k = taken == null ? permits : UpTo.permitsFromNoState(transitions, now, permits, outs);

@@ -21,6 +21,23 @@ public interface Backend extends AutoCloseable {
   KeyedLimits open(List<Limit> limits);
 
   /**
+   * The evaluator for {@code limits} that replace {@code predecessor}'s (opened by this backend),
+   * keeping what each key has used: a key without state under {@code limits} takes its state
+   * under {@code predecessor} on its first touch, converted per algorithm and removed there, in
+   * one atomic step. Limit i takes from the predecessor's limit i, and only when both have the
+   * same algorithm (another algorithm starts fresh); what carries over per algorithm is in {@code
+   * docs/algorithms.md} ("Changed limits"). The predecessor's states are looked for only while
+   * they can matter (its longest period; two for a window algorithm, a full refill for a bucket);
+   * a key that already has state under {@code limits} does not look.
+   *
+   * <p>The default opens {@code limits} afresh: every key starts from no state, as after a
+   * restart. The memory, Redis and eventual backends carry the state over.
+   */
+  default KeyedLimits open(List<Limit> limits, KeyedLimits predecessor) {
+    return open(limits);
+  }
+
+  /**
    * Takes every part's permits, or none: the request is admitted only if every part has room, and
    * a refusal leaves every part as it was. Each part's limits are themselves all-or-nothing, as in
    * {@link KeyedLimits#acquire}. Every part's {@link Part#limits()} must have been opened by this

@@ -14,8 +14,10 @@ import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +84,11 @@ public final class Enforcer {
     this.globalQuota = b.globalQuota;
     LimiterCache.Factory factory = b.factory;
     this.limiters = new LimiterCache(b.maxLimiters, factory != null ? factory
-        : k -> RateLimiter.create(backends.backendFor(k.eventual()), k.limits()));
+        : (k, predecessor) -> {
+          RateLimiter.Builder limiter = RateLimiter.builder(k.limits())
+              .backend(backends.backendFor(k.eventual()));
+          return (predecessor != null ? limiter.predecessor(predecessor) : limiter).build();
+        });
   }
 
   /**
@@ -325,12 +331,18 @@ public final class Enforcer {
     if (set == pruned) {
       return;
     }
-    Set<LimiterCache.Key> live = new HashSet<>();
-    for (Domain d : set.domains()) {
-      for (DescriptorRule r : d.descriptors()) {
-        collect(r, live);
-      }
+    Map<String, LimiterCache.Key> rules = limitsByRule(set);
+    RuleSet before = pruned;
+    if (before != null) { // a rule whose limits changed: its new limiter takes over the old one's keys
+      Map<String, LimiterCache.Key> old = limitsByRule(before);
+      rules.forEach((rule, key) -> {
+        LimiterCache.Key previous = old.get(rule);
+        if (previous != null && !previous.equals(key) && previous.eventual() == key.eventual()) {
+          limiters.succeed(key, previous);
+        }
+      });
     }
+    Set<LimiterCache.Key> live = new HashSet<>(rules.values());
     // A key may be a subset of a rule's limits (other descriptors' replaces took some away).
     limiters.retain(k -> {
       for (LimiterCache.Key l : live) {
@@ -343,18 +355,33 @@ public final class Enforcer {
     pruned = set;
   }
 
-  private void collect(DescriptorRule rule, Set<LimiterCache.Key> live) {
+  /**
+   * The limiter key of every rule of {@code set} that counts, by the rule's identity: its domain
+   * and the path of descriptor keys (and values) leading to it.
+   */
+  private Map<String, LimiterCache.Key> limitsByRule(RuleSet set) {
+    Map<String, LimiterCache.Key> out = new HashMap<>();
+    for (Domain d : set.domains()) {
+      for (DescriptorRule r : d.descriptors()) {
+        collect(r, d.name(), out);
+      }
+    }
+    return out;
+  }
+
+  private void collect(DescriptorRule rule, String parent, Map<String, LimiterCache.Key> out) {
+    String path = parent + '\u0000' + rule.key() + '=' + rule.value().orElse("\u0000");
     rule.rateLimit().ifPresent(rl -> {
       List<Limit> limits = new ArrayList<>();
       for (RuleLimit l : rl.limits()) {
         l.limit().ifPresent(limits::add);
       }
       if (!limits.isEmpty()) {
-        live.add(new LimiterCache.Key(limits, backends.eventual(rule.consistency())));
+        out.put(path, new LimiterCache.Key(limits, backends.eventual(rule.consistency())));
       }
     });
     for (DescriptorRule child : rule.descriptors()) {
-      collect(child, live);
+      collect(child, path, out);
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The limiters of a front end: one {@link RateLimiter} per distinct set of limits and mode
@@ -20,6 +21,11 @@ import java.util.function.Predicate;
  * <p>A dropped limiter's state is lost to this cache: in memory its counters start afresh if the
  * same limits come back. The bound is a safety net, far above what the rules of one service
  * reference.
+ *
+ * <p><b>Changed limits.</b> {@link #succeed} names the limiter whose keys the limiter of other
+ * limits takes over when it is created (a rule whose limits a reload changed): the new limiter
+ * is built with the old one as its predecessor ({@link RateLimiter.Builder#predecessor}), so
+ * every key keeps what it used.
  */
 public final class LimiterCache {
 
@@ -36,7 +42,11 @@ public final class LimiterCache {
   /** Builds the limiter of a key (on the backend its mode decides on, named as the caller likes). */
   @FunctionalInterface
   public interface Factory {
-    RateLimiter create(Key key);
+    /**
+     * The limiter of {@code key}; with {@code predecessor} non-null, one whose keys keep what they
+     * used under it ({@link RateLimiter.Builder#predecessor}).
+     */
+    RateLimiter create(Key key, @Nullable RateLimiter predecessor);
   }
 
   private static final class Entry {
@@ -52,6 +62,8 @@ public final class LimiterCache {
   private final int maxSize;
   private final Factory factory;
   private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
+  /** The limiters not built yet whose keys take over those of an old limiter: new key → old. */
+  private final Map<Key, RateLimiter> predecessors = new ConcurrentHashMap<>();
   /**
    * Advanced by every insertion and by every use of an entry that was not the latest: the "time"
    * of recency, without reading a clock, so no two entries share one.
@@ -75,7 +87,8 @@ public final class LimiterCache {
     long now = epoch.get();
     Entry e = entries.get(key);
     if (e == null) {
-      e = entries.computeIfAbsent(key, k -> new Entry(factory.create(k), epoch.incrementAndGet()));
+      e = entries.computeIfAbsent(key,
+          k -> new Entry(factory.create(k, predecessors.remove(k)), epoch.incrementAndGet()));
       if (entries.size() > maxSize) {
         evict(key);
       }
@@ -104,7 +117,29 @@ public final class LimiterCache {
     }
   }
 
-  /** Drops every limiter whose key {@code live} refuses; returns how many were dropped. */
+  /**
+   * Makes the limiter of {@code next}, when it is created, take over the keys of the limiter of
+   * {@code previous}: each key keeps what it used under the old limits ({@link
+   * RateLimiter.Builder#predecessor}). The old limiter is the cached one, or the one {@code
+   * previous} itself was to take over if it was never built. No effect when {@code next} is
+   * cached already (its limiter exists; its keys keep their own state) or there is no old
+   * limiter; the last call for {@code next} wins.
+   */
+  public void succeed(Key next, Key previous) {
+    if (entries.containsKey(next)) {
+      return;
+    }
+    Entry e = entries.get(previous);
+    RateLimiter old = e != null ? e.limiter : predecessors.get(previous);
+    if (old != null) {
+      predecessors.put(next, old);
+    }
+  }
+
+  /**
+   * Drops every limiter whose key {@code live} refuses (and every pending {@link #succeed} of
+   * such a key); returns how many limiters were dropped.
+   */
   public int retain(Predicate<Key> live) {
     List<Key> dead = new ArrayList<>();
     for (Key k : entries.keySet()) {
@@ -113,6 +148,7 @@ public final class LimiterCache {
       }
     }
     dead.forEach(entries::remove);
+    predecessors.keySet().removeIf(k -> !live.test(k));
     epoch.incrementAndGet();
     return dead.size();
   }

@@ -275,6 +275,49 @@ class EnforcerTest {
     assertThat(cache.contains(user, false)).isFalse();
   }
 
+  private static RuleSet userPerMinute(long count) {
+    return rules("""
+        domain: api
+        descriptors:
+          - key: user
+            rate_limit: {unit: minute, requests_per_unit: %d}
+          - key: plan
+            rate_limit: {unit: hour, requests_per_unit: 3}
+        """.formatted(count));
+  }
+
+  @Test
+  void aReloadThatChangesARulesLimitKeepsWhatEachKeyUsed() {
+    for (Enforcer.Counting counting : Enforcer.Counting.values()) {
+      String user = "u-" + counting;
+      live.set(userPerMinute(10));
+      assertThat(decide(counting, item("user", user, 7)).overLimit()).isFalse();
+      live.set(userPerMinute(12));
+      assertThat(decide(counting, item("user", user, 0)).deciding().remaining())
+          .as("12/min after 7 taken under 10/min, %s", counting).isEqualTo(5);
+      assertThat(decide(counting, item("user", user, 5)).overLimit()).isFalse();
+      assertThat(decide(counting, item("user", user, 1)).overLimit()).isTrue();
+      live.set(userPerMinute(5));
+      Verdict lowered = decide(counting, item("user", user, 1));
+      assertThat(lowered.overLimit()).isTrue();
+      assertThat(lowered.deciding().remaining()).isZero();
+      // another key, never seen: the new limits in full
+      assertThat(decide(counting, item("user", user + "-new", 0)).deciding().remaining())
+          .isEqualTo(5);
+    }
+  }
+
+  @Test
+  void aReloadKeepsCountsOfARuleChangedTwiceBeforeItsKeysWereSeenAgain() {
+    live.set(userPerMinute(10));
+    decide(Enforcer.Counting.EACH, item("user", "u", 7));
+    live.set(userPerMinute(12));
+    decide(Enforcer.Counting.EACH, item("plan", "p", 1)); // the reload is seen; user untouched
+    live.set(userPerMinute(20));
+    assertThat(decide(Enforcer.Counting.EACH, item("user", "u", 0)).deciding().remaining())
+        .isEqualTo(13);
+  }
+
   @Test
   void limitersOfALimitSubsetLeftByReplacesSurviveAReload() {
     String replacing = """

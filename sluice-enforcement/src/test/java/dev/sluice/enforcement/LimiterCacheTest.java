@@ -18,7 +18,7 @@ class LimiterCacheTest {
   private final List<LimiterCache.Key> built = new ArrayList<>();
 
   private LimiterCache cache(int max) {
-    return new LimiterCache(max, k -> {
+    return new LimiterCache(max, (k, predecessor) -> {
       built.add(k);
       return RateLimiter.create(backend, k.limits());
     });

@@ -52,7 +52,15 @@ final class AllOrNothing {
       }
       limits[i] = r;
     }
-    return new AllOrNothing(backend, List.copyOf(parts), limits).run();
+    AllOrNothing all = new AllOrNothing(backend, List.copyOf(parts), limits);
+    CompletableFuture<?>[] moves = new CompletableFuture<?>[limits.length];
+    boolean settled = true;
+    for (int i = 0; i < limits.length; i++) {
+      moves[i] = limits[i].inherit(parts.get(i).key());
+      settled &= moves[i].isDone();
+    }
+    // keys a changed limiter touches for the first time take their states from its predecessor
+    return settled ? all.run() : CompletableFuture.allOf(moves).thenCompose(v -> all.run());
   }
 
   private CompletionStage<List<Decision>> run() {

@@ -165,6 +165,32 @@ public final class RedisBackend implements Backend {
   }
 
   /**
+   * Limits that replace {@code predecessor}'s, keeping what each key used: before this client's
+   * first request for a key, one script call moves the key's states under the predecessor (in the
+   * same hash tag, so the same slot) to the new limits where the key has none, converted per
+   * algorithm, and deletes them. A limit whose state key is unchanged (the same algorithm, count,
+   * period, burst and name) keeps its state as it is. Keys are moved while the predecessor's
+   * states can matter; the local fallback, if any, inherits from the predecessor's.
+   *
+   * @throws IllegalArgumentException when {@code predecessor} was not opened by this backend
+   */
+  @Override
+  public KeyedLimits open(List<Limit> limits, KeyedLimits predecessor) {
+    if (closed) {
+      throw new IllegalStateException("this RedisBackend is closed");
+    }
+    if (!(predecessor instanceof RedisLimits from) || from.backend() != this) {
+      throw new IllegalArgumentException("the predecessor was not opened by this RedisBackend");
+    }
+    KeyedLimits oldLocal = from.fallback();
+    KeyedLimits local = fallback == null ? null
+        : oldLocal != null ? fallback.open(limits, oldLocal) : fallback.open(limits);
+    RedisLimits heir = new RedisLimits(this, limits, local);
+    heir.inheritFrom(from);
+    return heir;
+  }
+
+  /**
    * Takes every part or none ({@link Backend#acquireAllAsync}), atomically where Redis can: on a
    * single server or with Sentinel, one script call evaluates every part and writes only if all
    * admit. In a Cluster a script sees one hash slot only: parts whose keys share a slot are taken

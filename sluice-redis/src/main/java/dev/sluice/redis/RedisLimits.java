@@ -88,6 +88,8 @@ final class RedisLimits implements KeyedLimits {
   /** The backend's clock, or the system's: the over-limit cache's times. */
   private final Clock client;
   private final Lane single = new Lane();
+  /** Where keys' states move from, while they can matter; null when none. */
+  private volatile @Nullable Inheritance inheritance;
   private final ConcurrentHashMap<Integer, Lane> slots = new ConcurrentHashMap<>();
 
   RedisLimits(RedisBackend backend, List<Limit> limits, @Nullable KeyedLimits fallback) {
@@ -171,13 +173,43 @@ final class RedisLimits implements KeyedLimits {
    */
   void limitArgs(List<String> args, long nowMicros) {
     for (int i = 0; i < transitions.length; i++) {
-      int base = HEADER_ARGS + ARGS_PER_LIMIT * i;
-      CalendarBounds c = calendars[i];
-      args.add(header[base]);
-      args.add(header[base + 1]);
-      args.add(c == null ? header[base + 2] : c.argument(new long[] {nowMicros}, 1));
-      args.add(header[base + 3]);
+      limitArgs(args, i, nowMicros);
     }
+  }
+
+  /** {@link #limitArgs(List, long)} of limit {@code i} only. */
+  void limitArgs(List<String> args, int i, long nowMicros) {
+    int base = HEADER_ARGS + ARGS_PER_LIMIT * i;
+    CalendarBounds c = calendars[i];
+    args.add(header[base]);
+    args.add(header[base + 1]);
+    args.add(c == null ? header[base + 2] : c.argument(new long[] {nowMicros}, 1));
+    args.add(header[base + 3]);
+  }
+
+  /**
+   * Inherit from {@code predecessor}'s keys ({@link RedisBackend#open(List, KeyedLimits)}), until
+   * its states can no longer matter.
+   */
+  void inheritFrom(RedisLimits predecessor) {
+    this.inheritance = Inheritance.of(this, predecessor);
+  }
+
+  /**
+   * Completes once {@code key}'s states under the predecessor, if any, have moved here (at once
+   * when there is no predecessor, it is past its horizon, or this client moved the key already).
+   * Never completes exceptionally: a failed move leaves the key to start from what it has here.
+   */
+  CompletableFuture<Void> inherit(String key) {
+    Inheritance i = inheritance;
+    if (i == null) {
+      return Inheritance.MOVED;
+    }
+    if (i.expired()) {
+      inheritance = null;
+      return Inheritance.MOVED;
+    }
+    return i.move(key);
   }
 
   @Nullable KeyedLimits fallback() {
@@ -323,9 +355,21 @@ final class RedisLimits implements KeyedLimits {
 
   /**
    * One request of {@code op}; {@code arg} is the most a reservation waits, or a hold's timeout
-   * (ms); {@code holdKey} the key of a hold or settle.
+   * (ms); {@code holdKey} the key of a hold or settle. While there is a predecessor, a key's first
+   * request here waits for its states to move.
    */
   private CompletionStage<Answer> submit(String key, Op op, long permits, long arg,
+      @Nullable String holdKey) {
+    if (inheritance != null) {
+      CompletableFuture<Void> moved = inherit(key);
+      if (!moved.isDone()) {
+        return moved.thenCompose(v -> submitNow(key, op, permits, arg, holdKey));
+      }
+    }
+    return submitNow(key, op, permits, arg, holdKey);
+  }
+
+  private CompletionStage<Answer> submitNow(String key, Op op, long permits, long arg,
       @Nullable String holdKey) {
     if (backend.isClosed()) {
       throw new IllegalStateException("this RedisBackend is closed");

@@ -26,6 +26,7 @@ final class Script {
 
   private static final Map<Set<Algorithm>, Script> CACHE = new ConcurrentHashMap<>();
   private static final Map<Set<Algorithm>, Script> ALL_OR_NOTHING = new ConcurrentHashMap<>();
+  private static final Map<Set<Algorithm>, Script> INHERIT = new ConcurrentHashMap<>();
 
   final String text;
   /** SHA-1 of the text, as EVALSHA wants it. */
@@ -81,6 +82,15 @@ final class Script {
   static Script allOrNothing(Set<Algorithm> algorithms) {
     return ALL_OR_NOTHING.computeIfAbsent(EnumSet.copyOf(algorithms),
         a -> assemble(a, "acquire_all.lua"));
+  }
+
+  /**
+   * The script moving keys' states from a predecessor's limits to changed limits of these
+   * algorithms ({@code inherit.lua}). Not among {@link #all()}: it runs only while a predecessor's
+   * states can matter, and a first call loads it.
+   */
+  static Script inherit(Set<Algorithm> algorithms) {
+    return INHERIT.computeIfAbsent(EnumSet.copyOf(algorithms), a -> assemble(a, "inherit.lua"));
   }
 
   /**

@@ -16,30 +16,7 @@
 -- parts is charged for both). Every written key expires when its state would equal "no state".
 local take = ARGV[1] == 'a'
 local margin = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if not now then
-  redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
-
--- One limit from its four arguments, as decide.lua builds it (a calendar window's period is
--- the windows it may be in, 'start,end,...': see fixed_window.lua).
-local function limit_of(code, c, ptext, b)
-  local p, bounds = tonumber(ptext), nil
-  if not p then
-    bounds = {}
-    for v in string.gmatch(ptext, '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
-    p = bounds[2] - bounds[1]
-  end
-  local q = idiv(p, c)
-  local r = p - q * c
-  if code == 1 or code == 2 then
-    local g = gcd(p, c)
-    c, r = c / g, r / g
-  end
-  return {alg = ALG[code], c = c, p = p, b = b, q = q, r = r, bounds = bounds}
-end
+local now = call_time(ARGV[3])
 
 local parts, a, kb = {}, 4, 0
 while a <= #ARGV do

@@ -187,3 +187,33 @@ end
 local function encode3(s)
   return struct.pack('<ddd', s[1], s[2], s[3])
 end
+
+-- One limit from its four script arguments: algorithm code, count, period (us) and burst. A
+-- calendar window's period is the windows it may be in, 'start,end,...' (see fixed_window.lua).
+-- Buckets keep fractions in lowest terms, 1/(c/g) of a µs (as Java's Rate).
+local function limit_of(code, c, ptext, b)
+  local p, bounds = tonumber(ptext), nil
+  if not p then
+    bounds = {}
+    for v in string.gmatch(ptext, '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
+    p = bounds[2] - bounds[1]
+  end
+  local q = idiv(p, c)
+  local r = p - q * c
+  if code == 1 or code == 2 then
+    local g = gcd(p, c)
+    c, r = c / g, r / g
+  end
+  return {alg = ALG[code], c = c, p = p, b = b, q = q, r = r, bounds = bounds}
+end
+
+-- The time of a call: the caller's, in microseconds, or (for '') the server's TIME.
+local function call_time(text)
+  local now = tonumber(text)
+  if not now then
+    redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  return now
+end

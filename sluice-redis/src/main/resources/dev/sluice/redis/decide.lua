@@ -36,11 +36,7 @@
 -- for permits; each written key expires when its state would equal "no state".
 local server_now
 local function server_time()
-  if not server_now then
-    redis.replicate_commands() -- writes after TIME: replicate effects (default since Redis 5)
-    local t = redis.call('TIME')
-    server_now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  end
+  if not server_now then server_now = call_time('') end
   return server_now
 end
 local nl = tonumber(ARGV[1])
@@ -48,23 +44,8 @@ local margin = tonumber(ARGV[2])
 local limits = {}
 for i = 1, nl do
   local base = 2 + (i - 1) * 4
-  local code = tonumber(ARGV[base + 1])
-  local c, p = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-  local bounds
-  if not p then -- a calendar window: the bounds of the windows around the caller's time
-    bounds = {}
-    for v in string.gmatch(ARGV[base + 3], '[^,]+') do bounds[#bounds + 1] = tonumber(v) end
-    p = bounds[2] - bounds[1]
-  end
-  local q = idiv(p, c)
-  local r = p - q * c
-  if code == 1 or code == 2 then
-    -- Buckets keep fractions in lowest terms, 1/(c/g) of a µs (as Java's Rate).
-    local g = gcd(p, c)
-    c, r = c / g, r / g
-  end
-  limits[i] = {alg = ALG[code], c = c, p = p, b = tonumber(ARGV[base + 4]), q = q, r = r,
-    bounds = bounds}
+  limits[i] = limit_of(tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), ARGV[base + 3],
+    tonumber(ARGV[base + 4]))
 end
 local first = 3 + nl * 4
 local cache, ttl, owner = {}, {}, {}

@@ -71,6 +71,12 @@ ALG[3] = {
     if L.bounds then stored_end = e end
     return {w, add_capped(used, k, L.c), stored_end}
   end,
+  -- What the key hands over when its limits change (Transition.carry): the count of the window
+  -- holding now (or of a later one). Nil: nothing used.
+  carry = function(s, now, L)
+    if not s or s[1] < window_of(L, now) or s[2] <= 0 then return nil end
+    return {used = s[2]}
+  end,
   -- Gives k > 0 back to the stored window when it is the current one (or a later one the clock
   -- went back from); permits counted in a window that is over are not returned. Nil: unchanged.
   refund = function(s, now, k, L)

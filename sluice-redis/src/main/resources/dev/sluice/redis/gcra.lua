@@ -63,6 +63,12 @@ ALG[2] = {
     end
     return ceilt(nm - now, nf), nm, nf, 0
   end,
+  -- What the key hands over when its limits change (Transition.carry): the deficit,
+  -- ceil(debt / T). Nil: nothing used.
+  carry = function(s, now, L)
+    if not s or cmp(s[1], s[2], now, 0) <= 0 then return nil end
+    return {used = ceil_div_t(s[1] - now, s[2], TWO53, L.c, L.q, L.r)}
+  end,
   -- Takes k > 0 past the limit: tat = max(tat, now) + k x T, the debt at most b x T + the
   -- longest exact wait (Gcra.past). New state.
   past = function(s, now, k, L)

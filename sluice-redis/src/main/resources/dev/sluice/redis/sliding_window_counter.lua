@@ -71,6 +71,32 @@ ALG[5] = {
     end
     return {w, prev, add_capped(curr, k, L.c)}
   end,
+  -- What the key hands over when its limits change (Transition.carry): both counts as seen from
+  -- now's window, and the estimate they make now. Nil: nothing used.
+  carry = function(s, now, L)
+    if not s then return nil end
+    local p = L.p
+    local w = now - fmod(now, p)
+    local prev, curr = 0, 0
+    if s[1] >= w then
+      w, prev, curr = s[1], s[2], s[3]
+    elseif s[1] == w - p then
+      prev = s[3]
+    end
+    local weighted = 0
+    if prev ~= 0 then weighted = muldiv_ceil(prev, p - math.max(0, now - w), p) end
+    if weighted + curr <= 0 then return nil end
+    return {used = weighted + curr, prev = prev, curr = curr, p = p}
+  end,
+  -- The state taken from a carry (Transition.adopt): both counts kept when the period is
+  -- unchanged, else the estimate counted in the current window.
+  adopt = function(x, now, L)
+    if x.p == L.p then
+      local cap = math.min(2 * L.c, TWO53 - 1)
+      return {now - fmod(now, L.p), math.min(x.prev, cap), math.min(x.curr, cap)}
+    end
+    return L.alg.past(false, now, x.used, L)
+  end,
   -- Gives k > 0 back to the current window's count when the stored window is the current one
   -- (or a later one); the previous count is untouched. Nil: unchanged.
   refund = function(s, now, k, L)

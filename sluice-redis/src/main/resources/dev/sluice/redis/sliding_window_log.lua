@@ -75,6 +75,17 @@ ALG[4] = {
   -- Logs k > 0 at now, the window's permits held to twice the count: a new entry while the
   -- window has room (fewer than count permits), else merged into the newest entry, moved to now
   -- (as SlidingWindowLog.past). New state.
+  -- What the key hands over when its limits change (Transition.carry): the log itself. Nil:
+  -- nothing in the window.
+  carry = function(s, now, L)
+    if not s then return nil end
+    local used = 0
+    for i = swl_first_live(s, now, L.p), #s, 2 do used = used + s[i + 1] end
+    if used <= 0 then return nil end
+    return {used = used, log = s}
+  end,
+  -- The state taken from a carry (Transition.adopt): the log, its times kept.
+  adopt = function(x, now, L) return x.log end,
   past = function(s, now, k, L)
     local c, p = L.c, L.p
     local used = 0

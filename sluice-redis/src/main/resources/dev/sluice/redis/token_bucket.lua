@@ -70,6 +70,14 @@ ALG[1] = {
     return 0, math.max(0, avail), tb_time_to_full(L, tok, bm, bf, now),
       tb_ceil_sum_since(bm, bf, tm, tf, now, L.c)
   end,
+  -- What the key hands over when its limits change (Transition.carry): the deficit, the tokens
+  -- missing once the bucket is brought up to now. Nil: nothing used.
+  carry = function(s, now, L)
+    if not s then return nil end
+    local tok = tb_at(s, now, L)
+    if tok >= L.b then return nil end
+    return {used = L.b - tok}
+  end,
   -- Takes k (0 < k <= b) in debt (the caller checked the wait): tokens go below zero. Returns
   -- resetAfter and the state to commit.
   debt = function(s, now, k, L)

@@ -342,7 +342,7 @@ public final class SluiceFilter implements Filter {
       // here); the limiters are named for the listener.
       this.enforcer = rules == null ? null : Enforcer.builder(rules,
               ModeBackends.consistent(backend, false))
-          .limiters(k -> newLimiter("rules:" + domain, k.limits()))
+          .limiters((k, predecessor) -> newLimiter("rules:" + domain, k.limits(), predecessor))
           .build();
       this.routes = Routes.following(rules == null ? RuleSet::empty : rules);
       this.domain = domain;
@@ -358,9 +358,17 @@ public final class SluiceFilter implements Filter {
 
     /** A limiter the filter builds: on its backend, named for its listener. */
     RateLimiter newLimiter(String name, List<Limit> limits) {
+      return newLimiter(name, limits, null);
+    }
+
+    /** {@link #newLimiter(String, List)} taking over {@code predecessor}'s keys, if non-null. */
+    RateLimiter newLimiter(String name, List<Limit> limits, @Nullable RateLimiter predecessor) {
       RateLimiter.Builder b = RateLimiter.builder(limits).backend(backend).name(name);
       if (listener != null) {
         b.listener(listener);
+      }
+      if (predecessor != null) {
+        b.predecessor(predecessor);
       }
       return b.build();
     }

@@ -157,6 +157,15 @@ public abstract class ContractSuite {
     }
   }
 
+  /** {@link ChangedLimitsContract} on this suite's backend. */
+  @Nested
+  public class ChangedLimits extends ChangedLimitsContract {
+    @Override
+    protected BackendFixture createFixture() throws Exception {
+      return fixture();
+    }
+  }
+
   /** {@link AllOrNothingContract} on this suite's backend. */
   @Nested
   public class AllOrNothing extends AllOrNothingContract {

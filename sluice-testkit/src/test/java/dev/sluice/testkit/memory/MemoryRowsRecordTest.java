@@ -1,7 +1,5 @@
 package dev.sluice.testkit.memory;
 
-import dev.sluice.ManualClock;
-import dev.sluice.memory.MemoryBackend;
 import dev.sluice.testkit.contract.BackendFixture;
 import dev.sluice.testkit.contract.RecordContract;
 
@@ -13,23 +11,6 @@ class MemoryRowsRecordTest extends RecordContract {
 
   @Override
   protected BackendFixture createFixture() {
-    ManualClock clock = new ManualClock();
-    MemoryBackend backend = MemoryBackend.builder().clock(clock).packedState(false).build();
-    return new BackendFixture() {
-      @Override
-      public ManualClock clock() {
-        return clock;
-      }
-
-      @Override
-      public MemoryBackend backend() {
-        return backend;
-      }
-
-      @Override
-      public void close() {
-        backend.close();
-      }
-    };
+    return new MemoryFixture(false);
   }
 }
