@@ -62,8 +62,8 @@ final class AdminApi {
   void bind(ServerBuilder sb) {
     sb.route().get("/v1/rules").build(guard(this::listRules));
     sb.route().get("/v1/rules/{domain}").build(guard(this::getRules));
-    sb.route().put("/v1/rules/{domain}").build(write(guard(this::putRules)));
-    sb.route().post("/v1/reload").build(write(guard(this::reload)));
+    sb.route().put("/v1/rules/{domain}").build(write(fromFiles(guard(this::putRules))));
+    sb.route().post("/v1/reload").build(write(fromFiles(guard(this::reload))));
     sb.route().get("/metrics").build((ctx, req) ->
         HttpResponse.of(HttpStatus.OK, PROMETHEUS, metrics.scrape()));
     health.bindHealth(sb);
@@ -87,6 +87,25 @@ final class AdminApi {
       return service.serve(ctx, req);
     };
   }
+
+  /**
+   * A write of rules files: refused (409, recorded) while the rules come from an xDS management
+   * server, which owns them.
+   */
+  private HttpService fromFiles(HttpService service) {
+    return (ctx, req) -> {
+      if (!rules.fromXds()) {
+        return service.serve(ctx, req);
+      }
+      audit.record(remote(ctx), token.fingerprint(), req.method() + " " + ctx.path(), 409,
+          XDS_OWNS_RULES);
+      return error(HttpStatus.CONFLICT, XDS_OWNS_RULES);
+    };
+  }
+
+  /** The answer to a write of rules while they come from xDS. */
+  static final String XDS_OWNS_RULES = "the rules come from the xDS management server"
+      + " (config-source: xds): change them there";
 
   /** The client's address as {@code host:port} ({@code [v6]:port}). */
   static String remote(ServiceRequestContext ctx) {

@@ -66,13 +66,25 @@ final class EnvoyEnvironment {
       "TRACING_EXPORTER_PROTOCOL", "TRACING_SAMPLING_RATE");
 
   /**
+   * The xDS variables that are their settings' environment aliases ({@code xds-*} in {@link
+   * ServerConfig}), read with or without {@code envoy-env}; the other xDS variables have no
+   * effect.
+   */
+  private static final List<String> XDS_READ = List.of("CONFIG_GRPC_XDS_NODE_ID",
+      "CONFIG_GRPC_XDS_NODE_METADATA", "CONFIG_GRPC_XDS_SERVER_URL",
+      "CONFIG_GRPC_XDS_SERVER_USE_TLS", "CONFIG_GRPC_XDS_CLIENT_TLS_CERT",
+      "CONFIG_GRPC_XDS_CLIENT_TLS_KEY", "CONFIG_GRPC_XDS_SERVER_TLS_CACERT",
+      "XDS_CLIENT_BACKOFF_INITIAL_INTERVAL", "XDS_CLIENT_BACKOFF_MAX_INTERVAL");
+
+  /**
    * Variables accepted without effect: tuning of envoy's own machinery that Sluice does
    * otherwise, or settings of features that are off (xDS, the per-second Redis, statsd's and gRPC
    * TLS's details). {@code MERGE_DOMAIN_CONFIG} is its setting's environment alias, read with or
    * without {@code envoy-env}. Listed in the start's log when set.
    */
   private static final List<String> NO_EFFECT = VARIABLES.stream()
-      .filter(v -> v.startsWith("CONFIG_GRPC_XDS_") || v.startsWith("XDS_CLIENT_")
+      .filter(v -> (v.startsWith("CONFIG_GRPC_XDS_") || v.startsWith("XDS_CLIENT_"))
+              && !XDS_READ.contains(v)
           || (v.startsWith("REDIS_PERSECOND_") && !v.equals("REDIS_PERSECOND"))
           || v.equals("TRACING_SERVICE_NAMESPACE") || v.equals("TRACING_SERVICE_INSTANCE_ID")
           || v.equals("TRACING_EXPORTER_PROTOCOL")
@@ -150,8 +162,10 @@ final class EnvoyEnvironment {
     refuseIf("GRPC_SERVER_USE_TLS", EnvoyEnvironment::isTrue, "TLS on the gRPC port alone is"
         + " not supported; Sluice's tls-cert and tls-key (SLUICE_TLS_CERT, SLUICE_TLS_KEY) serve"
         + " TLS on every port");
-    refuseIf("CONFIG_TYPE", v -> !v.equalsIgnoreCase("FILE"), "only FILE is supported (rules"
-        + " files under RUNTIME_ROOT); xDS is not");
+    // GRPC_XDS_SOTW is config-source's environment alias (rules from an xDS management server)
+    refuseIf("CONFIG_TYPE", v -> !v.equalsIgnoreCase("FILE")
+        && !v.equalsIgnoreCase("GRPC_XDS_SOTW"), "only FILE (rules files under RUNTIME_ROOT)"
+        + " and GRPC_XDS_SOTW (rules from an xDS management server) are supported");
     refuseIf("BACKEND_TYPE", v -> !v.equalsIgnoreCase("redis"), "only redis is supported"
         + " (memcache is not); without REDIS_URL the memory backend is used");
     for (String v : VARIABLES) {
@@ -296,6 +310,10 @@ final class EnvoyEnvironment {
     defaults.put(ServerConfig.DESCRIPTOR_COUNTING.name(), Source.Given.text("each",
         "envoy's counting"));
     map("NEAR_LIMIT_RATIO", ServerConfig.NEAR_LIMIT_RATIO, null);
+    // envoy's first wait before reconnecting to the xDS server (the variable itself is the
+    // setting's alias)
+    defaults.put(ServerConfig.XDS_BACKOFF_INITIAL.name(), Source.Given.text("10s",
+        "envoy default of XDS_CLIENT_BACKOFF_INITIAL_INTERVAL"));
     String level = orDefault("LOG_LEVEL", "WARN").toLowerCase(Locale.ROOT);
     level = switch (level) {
       case "warning" -> "warn";

@@ -562,6 +562,9 @@ final class HttpApi {
     n.put("reloadsOk", s.reloadsOk());
     n.put("reloadsFailed", s.reloadsFailed());
     n.set("lastErrors", errorsJson(s.lastErrors()));
+    if (s.version() != null) {
+      n.put("xdsVersion", s.version());
+    }
     return n;
   }
 

@@ -21,6 +21,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,9 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rules the service answers from: loaded from a directory, checked for changes every {@code
- * reload-interval} (polling, see docs/server.md), validated as a whole and swapped in atomically.
- * A failed load keeps the last good set, logs one line, counts it and is reported by {@link
- * #status()}. Thread-safe: {@link #current()} is one volatile read.
+ * reload-interval} (polling, see docs/server.md), or given by the xDS config source ({@link
+ * XdsConfigSource}, through {@link #apply}); validated as a whole and swapped in atomically
+ * either way. A failed load keeps the last good set, logs one line, counts it and is reported by
+ * {@link #status()}. Thread-safe: {@link #current()} is one volatile read.
  */
 final class LiveRules implements AutoCloseable {
 
@@ -40,9 +43,13 @@ final class LiveRules implements AutoCloseable {
   /** What a reload did; {@code errors} is empty on success. */
   record Outcome(boolean ok, List<RuleError> errors) {}
 
-  /** The state shown by /readyz and GET /v1/rules. */
+  /**
+   * The state shown by /readyz and GET /v1/rules; {@code version} is the xDS version applied
+   * (null for rules from files).
+   */
   record Status(boolean loaded, int domains, @Nullable Instant lastLoad, boolean lastOk,
-      List<RuleError> lastErrors, long reloadsOk, long reloadsFailed) {}
+      List<RuleError> lastErrors, long reloadsOk, long reloadsFailed,
+      @Nullable String version) {}
 
   private final Path dir;
   private final RuleLoader loader;
@@ -55,7 +62,9 @@ final class LiveRules implements AutoCloseable {
   private long reloadsOk;
   private long reloadsFailed;
   private @Nullable String fingerprint;
-  private volatile @Nullable FilePoller poller;
+  /** The YAML texts of the rules last applied from xDS, by name; null for rules from files. */
+  private volatile @Nullable Map<String, String> given;
+  private volatile @Nullable String version;
   private final Deque<Reload> history = new ArrayDeque<>();
 
   /** One load, as the dashboard lists it: when, whether it was applied, and why not. */
@@ -64,10 +73,47 @@ final class LiveRules implements AutoCloseable {
   /** Loads kept in {@link #history()}. */
   static final int HISTORY = 20;
 
-  LiveRules(Path dir, boolean mergeDomains, Metrics metrics) {
+  private final boolean xds;
+  /** What feeds the rules once started: the directory's poller or the xDS stream. */
+  private volatile @Nullable AutoCloseable feed;
+
+  private LiveRules(Path dir, boolean mergeDomains, Metrics metrics, boolean xds) {
     this.dir = dir;
     this.loader = RuleLoader.create().mergeDomains(mergeDomains);
     this.metrics = metrics;
+    this.xds = xds;
+  }
+
+  /**
+   * The rules {@code config} names: from the {@code rules} directory (or file), or with {@code
+   * config-source: xds} from the management server ({@link XdsConfigSource}, through {@link
+   * #apply}: none until the first good configuration; no directory, never written). Not started.
+   */
+  static LiveRules of(ServerConfig config, Metrics metrics) {
+    boolean fromXds = config.configSource() == ServerConfig.ConfigSource.XDS;
+    return new LiveRules(fromXds ? Path.of("") : config.rules(), config.mergeDomains(), metrics,
+        fromXds);
+  }
+
+  /** Whether the rules come from xDS (the admin API's writes are then refused). */
+  boolean fromXds() {
+    return xds;
+  }
+
+  /**
+   * Starts following the source: loads the directory now, then polls it every {@code
+   * reload-interval}; or connects to the xDS management server in the background.
+   */
+  void start(ServerConfig config) {
+    if (xds) {
+      XdsConfigSource source = XdsConfigSource.start(config, this);
+      metrics.bindXds(source::connected);
+      feed = source;
+    } else {
+      reload();
+      feed = FilePoller.every(config.reloadInterval(), "sluice-rules-poller", "rules",
+          this::reloadIfChanged);
+    }
   }
 
   /**
@@ -75,7 +121,7 @@ final class LiveRules implements AutoCloseable {
    * directory behind them, never polled.
    */
   static LiveRules fixed(RuleSet rules, Metrics metrics) {
-    LiveRules r = new LiveRules(Path.of(""), false, metrics);
+    LiveRules r = new LiveRules(Path.of(""), false, metrics, false);
     r.current = rules;
     r.loaded = true;
     return r;
@@ -108,13 +154,7 @@ final class LiveRules implements AutoCloseable {
 
   synchronized Status status() {
     return new Status(loaded, current.domains().size(), lastLoad, lastOk, lastErrors, reloadsOk,
-        reloadsFailed);
-  }
-
-  /** Loads now, then polls every {@code interval} on a daemon thread. */
-  void start(java.time.Duration interval) {
-    reload();
-    poller = FilePoller.every(interval, "sluice-rules-poller", "rules", this::reloadIfChanged);
+        reloadsFailed, version);
   }
 
   private void reloadIfChanged() {
@@ -132,7 +172,36 @@ final class LiveRules implements AutoCloseable {
   synchronized Outcome reload() {
     String print = fingerprint();
     try {
-      RuleSet next = loader.load(dir);
+      return swap(dir.toString(), () -> loader.load(dir), List::copyOf);
+    } finally {
+      fingerprint = print;
+    }
+  }
+
+  /**
+   * Validates the rules of {@code yamlByName} (the xDS resources as rules files, one per
+   * resource, {@link XdsRules}) as a directory's files are, merging domains as they are, and
+   * swaps them in if valid, else keeps the last good set. {@code errors} turns the parser's
+   * errors into what the resources' owner reads. Never touches the directory.
+   */
+  synchronized Outcome apply(String version, Map<String, String> yamlByName,
+      UnaryOperator<List<RuleError>> errors) {
+    Outcome o = swap("xDS version " + version, () -> loader.parse(yamlByName), errors);
+    if (o.ok()) {
+      given = Map.copyOf(yamlByName);
+      this.version = version;
+    }
+    return o;
+  }
+
+  /**
+   * The one swap: {@code load}'s rules replace the current set, or its errors (as {@code
+   * errors} words them) are recorded and the last good set kept; counted and logged either way.
+   */
+  private Outcome swap(String from, Supplier<RuleSet> load,
+      UnaryOperator<List<RuleError>> errors) {
+    try {
+      RuleSet next = load.get();
       current = next;
       loaded = true;
       lastOk = true;
@@ -140,21 +209,20 @@ final class LiveRules implements AutoCloseable {
       reloadsOk++;
       metrics.reload(true);
       remember(new Reload(Instant.now(), true, next.domains().size(), List.of()));
-      log.info("rules loaded from {}: {} domain(s)", dir, next.domains().size());
+      log.info("rules loaded from {}: {} domain(s)", from, next.domains().size());
       return new Outcome(true, List.of());
     } catch (InvalidRulesException e) {
       lastOk = false;
-      lastErrors = List.copyOf(e.errors());
+      lastErrors = List.copyOf(errors.apply(e.errors()));
       reloadsFailed++;
       metrics.reload(false);
       remember(new Reload(Instant.now(), false, current.domains().size(),
           lastErrors.subList(0, Math.min(10, lastErrors.size()))));
-      log.warn("rules reload from {} failed, {}: {} error(s), first: {}", dir,
+      log.warn("rules reload from {} failed, {}: {} error(s), first: {}", from,
           loaded ? "keeping the last good set" : "no rules loaded yet (not ready)",
-          e.errors().size(), e.errors().isEmpty() ? "?" : e.errors().get(0));
+          lastErrors.size(), lastErrors.isEmpty() ? "?" : lastErrors.get(0));
       return new Outcome(false, lastErrors);
     } finally {
-      fingerprint = print;
       lastLoad = Instant.now();
     }
   }
@@ -181,13 +249,17 @@ final class LiveRules implements AutoCloseable {
     }
   }
 
-  /** The YAML text of the file(s) declaring {@code domain}, by file name; empty if unknown. */
+  /**
+   * The YAML text of the file(s) declaring {@code domain}, by file name (for rules from xDS, the
+   * resources as rules files); empty if unknown.
+   */
   Map<String, String> sources(String domain) throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
+    Map<String, String> texts = given;
     for (Domain d : current.domains()) {
       if (d.name().equals(domain)) {
         for (String f : d.files()) {
-          out.put(f, Files.readString(Path.of(f)));
+          out.put(f, texts != null ? texts.get(f) : Files.readString(Path.of(f)));
         }
       }
     }
@@ -260,9 +332,13 @@ final class LiveRules implements AutoCloseable {
 
   @Override
   public void close() {
-    FilePoller p = poller;
-    if (p != null) {
-      p.close();
+    AutoCloseable f = feed;
+    if (f != null) {
+      try {
+        f.close();
+      } catch (Exception e) {
+        log.warn("stopping the rules' source failed: {}", e.toString());
+      }
     }
   }
 }

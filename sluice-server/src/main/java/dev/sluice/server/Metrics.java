@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
@@ -260,6 +261,18 @@ final class Metrics implements Observer {
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     return gc;
+  }
+
+  /**
+   * {@code sluice_xds_connected}: 1 while the stream to the xDS management server is up (it has
+   * answered since it was opened), else 0.
+   */
+  void bindXds(BooleanSupplier connected) {
+    // held strongly: a gauge's state object is otherwise weakly referenced, and this one is a
+    // method reference held by nothing else
+    Gauge.builder("sluice.xds.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
+        .strongReference(true)
+        .description("Whether the stream to the xDS management server is up").register(registry);
   }
 
   /**

@@ -66,6 +66,64 @@ public final class ServerConfig {
       .byDefault("config")
       .help("Rules directory (every *.yaml and *.yml, recursively) or one file"));
 
+  // The xDS config source. Each also reads envoy ratelimit's environment variable of the same
+  // meaning (CONFIG_TYPE, CONFIG_GRPC_XDS_*, XDS_CLIENT_BACKOFF_*): those names are given here
+  // and nowhere else.
+  public static final Setting<ConfigSource> CONFIG_SOURCE = DECLARED.add(Setting.of(
+          "config-source", ValueTypes.choice("config source",
+              List.of("file", "grpc-xds-sotw", "xds"),
+              n -> n.equals("file") ? ConfigSource.FILE : ConfigSource.XDS))
+      .byDefault("file").alsoFromEnvironment("CONFIG_TYPE")
+      .help("Where rules come from: file (the rules setting) or xds (an xDS management server,"
+          + " xds-server; envoy's CONFIG_TYPE=GRPC_XDS_SOTW)"));
+
+  public static final Setting<String> XDS_SERVER = DECLARED.add(Setting.of("xds-server",
+          ValueTypes.of("HOST:PORT", ServerConfig::hostPort))
+      .byDefault("localhost:18000").alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_URL")
+      .help("config-source xds: the management server (gRPC, plaintext unless xds-tls)"));
+
+  public static final Setting<String> XDS_NODE_ID = DECLARED.add(Setting.of("xds-node-id",
+          ValueTypes.text("ID"))
+      .byDefault("default").alsoFromEnvironment("CONFIG_GRPC_XDS_NODE_ID")
+      .help("config-source xds: the node id sent to the management server"));
+
+  public static final Setting<List<String>> XDS_NODE_METADATA = DECLARED.add(Setting.of(
+          "xds-node-metadata", ValueTypes.list("KEY=VALUE", ServerConfig::keyValue))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_NODE_METADATA")
+      .help("config-source xds: the node's metadata, key=value pairs (comma-separated)"));
+
+  public static final Setting<Duration> XDS_BACKOFF_INITIAL = DECLARED.add(Setting.of(
+          "xds-backoff-initial", ValueTypes.duration(Duration.ofMillis(10), Duration.ofHours(1)))
+      .byDefault("1s").alsoFromEnvironment("XDS_CLIENT_BACKOFF_INITIAL_INTERVAL")
+      .help("config-source xds: the first wait before reconnecting to the management server"));
+
+  public static final Setting<Duration> XDS_BACKOFF_MAX = DECLARED.add(Setting.of(
+          "xds-backoff-max", ValueTypes.duration(Duration.ofMillis(10), Duration.ofHours(1)))
+      .byDefault("60s").alsoFromEnvironment("XDS_CLIENT_BACKOFF_MAX_INTERVAL")
+      .help("config-source xds: the longest wait between reconnections (doubling, with"
+          + " jitter)"));
+
+  public static final Setting<Boolean> XDS_TLS = DECLARED.add(Setting.of("xds-tls",
+          ValueTypes.bool())
+      .byDefault("false").alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_USE_TLS")
+      .help("config-source xds: connect to the management server over TLS"));
+
+  public static final Setting<Path> XDS_TLS_CA = DECLARED.add(Setting.of("xds-tls-ca",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_SERVER_TLS_CACERT")
+      .help("xds-tls: PEM CA certificates to trust for the management server instead of the"
+          + " JVM's"));
+
+  public static final Setting<Path> XDS_TLS_CERT = DECLARED.add(Setting.of("xds-tls-cert",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_CLIENT_TLS_CERT")
+      .help("xds-tls: PEM client certificate chain presented to the management server"));
+
+  public static final Setting<Path> XDS_TLS_KEY = DECLARED.add(Setting.of("xds-tls-key",
+          ValueTypes.path("FILE"))
+      .alsoFromEnvironment("CONFIG_GRPC_XDS_CLIENT_TLS_KEY")
+      .help("xds-tls: PEM private key (unencrypted PKCS#8) of xds-tls-cert"));
+
   public static final Setting<String> BACKEND = DECLARED.add(EnforcementSettings.BACKEND);
 
   public static final Setting<FailurePolicy> FAILURE_POLICY =
@@ -255,6 +313,14 @@ public final class ServerConfig {
    */
   public static final String ADMIN_TOKEN_ENV = "SLUICE_ADMIN_TOKEN";
 
+  /** Where the rules come from. */
+  public enum ConfigSource {
+    /** The rules directory or file ({@code rules}), polled. */
+    FILE,
+    /** An xDS management server ({@code xds-server}), as envoy ratelimit's GRPC_XDS_SOTW. */
+    XDS
+  }
+
   /** Whether the TLS ports ask for client certificates (mTLS). */
   public enum ClientAuth {
     /** No client certificate is asked for. */
@@ -331,6 +397,18 @@ public final class ServerConfig {
       Setting<String> given = s.isSet(HEADER_RESET) ? HEADER_RESET
           : s.isSet(HEADER_REMAINING) ? HEADER_REMAINING : HEADER_LIMIT;
       throw s.error(given, e.getMessage());
+    }
+    boolean xdsCert = s.isSet(XDS_TLS_CERT);
+    if (xdsCert != s.isSet(XDS_TLS_KEY)) {
+      throw s.error(xdsCert ? XDS_TLS_CERT : XDS_TLS_KEY, "xds-tls-cert and xds-tls-key go"
+          + " together: give both (PEM files) or neither");
+    }
+    if ((xdsCert || s.isSet(XDS_TLS_CA)) && !s.get(XDS_TLS)) {
+      throw s.error(xdsCert ? XDS_TLS_CERT : XDS_TLS_CA, "xDS TLS files need xds-tls: true");
+    }
+    if (s.get(XDS_BACKOFF_MAX).compareTo(s.get(XDS_BACKOFF_INITIAL)) < 0) {
+      throw s.error(s.isSet(XDS_BACKOFF_MAX) ? XDS_BACKOFF_MAX : XDS_BACKOFF_INITIAL,
+          "xds-backoff-max must not be shorter than xds-backoff-initial");
     }
     boolean redisCert = s.isSet(REDIS_TLS_CERT);
     if (redisCert != s.isSet(REDIS_TLS_KEY)) {
@@ -418,6 +496,28 @@ public final class ServerConfig {
     return r;
   }
 
+  private static String hostPort(String s) {
+    String t = s.trim();
+    int colon = t.lastIndexOf(':');
+    int port = -1;
+    try {
+      port = colon > 0 ? Integer.parseInt(t.substring(colon + 1)) : -1;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    if (port < 1 || port > 65535 || t.contains("/")) {
+      throw new IllegalArgumentException("expected host:port, e.g. localhost:18000");
+    }
+    return t;
+  }
+
+  private static String keyValue(String s) {
+    if (s.indexOf('=') <= 0) {
+      throw new IllegalArgumentException("expected key=value");
+    }
+    return s;
+  }
+
   private static String address(String s) {
     String t = s.trim();
     if (t.isEmpty()) {
@@ -444,6 +544,11 @@ public final class ServerConfig {
   /** gRPC port (0: any free port); equal to {@link #httpPort()} to serve both on one port. */
   public int grpcPort() {
     return get(GRPC_PORT);
+  }
+
+  /** Where the rules come from: the {@link #rules()} directory, or an xDS management server. */
+  public ConfigSource configSource() {
+    return get(CONFIG_SOURCE);
   }
 
   /** The rules directory (or file). */

@@ -162,13 +162,13 @@ public final class SluiceServer implements AutoCloseable {
     } else if (backend instanceof RedisBackend redis) {
       metrics.bindOverLimitCache(redis);
     }
-    LiveRules rules = new LiveRules(config.rules(), config.mergeDomains(), metrics);
+    LiveRules rules = LiveRules.of(config, metrics);
     List<Server> started = new ArrayList<>();
     Health health = null;
     Tracing tracing = null;
     try {
       tracing = Tracing.from(config, extension.openTelemetry());
-      rules.start(config.reloadInterval());
+      rules.start(config);
       TopClients top = config.topClients() == 0 ? null : new TopClients(config.topClients(),
           config.topClientsTables(), dev.sluice.Clock.system());
       if (top != null) {

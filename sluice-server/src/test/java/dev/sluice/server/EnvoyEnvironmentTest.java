@@ -207,7 +207,7 @@ class EnvoyEnvironmentTest {
       "USE_STATSD|true|statsd is not supported",
       "USE_DOG_STATSD|true|DogStatsD",
       "GRPC_UDS|/tmp/rl.sock|Unix domain sockets",
-      "CONFIG_TYPE|GRPC_XDS_SOTW|xDS is not",
+      "CONFIG_TYPE|GRPC_XDS_DELTA|expected file, grpc-xds-sotw or xds",
       "REDIS_PERSECOND|true|per-second",
       "CACHE_KEY_PREFIX|prod_|CACHE_KEY_PREFIX",
       "RESPONSE_DYNAMIC_METADATA|true|dynamic metadata",
@@ -244,5 +244,22 @@ class EnvoyEnvironmentTest {
       rows.add(m.group(1));
     }
     assertThat(rows).containsExactlyElementsOf(EnvoyEnvironment.VARIABLES);
+  }
+
+  @Test
+  void grpcXdsSotwTakesTheRulesFromTheManagementServerTheXdsVariablesName() throws Exception {
+    Map<String, String> env = envoyEnv(runtime());
+    env.put("CONFIG_TYPE", "GRPC_XDS_SOTW");
+    env.put("CONFIG_GRPC_XDS_SERVER_URL", "xds.internal:18000");
+    env.put("CONFIG_GRPC_XDS_NODE_ID", "rls-1");
+    env.put("CONFIG_GRPC_XDS_SERVER_CONNECT_RETRY_INTERVAL", "3s");
+    ServerConfig c = ServerConfig.resolve(Map.of(), env, null);
+    assertThat(c.configSource()).isEqualTo(ServerConfig.ConfigSource.XDS);
+    assertThat(c.get(ServerConfig.XDS_SERVER)).isEqualTo("xds.internal:18000");
+    assertThat(c.get(ServerConfig.XDS_NODE_ID)).isEqualTo("rls-1");
+    assertThat(c.get(ServerConfig.XDS_BACKOFF_INITIAL)).hasSeconds(10);
+    assertThat(EnvoyEnvironment.read(env).noEffect())
+        .contains("CONFIG_GRPC_XDS_SERVER_CONNECT_RETRY_INTERVAL")
+        .doesNotContain("CONFIG_GRPC_XDS_SERVER_URL", "CONFIG_GRPC_XDS_NODE_ID");
   }
 }

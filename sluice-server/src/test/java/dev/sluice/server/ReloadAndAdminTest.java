@@ -30,7 +30,8 @@ class ReloadAndAdminTest {
         .path("requestsPerUnit").asInt();
   }
 
-  private static void await(String what, Check check) throws Exception {
+  /** Waits up to 10 s for {@code check}, failing with {@code what}. */
+  static void await(String what, Check check) throws Exception {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (!check.ok()) {
       if (System.nanoTime() > deadline) {
@@ -40,7 +41,7 @@ class ReloadAndAdminTest {
     }
   }
 
-  private interface Check {
+  interface Check {
     boolean ok() throws Exception;
   }
 

@@ -85,9 +85,12 @@ final class ServeCommand implements Callable<Integer> {
     out.println("sluice: serving " + (server.tls() ? "HTTPS" : "HTTP") + " on " + cfg.bind() + ":"
         + server.httpPort() + ", gRPC" + (server.tls() ? " (TLS)" : "") + " on " + cfg.bind()
         + ":" + server.grpcPort() + ", admin on " + cfg.adminBind() + ":" + server.adminPort()
-        + " (rules: " + cfg.rules() + ", backend: "
+        + " (rules: " + (cfg.configSource() == ServerConfig.ConfigSource.XDS
+            ? "xDS " + cfg.get(ServerConfig.XDS_SERVER) : cfg.rules()) + ", backend: "
         + (cfg.backend().equals("memory") ? "memory" : "redis") + ")"
-        + (!server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
+        + (!server.rulesLoaded() && cfg.configSource() == ServerConfig.ConfigSource.XDS
+            ? " - NOT READY until the management server sends a configuration"
+            : !server.rulesLoaded() ? " - NOT READY: the rules did not load, see the log"
             : !server.warmedUp() ? " - NOT READY: not warmed up (Redis unreachable?), see the log"
             : ""));
     out.flush();
