@@ -232,7 +232,7 @@ public final class SluiceServer implements AutoCloseable {
       return new SluiceServer(config, backends, rules, readiness, health, List.copyOf(started),
           tls, processMetrics, tracing, hp, gp, ap);
     } catch (RuntimeException e) {
-      started.forEach(s -> s.stop().join());
+      stopAll(started);
       closeQuietly(health);
       closeQuietly(tracing);
       rules.close();
@@ -241,6 +241,15 @@ public final class SluiceServer implements AutoCloseable {
       closeQuietly(processMetrics);
       throw e;
     }
+  }
+
+  /**
+   * Stops {@code servers} together: each waits up to its graceful shutdown timeout for clients
+   * that keep connections open, so one after another would add those waits up.
+   */
+  private static void stopAll(List<Server> servers) {
+    CompletableFuture.allOf(servers.stream().map(Server::stop)
+        .toArray(CompletableFuture[]::new)).join();
   }
 
   private static void closeQuietly(@Nullable AutoCloseable c) {
@@ -419,9 +428,7 @@ public final class SluiceServer implements AutoCloseable {
   @Override
   public void close() {
     health.close();
-    for (Server s : servers) {
-      s.stop().join();
-    }
+    stopAll(servers);
     rules.close();
     backends.close();
     closeQuietly(tls);
