@@ -34,7 +34,9 @@ public interface Clock {
  * metrics such as the enforcement layer's per-limiter timing, the rules reload timestamp, the
  * Redis and service warm-ups' deadlines, the Redis backend's start period, which only chooses how
  * long a decision waits for Redis, the eventual mode's sync scheduler, which only decides when a
- * sync runs, the service's file poller and drain period, and the test harness's waits and pacing) read {@code System.nanoTime()} or
+ * sync runs, the service's file poller and drain period, the dashboard's timestamps and the
+ * top-clients view's minutes (given the system clock by the service, injected in tests), the
+ * spans of tracing, and the test harness's waits and pacing) read {@code System.nanoTime()} or
  * {@code Instant.now()}, or run on a scheduled executor, themselves.
  */
 enum SystemClock implements Clock {

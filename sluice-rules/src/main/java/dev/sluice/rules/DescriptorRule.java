@@ -183,6 +183,14 @@ public final class DescriptorRule {
     return column;
   }
 
+  /**
+   * This rule's part of a rule's name in envoy's stats form ({@link RuleMatch#ruleKey()}): {@code
+   * key_value}, or {@code key} for a bare-key rule.
+   */
+  public String namePart() {
+    return value == null ? key : key + "_" + value;
+  }
+
   /** {@code key=value}, or {@code key} for a bare-key rule. */
   public String label() {
     return value == null ? key : key + "=" + value;

@@ -58,8 +58,7 @@ final class Matcher {
   static String ruleKey(String domain, List<DescriptorRule> path) {
     StringBuilder key = new StringBuilder(domain);
     for (DescriptorRule r : path) {
-      key.append('.').append(r.key());
-      r.value().ifPresent(v -> key.append('_').append(v));
+      key.append('.').append(r.namePart());
     }
     return key.toString();
   }

@@ -13,7 +13,6 @@ import dev.sluice.redis.RedisBackend;
 import dev.sluice.spi.Backend;
 import dev.sluice.rules.DescriptorRule;
 import dev.sluice.rules.Domain;
-import dev.sluice.rules.RateLimitRule;
 import dev.sluice.rules.RuleError;
 import dev.sluice.rules.RuleSet;
 import io.micrometer.core.instrument.Counter;
@@ -26,7 +25,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -181,19 +182,29 @@ final class Dashboard {
   /** The names of {@code domain}'s rules, as {@link TopClients} names their tables. */
   static List<String> ruleNames(Domain domain) {
     List<String> out = new ArrayList<>();
-    for (DescriptorRule r : domain.descriptors()) {
-      names(r, "", out);
-    }
+    eachRule(domain, (name, rule) -> out.add(name));
     return out;
   }
 
-  private static void names(DescriptorRule r, String prefix, List<String> out) {
-    String name = prefix + r.key() + r.value().map(v -> "_" + v).orElse("");
+  /**
+   * Calls {@code each} with every rule of {@code domain} that has a rate limit, and its name
+   * within the domain ({@code plan_free.user}, as {@link dev.sluice.rules.RuleMatch#ruleKey()}
+   * without the domain).
+   */
+  private static void eachRule(Domain domain, BiConsumer<String, DescriptorRule> each) {
+    for (DescriptorRule r : domain.descriptors()) {
+      eachRule(r, "", each);
+    }
+  }
+
+  private static void eachRule(DescriptorRule r, String prefix,
+      BiConsumer<String, DescriptorRule> each) {
+    String name = prefix + r.namePart();
     if (r.rateLimit().isPresent()) {
-      out.add(name);
+      each.accept(name, r);
     }
     for (DescriptorRule child : r.descriptors()) {
-      names(child, name + ".", out);
+      eachRule(child, name + ".", each);
     }
   }
 
@@ -244,23 +255,11 @@ final class Dashboard {
       ArrayNode files = n.putArray("files");
       d.files().forEach(files::add);
       ArrayNode list = n.putArray("rules");
-      for (DescriptorRule r : d.descriptors()) {
-        rules(d.name(), r, "", list);
-      }
+      eachRule(d, (name, r) -> list.addObject().put("descriptor", name)
+          .put("metricKey", d.name() + "." + name)
+          .put("limit", r.rateLimit().orElseThrow().describe()).put("shadow", r.shadowMode()));
     }
     return out;
-  }
-
-  private static void rules(String domain, DescriptorRule r, String prefix, ArrayNode out) {
-    String name = prefix + r.key() + r.value().map(v -> "_" + v).orElse("");
-    Optional<RateLimitRule> rl = r.rateLimit();
-    if (rl.isPresent()) {
-      out.addObject().put("descriptor", name).put("metricKey", domain + "." + name)
-          .put("limit", rl.get().describe()).put("shadow", r.shadowMode());
-    }
-    for (DescriptorRule child : r.descriptors()) {
-      rules(domain, child, name + ".", out);
-    }
   }
 
   /** {@code sluice.decisions} by domain and descriptor (envoy's metric key), per outcome. */
@@ -284,9 +283,8 @@ final class Dashboard {
   private static ObjectNode byTag(MeterRegistry registry, String name, String tag) {
     ObjectNode out = HttpApi.JSON.createObjectNode();
     for (Counter c : registry.find(name).counters()) {
-      String value = c.getId().getTag(tag);
-      out.put(value == null ? "" : value, out.path(value == null ? "" : value).asLong()
-          + (long) c.count());
+      String value = Objects.requireNonNullElse(c.getId().getTag(tag), "");
+      out.put(value, out.path(value).asLong() + (long) c.count());
     }
     return out;
   }

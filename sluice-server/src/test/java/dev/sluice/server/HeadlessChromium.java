@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.server.gateway.GatewayProcess;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -26,22 +27,14 @@ final class HeadlessChromium {
 
   private HeadlessChromium() {}
 
-  /** The binary, which must be installed: a missing one fails the test with how to install it. */
-  static Path binary() {
-    Path p = Path.of(BINARY);
-    if (!Files.isExecutable(p)) {
-      throw new AssertionError("chromium is not installed (no " + BINARY + "): this test runs"
-          + " the real browser; install it with `apt-get install -y chromium` (.ci/run does)");
-    }
-    return p;
-  }
-
   /** Loads {@code uri}, lets it run for {@code budget} of virtual time, returns its DOM. */
   static Page dumpDom(URI uri, Path dir, Duration budget) throws IOException, InterruptedException {
     return run(uri, dir, budget, "--dump-dom");
   }
 
-  /** Loads {@code uri}, lets it run for {@code budget}, writes a PNG of the window to {@code png}. */
+  /**
+   * Loads {@code uri}, lets it run for {@code budget}, writes a PNG of the window to {@code png}.
+   */
   static Page screenshot(URI uri, Path dir, Duration budget, Path png)
       throws IOException, InterruptedException {
     return run(uri, dir, budget, "--screenshot=" + png.toAbsolutePath());
@@ -52,7 +45,8 @@ final class HeadlessChromium {
     Path profile = Files.createTempDirectory(dir, "chromium-profile");
     Path out = dir.resolve("chromium-" + System.nanoTime() + ".out");
     Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
-    List<String> command = new ArrayList<>(List.of(binary().toString(),
+    Path chromium = GatewayProcess.binary(BINARY, "chromium");
+    List<String> command = new ArrayList<>(List.of(chromium.toString(),
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--no-first-run", "--disable-extensions", "--user-data-dir=" + profile,
         "--enable-logging=stderr", "--v=0", "--window-size=1400,1600",

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * output to a log file in the test's directory, ready once its port accepts connections, stopped
  * by pid (SIGTERM, then SIGKILL) with every process it started.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
@@ -31,9 +31,9 @@ final class GatewayProcess implements AutoCloseable {
 
   /**
    * The binary, which must be installed: a missing one fails the test with how to install it,
-   * never skips it.
+   * never skips it. Also for the other programs the tests run from Debian packages (Chromium).
    */
-  static Path binary(String path, String debianPackage) {
+  public static Path binary(String path, String debianPackage) {
     Path p = Path.of(path);
     if (!Files.isExecutable(p)) {
       throw new AssertionError(debianPackage + " is not installed (no " + path + "): these tests"
