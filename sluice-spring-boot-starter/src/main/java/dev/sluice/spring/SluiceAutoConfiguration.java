@@ -1,25 +1,20 @@
 package dev.sluice.spring;
 
-import dev.sluice.Limit;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
-import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
-import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.convert.converter.GenericConverter;
+import org.springframework.context.annotation.Import;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
@@ -29,8 +24,9 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * <ul>
  *   <li>a {@link Backend} ({@code sluice.backend}: memory with {@code sluice.max-keys}, or a
  *       Redis URI with {@code sluice.failure-policy} and {@code sluice.redis-timeout}), closed
- *       with the context;
- *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
+ *       with the context, and a {@link RateLimiter} for {@code sluice.limits} when set (or yours,
+ *       if you declare one): both from {@link SluiceCommonConfiguration}, which the reactive
+ *       stack shares;
  *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns};
  *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
  * </ul>
@@ -47,43 +43,10 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @ConditionalOnClass(SluiceFilter.class)
 @ConditionalOnProperty(prefix = "sluice", name = "enabled", havingValue = "true",
     matchIfMissing = true)
-@EnableConfigurationProperties(SluiceProperties.class)
+@Import(SluiceCommonConfiguration.class)
 public class SluiceAutoConfiguration {
 
   static final String PREFIX = "sluice.";
-
-  /** Binds {@code sluice.*} properties of Sluice's types through their settings' declarations. */
-  @Bean
-  @ConfigurationPropertiesBinding
-  static GenericConverter sluiceSettingConverter() {
-    return new SettingConverter();
-  }
-
-  /** Sluice's state store; Spring closes it with the context. */
-  @Bean
-  @ConditionalOnMissingBean
-  public Backend sluiceBackend(SluiceProperties properties) {
-    return SluiceSettings.backend(SluiceSettings.read(properties.settings(true)));
-  }
-
-  /** The limiter for {@code sluice.limits}. */
-  @Bean
-  @ConditionalOnMissingBean
-  @ConditionalOnProperty(prefix = "sluice", name = "limits")
-  public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend,
-      ObjectProvider<LimiterListener> listeners) {
-    List<Limit> limits = SluiceSettings.limits(SluiceSettings.read(properties.settings(true)));
-    if (limits.isEmpty()) {
-      throw new InvalidSettingException(PREFIX + "limits", "must not be blank");
-    }
-    RateLimiter.Builder b = RateLimiter.builder(limits).backend(backend)
-        .name(SluiceFilter.LIMITER_NAME);
-    LimiterListener listener = LimiterListeners.of(listeners);
-    if (listener != null) {
-      b.listener(listener);
-    }
-    return b.build();
-  }
 
   /** The filter, using the backend and limiter beans. */
   @Bean

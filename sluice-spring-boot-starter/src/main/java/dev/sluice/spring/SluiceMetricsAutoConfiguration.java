@@ -19,11 +19,13 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Counts Sluice's decisions in Micrometer when the application has a {@link MeterRegistry} (with
- * {@code spring-boot-starter-actuator}, say): a {@link SluiceMetrics} bean, which {@link
- * SluiceAutoConfiguration} gives to every limiter it builds (the {@code sluice.limits} limiter,
- * named {@value SluiceFilter#LIMITER_NAME}, {@code @RateLimited} handlers and rules), and the gauges
- * of the in-memory store ({@link MemoryBackendMetrics}, {@code store="memory"}). Decisions appear
- * in {@code /actuator/prometheus} as {@code sluice_decisions_total{limiter,limit,outcome}}.
+ * {@code spring-boot-starter-actuator}, say), in servlet and reactive applications alike: a {@link
+ * SluiceMetrics} bean, which {@link SluiceAutoConfiguration} and {@link
+ * dev.sluice.spring.webflux.SluiceWebFluxAutoConfiguration} give to every limiter they build (the
+ * {@code sluice.limits} limiter, named {@value SluiceFilter#LIMITER_NAME}, {@code @RateLimited}
+ * handlers and rules), and the gauges of the in-memory store ({@link MemoryBackendMetrics},
+ * {@code store="memory"}). Decisions appear in {@code /actuator/prometheus} as {@code
+ * sluice_decisions_total{limiter,limit,outcome}}.
  *
  * <p>A {@code RateLimiter} bean of the application's own gets metrics by taking the {@link
  * SluiceMetrics} bean as its {@link LimiterListener}. {@code sluice.metrics=false} turns this off.
@@ -31,8 +33,8 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(afterName = {
     "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnClass({MeterRegistry.class, SluiceMetrics.class, SluiceFilter.class})
+@ConditionalOnWebApplication
+@ConditionalOnClass({MeterRegistry.class, SluiceMetrics.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "sluice", name = {"enabled", "metrics"}, havingValue = "true",
     matchIfMissing = true)

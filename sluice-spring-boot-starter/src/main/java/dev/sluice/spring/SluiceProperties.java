@@ -101,6 +101,9 @@ public class SluiceProperties {
   /** The filter's order among servlet filters (early, after Spring's own first filters). */
   private int filterOrder = -100;
 
+  /** Reactive (WebFlux) applications. */
+  private final WebFlux webflux = new WebFlux();
+
   /**
    * The filter's settings as bound, for {@link SluiceSettings#read(
    * dev.sluice.enforcement.settings.Source)}; without {@code limits} and {@code algorithm} when
@@ -312,5 +315,27 @@ public class SluiceProperties {
 
   public void setFilterOrder(int filterOrder) {
     this.filterOrder = filterOrder;
+  }
+
+  public WebFlux getWebflux() {
+    return webflux;
+  }
+
+  /** The {@code sluice.webflux.*} properties: Sluice's {@code WebFilter} in reactive applications. */
+  public static class WebFlux {
+
+    /**
+     * The WebFilter's order: by default -99, right after Spring Security's WebFilterChainProxy
+     * (-100), so that the authenticated principal is known when the key is resolved.
+     */
+    private int filterOrder = -99;
+
+    public int getFilterOrder() {
+      return filterOrder;
+    }
+
+    public void setFilterOrder(int filterOrder) {
+      this.filterOrder = filterOrder;
+    }
   }
 }

@@ -1,0 +1,52 @@
+package dev.sluice.spring.webflux;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** A Spring Boot WebFlux application on a random port of 127.0.0.1, called over HTTP. */
+final class RunningApp implements AutoCloseable {
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  final ConfigurableApplicationContext context;
+  final int port;
+
+  private RunningApp(ConfigurableApplicationContext context) {
+    this.context = context;
+    this.port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+  }
+
+  /** Starts {@code app} as a reactive application with these properties. */
+  static RunningApp start(Class<?> app, String... properties) {
+    String[] all = new String[properties.length + 2];
+    all[0] = "server.port=0";
+    all[1] = "server.address=127.0.0.1";
+    System.arraycopy(properties, 0, all, 2, properties.length);
+    return new RunningApp(new SpringApplicationBuilder(app)
+        .web(WebApplicationType.REACTIVE)
+        .properties(all)
+        .run());
+  }
+
+  /** GET {@code path} with header names and values. */
+  HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  <T> T bean(Class<T> type) {
+    return context.getBean(type);
+  }
+
+  @Override
+  public void close() {
+    context.close();
+  }
+}
