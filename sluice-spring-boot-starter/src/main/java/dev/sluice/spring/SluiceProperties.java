@@ -105,11 +105,12 @@ public class SluiceProperties {
   private final WebFlux webflux = new WebFlux();
 
   /**
-   * The filter's settings as bound, for {@link SluiceSettings#read(
-   * dev.sluice.enforcement.settings.Source)}; without {@code limits} and {@code algorithm} when
-   * {@code withLimits} is false (the limiter bean has them).
+   * The properties as the settings of Sluice's front ends (the servlet filter, the reactive
+   * WebFilter), for {@link SluiceSettings#read(dev.sluice.enforcement.settings.Source)}; without
+   * {@code limits} and {@code algorithm} when {@code withLimits} is false (the limiter bean has
+   * them).
    */
-  Sources.Bound settings(boolean withLimits) {
+  public Sources.Bound settings(boolean withLimits) {
     Sources.Bound b = Sources.bound(SluiceAutoConfiguration.PREFIX);
     if (withLimits) {
       b.text(SluiceSettings.LIMITS, limits).value(SluiceSettings.ALGORITHM, algorithm);

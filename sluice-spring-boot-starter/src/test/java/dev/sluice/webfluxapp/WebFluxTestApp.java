@@ -6,6 +6,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
@@ -35,6 +36,15 @@ public class WebFluxTestApp {
     Mono<ResponseEntity<String>> status(@PathVariable int code) {
       return Mono.delay(Duration.ofMillis(5))
           .map(t -> ResponseEntity.status(code).body("status " + code));
+    }
+
+    /** 401 unless the password is right: with count-statuses=401 only failures count. */
+    @GetMapping("/login")
+    Mono<ResponseEntity<String>> login(
+        @RequestHeader(name = "X-Password", required = false) String password) {
+      return Mono.just("open sesame".equals(password)
+          ? ResponseEntity.ok("welcome")
+          : ResponseEntity.status(401).body("wrong password"));
     }
 
     @GetMapping("/fails")

@@ -4,6 +4,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -39,6 +42,20 @@ final class RunningApp implements AutoCloseable {
       b.headers(headers);
     }
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code count} GETs of {@code path} at once; the statuses, in no particular order. */
+  List<Integer> concurrently(int count, String path, String... headers) {
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + path));
+      if (headers.length > 0) {
+        b.headers(headers);
+      }
+      all.add(CLIENT.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    return all.stream().map(f -> f.join().statusCode()).toList();
   }
 
   <T> T bean(Class<T> type) {

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.result.method.AbstractHandlerMethodMapping;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,7 +27,7 @@ import reactor.core.publisher.Mono;
  * up their tables; nothing blocks). Requests go through no lookup at all when no handler method
  * of {@code handlerMethods} carries the annotation.
  */
-final class RateLimitedHandlers {
+final class AnnotatedHandlers {
 
   /** A handler's annotation and the id its counters are kept under. */
   record Annotated(String id, RateLimited annotation) {}
@@ -42,13 +43,24 @@ final class RateLimitedHandlers {
    * @param mappings the application's handler mappings, in order
    * @param handlerMethods every handler method they map (to find out whether any is annotated)
    */
-  RateLimitedHandlers(List<HandlerMapping> mappings, Iterable<HandlerMethod> handlerMethods) {
+  AnnotatedHandlers(List<HandlerMapping> mappings, Iterable<HandlerMethod> handlerMethods) {
     this.mappings = List.copyOf(mappings);
     boolean found = false;
     for (HandlerMethod m : handlerMethods) {
       found |= annotated(m).isPresent();
     }
     this.any = found;
+  }
+
+  /** Every handler method of the {@code mappings} that map methods (annotated controllers). */
+  static List<HandlerMethod> handlerMethods(List<HandlerMapping> mappings) {
+    List<HandlerMethod> all = new ArrayList<>();
+    for (HandlerMapping m : mappings) {
+      if (m instanceof AbstractHandlerMethodMapping<?> methods) {
+        all.addAll(methods.getHandlerMethods().values());
+      }
+    }
+    return all;
   }
 
   /** Every annotated handler method among {@code handlerMethods}, for validation at start. */
