@@ -14,7 +14,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.GenericConverter;
 
 /**
@@ -23,8 +22,10 @@ import org.springframework.core.convert.converter.GenericConverter;
  * bound {@link SluiceProperties} and their converter, the {@link Backend} and the {@link
  * RateLimiter} of {@code sluice.limits}. Each backs off when the application declares its own.
  * Nothing here touches the Servlet API or WebFlux.
+ *
+ * <p>Only ever imported: it carries no {@code @Configuration}, so that an application scanning
+ * this package does not pick it up outside the auto-configurations' conditions.
  */
-@Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SluiceProperties.class)
 public class SluiceCommonConfiguration {
 

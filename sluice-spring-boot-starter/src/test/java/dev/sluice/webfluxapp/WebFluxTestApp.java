@@ -47,6 +47,12 @@ public class WebFluxTestApp {
           : ResponseEntity.status(401).body("wrong password"));
     }
 
+    /** Answers after two seconds, for clients that give up before. */
+    @GetMapping("/slow")
+    Mono<String> slow() {
+      return Mono.delay(Duration.ofSeconds(2)).thenReturn("slow");
+    }
+
     @GetMapping("/fails")
     Mono<String> fails() {
       return Mono.error(new IllegalStateException("the handler failed"));

@@ -11,7 +11,7 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** A Spring Boot WebFlux application on a random port of 127.0.0.1, called over HTTP. */
+/** A Spring Boot web application on a random port of 127.0.0.1, called over HTTP. */
 final class RunningApp implements AutoCloseable {
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
@@ -25,12 +25,17 @@ final class RunningApp implements AutoCloseable {
 
   /** Starts {@code app} as a reactive application with these properties. */
   static RunningApp start(Class<?> app, String... properties) {
+    return start(app, WebApplicationType.REACTIVE, properties);
+  }
+
+  /** Starts {@code app} as a web application of {@code type} with these properties. */
+  static RunningApp start(Class<?> app, WebApplicationType type, String... properties) {
     String[] all = new String[properties.length + 2];
     all[0] = "server.port=0";
     all[1] = "server.address=127.0.0.1";
     System.arraycopy(properties, 0, all, 2, properties.length);
     return new RunningApp(new SpringApplicationBuilder(app)
-        .web(WebApplicationType.REACTIVE)
+        .web(type)
         .properties(all)
         .run());
   }

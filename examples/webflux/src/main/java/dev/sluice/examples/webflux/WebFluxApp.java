@@ -3,6 +3,7 @@ package dev.sluice.examples.webflux;
 import dev.sluice.servlet.RateLimited;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -40,9 +41,9 @@ public class WebFluxApp {
     /** A slow search: it waits without holding a thread, and it has its own limit. */
     @GetMapping("/quotes/search")
     @RateLimited(value = "3/minute", key = "api-key")
-    Mono<Map<String, List<String>>> search(@RequestParam String q) {
+    Mono<Map<String, List<String>>> search(@RequestParam("q") String q) {
       return Flux.fromIterable(QUOTES)
-          .filter(quote -> quote.toLowerCase().contains(q.toLowerCase()))
+          .filter(quote -> quote.toLowerCase(Locale.ROOT).contains(q.toLowerCase(Locale.ROOT)))
           .collectList()
           .delayElement(Duration.ofMillis(20))
           .map(found -> Map.of("quotes", found));

@@ -80,12 +80,12 @@ class WebFluxAppTest {
   @Test
   void theSearchHasALimitOfItsOwn() throws Exception {
     for (int i = 0; i < 3; i++) {
-      HttpResponse<String> found = get("/quotes/search?q=simple", "X-API-Key", "key-s");
+      HttpResponse<String> found = get("/quotes/search?q=simplicity", "X-API-Key", "key-s");
       assertThat(found.statusCode()).isEqualTo(200);
       assertThat(found.body())
           .isEqualTo("{\"quotes\":[\"Simplicity is prerequisite for reliability.\"]}");
     }
-    HttpResponse<String> refused = get("/quotes/search?q=simple", "X-API-Key", "key-s");
+    HttpResponse<String> refused = get("/quotes/search?q=simplicity", "X-API-Key", "key-s");
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
     // the search's own limit is per key too
