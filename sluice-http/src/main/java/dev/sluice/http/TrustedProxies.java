@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,12 +24,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TrustedProxies {
 
-  private static final TrustedProxies NONE = new TrustedProxies(List.of());
+  private static final TrustedProxies NONE = new TrustedProxies(AddressRanges.none());
 
-  private final List<Cidr> ranges;
+  private final AddressRanges ranges;
 
-  private TrustedProxies(List<Cidr> ranges) {
-    this.ranges = List.copyOf(ranges);
+  private TrustedProxies(AddressRanges ranges) {
+    this.ranges = ranges;
   }
 
   /** No trusted proxy: the direct peer is always the client. */
@@ -45,11 +44,7 @@ public final class TrustedProxies {
    * @throws IllegalArgumentException naming the entry that is not an address or range
    */
   public static TrustedProxies of(List<String> cidrs) {
-    List<Cidr> ranges = new ArrayList<>();
-    for (String c : cidrs) {
-      ranges.add(Cidr.parse(c));
-    }
-    return new TrustedProxies(ranges);
+    return new TrustedProxies(AddressRanges.of(cidrs));
   }
 
   /**
@@ -58,13 +53,7 @@ public final class TrustedProxies {
    * @throws IllegalArgumentException naming the entry that is wrong
    */
   public static TrustedProxies parse(String text) {
-    List<String> parts = new ArrayList<>();
-    for (String p : text.split("[,\\s]+")) {
-      if (!p.isEmpty()) {
-        parts.add(p);
-      }
-    }
-    return of(parts);
+    return new TrustedProxies(AddressRanges.parse(text));
   }
 
   /** Whether {@code address} (an IP literal) is a trusted proxy. */
@@ -74,12 +63,7 @@ public final class TrustedProxies {
   }
 
   private boolean trusted(InetAddress a) {
-    for (Cidr c : ranges) {
-      if (c.contains(a)) {
-        return true;
-      }
-    }
-    return false;
+    return ranges.contains(a);
   }
 
   /**
@@ -274,66 +258,6 @@ public final class TrustedProxies {
 
   @Override
   public String toString() {
-    return "TrustedProxies" + ranges;
-  }
-
-  /** One address range. */
-  private static final class Cidr {
-    private final byte[] network;
-    private final int prefix;
-    private final String text;
-
-    private Cidr(byte[] network, int prefix, String text) {
-      this.network = network;
-      this.prefix = prefix;
-      this.text = text;
-    }
-
-    static Cidr parse(String text) {
-      String t = text.trim();
-      int slash = t.indexOf('/');
-      InetAddress a = parseAddress(slash < 0 ? t : t.substring(0, slash));
-      if (a == null || t.startsWith("[") || (slash < 0 && t.indexOf(':') >= 0
-          && t.indexOf('.') > 0 && t.indexOf(':') == t.lastIndexOf(':'))) {
-        throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR range"
-            + " (e.g. 10.0.0.0/8, 192.168.1.7, fd00::/8)");
-      }
-      byte[] bytes = a.getAddress();
-      int max = bytes.length * 8;
-      int prefix = max;
-      if (slash >= 0) {
-        String p = t.substring(slash + 1);
-        if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)
-            || Integer.parseInt(p) > max) {
-          throw new IllegalArgumentException("'" + text + "': prefix length must be 0.." + max);
-        }
-        prefix = Integer.parseInt(p);
-      }
-      return new Cidr(bytes, prefix, t.toLowerCase(Locale.ROOT));
-    }
-
-    boolean contains(InetAddress a) {
-      byte[] b = a.getAddress();
-      if (b.length != network.length) {
-        return false;
-      }
-      int full = prefix / 8;
-      for (int i = 0; i < full; i++) {
-        if (b[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = prefix % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = 0xff << (8 - rest) & 0xff;
-      return (b[full] & mask) == (network[full] & mask);
-    }
-
-    @Override
-    public String toString() {
-      return text;
-    }
+    return "TrustedProxies" + ranges.entries();
   }
 }

@@ -4,24 +4,24 @@ import dev.sluice.Limit;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.enforcement.Enforcer;
-import dev.sluice.enforcement.ModeBackends;
-import dev.sluice.enforcement.Quota;
-import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
 import dev.sluice.enforcement.settings.Settings;
+import dev.sluice.http.AddressRanges;
+import dev.sluice.http.HandlerLimits;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
 import dev.sluice.http.PathPattern;
-import dev.sluice.http.RateLimitHeaders;
 import dev.sluice.http.RequestContext;
+import dev.sluice.http.RequestLimiter;
 import dev.sluice.http.Routes;
+import dev.sluice.http.StatusCondition;
 import dev.sluice.http.TrustedProxies;
 import dev.sluice.memory.MemoryBackend;
-import dev.sluice.rules.Domain;
-import dev.sluice.rules.RuleMatch;
 import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -33,12 +33,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
@@ -47,10 +49,12 @@ import org.jspecify.annotations.Nullable;
  * A Jakarta Servlet filter that rate limits requests.
  *
  * <p>For each HTTP request it builds a {@link RequestContext} (method, path, the client address
- * as {@link TrustedProxies} allow, every header), then applies, in this order, stopping at the
- * first denial:
+ * as {@link TrustedProxies} allow, every header) and lets the {@link RequestLimiter} (the decision
+ * every HTTP front end shares) apply, in this order, stopping at the first denial:
  *
  * <ol>
+ *   <li>the exemptions ({@link Builder#exempt}, {@link Builder#exemptAddresses}, {@link
+ *       Builder#exemptPaths}): an exempt request is not counted and gets no headers;
  *   <li>the plain limits ({@link Builder#limits}), under the key from the {@link KeyResolver};
  *   <li>the {@link RateLimited} limits of the servlet the request is mapped to;
  *   <li>the rules ({@link Builder#rules}): the descriptors of the first route covering the request
@@ -64,12 +68,17 @@ import org.jspecify.annotations.Nullable;
  * does not give back what an earlier step took). The response describes the deciding limit of all
  * steps ({@link Verdict#deciding()}).
  *
- * <p>A denied request gets 429 with {@code Retry-After} and the headers of the configured {@link
+ * <p>With {@link Builder#countStatuses} only responses of those statuses count: the cost is held
+ * before the handler and settled by the status after it (a handler that throws counts as 500; an
+ * asynchronous request is settled when it completes).
+ *
+ * <p>A denied request gets 429 (or {@link Builder#refusalStatus}) with {@code Retry-After} and the headers of the configured {@link
  * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
  * Builder#denialBody} says otherwise). Allowed requests get the same headers when {@link
  * Builder#headersOnAllowed} (default on). When the key needs an identity the request lacks (no or
  * a malformed {@code Authorization}), the filter counts under the client address or answers 401,
- * as {@link OnMissingKey} says; it never throws for a bad request.
+ * as {@link OnMissingKey} says; it never throws for a bad request, and a decision that fails is
+ * answered 500 with a problem body and logged (see {@link RequestLimiter}).
  *
  * <p>Build one with {@link #builder()} and register the instance, or declare the class in {@code
  * web.xml} with init-params named as in {@link SluiceSettings}. Thread-safe.
@@ -99,7 +108,13 @@ public final class SluiceFilter implements Filter {
   public static final String METER_REGISTRY_ATTRIBUTE = "io.micrometer.core.instrument.MeterRegistry";
 
   /** The name of the limiter of the plain limits, as its {@link LimiterListener} hears it. */
-  public static final String LIMITER_NAME = "filter";
+  public static final String LIMITER_NAME = RequestLimiter.LIMITER_NAME;
+
+  /**
+   * Request attribute where {@link #applyHandler} leaves what it held for the filter to settle by
+   * the final status ({@link Builder#countStatuses}).
+   */
+  private static final String PENDING_ATTRIBUTE = "dev.sluice.servlet.pending";
 
   private @Nullable Config config;
 
@@ -152,44 +167,78 @@ public final class SluiceFilter implements Filter {
     }
     RequestContext ctx = context(c, req);
     ctx.clientAddress().ifPresent(a -> req.setAttribute(CLIENT_ADDRESS_ATTRIBUTE, a));
-    long cost = c.cost(req, ctx.path());
-    Verdict v = Verdict.empty();
-    RateLimiter limiter = c.limiter;
-    if (limiter != null) {
-      String key = key(c, c.keyResolver, ctx, resp);
-      if (key == null) {
-        return;
-      }
-      v = Verdict.of(Status.of(limiter.tryAcquire(key, cost), limiter.limits()));
-    }
-    if (v.allowed()) {
-      Optional<HandlerLimits.Handler> handler = c.handlers.find(req);
-      if (handler.isPresent()) {
-        Verdict h = applyHandler(c, handler.get(), ctx, resp);
-        if (h == null) {
-          return;
-        }
-        v = v.and(h);
-      }
-    }
-    if (v.allowed() && c.enforcer != null) {
-      v = v.and(applyRules(c, c.enforcer, ctx, cost));
-    }
-    if (!v.allowed()) {
-      deny(c, resp, v);
+    long cost = c.cost(req, ctx);
+    HandlerLimits.Handler handler = c.handlers.find(req).orElse(null);
+    RequestLimiter.Outcome outcome = join(c.limiter.decide(ctx, cost, handler));
+    if (outcome instanceof RequestLimiter.Respond r) {
+      write(resp, r);
       return;
     }
-    if (c.headersOnAllowed) {
-      RateLimitHeaders.of(v, c.headerStyle).forEach(resp::setHeader);
+    RequestLimiter.Proceed proceed = (RequestLimiter.Proceed) outcome;
+    proceed.headers().forEach(resp::setHeader);
+    List<RequestLimiter.Proceed> pending = new ArrayList<>(2);
+    pending.add(proceed);
+    req.setAttribute(PENDING_ATTRIBUTE, pending);
+    boolean done = false;
+    try {
+      chain.doFilter(request, response);
+      done = true;
+    } finally {
+      if (done && req.isAsyncStarted()) {
+        req.getAsyncContext().addListener(new SettleOnCompletion(pending));
+      } else {
+        complete(pending, done ? resp.getStatus() : 500);
+      }
     }
-    chain.doFilter(request, response);
+  }
+
+  /** Settles what the request held by its final status. */
+  private static void complete(List<RequestLimiter.Proceed> pending, int status) {
+    for (RequestLimiter.Proceed p : pending) {
+      join(p.complete(status));
+    }
+  }
+
+  /** Settles an asynchronous request's holds when it completes (a failed one as 500). */
+  private static final class SettleOnCompletion implements AsyncListener {
+    private final List<RequestLimiter.Proceed> pending;
+    private volatile boolean failed;
+
+    SettleOnCompletion(List<RequestLimiter.Proceed> pending) {
+      this.pending = pending;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      int status = failed ? 500 : event.getSuppliedResponse() instanceof HttpServletResponse r
+          ? r.getStatus() : 500;
+      for (RequestLimiter.Proceed p : pending) {
+        p.complete(status);
+      }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      failed = true;
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      failed = true;
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this);
+    }
   }
 
   /**
    * Applies one handler's {@link RateLimited} limits, for frameworks that know the handler only
    * after the filter has run (the Spring MVC interceptor of {@code sluice-spring-boot-starter}).
-   * Answers 429 (or 401) itself when denied; sets the headers on an allowed response as
-   * configured.
+   * Answers the refusal (or 401) itself when denied; sets the headers on an allowed response as
+   * configured. With {@link Builder#countStatuses}, what it holds is settled by the filter when
+   * the request went through it (else it counts at its cost).
    *
    * @param handlerId what names the handler (its counters are its own)
    * @return whether the request may go on
@@ -198,75 +247,42 @@ public final class SluiceFilter implements Filter {
   public boolean applyHandler(HttpServletRequest request, HttpServletResponse response,
       String handlerId, RateLimited annotation) throws IOException {
     Config c = Objects.requireNonNull(config, "filter not initialised");
-    HandlerLimits.Handler h = c.handlers.handler(handlerId, annotation);
-    Verdict v = applyHandler(c, h, context(c, request), response);
-    if (v == null) {
+    HandlerLimits.Handler h = RateLimitedHandlers.of(c.limiter, handlerId, annotation);
+    RequestLimiter.Outcome outcome = join(c.limiter.decideHandler(context(c, request), h));
+    if (outcome instanceof RequestLimiter.Respond r) {
+      write(response, r);
       return false;
     }
-    if (!v.allowed()) {
-      deny(c, response, v);
-      return false;
-    }
-    if (c.headersOnAllowed) {
-      RateLimitHeaders.of(v, c.headerStyle).forEach(response::setHeader);
+    RequestLimiter.Proceed proceed = (RequestLimiter.Proceed) outcome;
+    proceed.headers().forEach(response::setHeader);
+    if (proceed.awaitsStatus()
+        && request.getAttribute(PENDING_ATTRIBUTE) instanceof List<?> pending) {
+      @SuppressWarnings("unchecked")
+      List<RequestLimiter.Proceed> list = (List<RequestLimiter.Proceed>) pending;
+      list.add(proceed);
     }
     return true;
   }
 
-  /** The handler's decision; null when a 401 was sent. */
-  private static @Nullable Verdict applyHandler(Config c, HandlerLimits.Handler h,
-      RequestContext ctx, HttpServletResponse resp) throws IOException {
-    String key = key(c, h.key() != null ? h.key() : c.keyResolver, ctx, resp);
-    if (key == null) {
-      return null;
-    }
-    return Verdict.of(Status.of(h.limiter().tryAcquire("@" + h.id() + "|" + key, h.cost()),
-        h.limiter().limits()));
+  /** The pipeline shared with other front ends, as this filter configured it. */
+  public RequestLimiter requestLimiter() {
+    return Objects.requireNonNull(config, "filter not initialised").limiter;
   }
 
-  /** The rules' decision for the request's descriptors, all or nothing unless set otherwise. */
-  private static Verdict applyRules(Config c, Enforcer enforcer, RequestContext ctx, long cost) {
-    List<RuleMatch> matches = c.routes.get().match(c.domain, ctx);
-    if (matches.isEmpty()) {
-      return Verdict.empty();
-    }
+  private static <T> T join(CompletionStage<T> stage) {
     try {
-      return enforcer.decideMatches(c.domain, matches, cost, c.counting).join();
+      return stage.toCompletableFuture().join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
-  /** The key, or null after answering 401 when the request lacks an identity and REJECT is set. */
-  private static @Nullable String key(Config c, KeyResolver resolver, RequestContext ctx,
-      HttpServletResponse resp) throws IOException {
-    Optional<String> key = resolver.resolve(ctx);
-    if (key.isPresent()) {
-      return key.get();
-    }
-    if (c.onMissingKey == OnMissingKey.IP) {
-      return resolver.resolveWithIpFallback(ctx);
-    }
-    resp.setStatus(401);
-    if (resolver.usesUser()) {
-      resp.setHeader("WWW-Authenticate", "Basic realm=\"sluice\", charset=\"UTF-8\"");
-    }
-    writeBody(resp, "application/problem+json", "{\"type\":\"about:blank\",\"title\":"
-        + "\"Unauthorized\",\"status\":401,\"detail\":\"This resource is rate limited per "
-        + Json.escape(resolver.toString()) + "; send credentials that identify you.\"}");
-    return null;
-  }
-
-  private static void deny(Config c, HttpServletResponse resp, Verdict v) throws IOException {
-    resp.setStatus(429);
-    RateLimitHeaders.of(v, c.headerStyle).forEach(resp::setHeader);
-    writeBody(resp, c.denialContentType, c.denialBody.render(v.deciding()));
-  }
-
-  private static void writeBody(HttpServletResponse resp, String contentType, String body)
+  private static void write(HttpServletResponse resp, RequestLimiter.Respond r)
       throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    resp.setContentType(contentType);
+    resp.setStatus(r.status());
+    r.headers().forEach(resp::setHeader);
+    byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+    resp.setContentType(r.contentType());
     resp.setCharacterEncoding("UTF-8");
     resp.setContentLength(bytes.length);
     resp.getOutputStream().write(bytes);
@@ -301,92 +317,33 @@ public final class SluiceFilter implements Filter {
   @Override
   public void destroy() {
     Config c = config;
-    if (c != null && c.ownsBackend) {
-      c.backend.close();
+    if (c != null) {
+      c.limiter.close();
     }
   }
 
   /** The applied configuration, immutable. */
   private static final class Config {
-    final @Nullable RateLimiter limiter;
-    final Backend backend;
-    final boolean ownsBackend;
-    final KeyResolver keyResolver;
-    final OnMissingKey onMissingKey;
+    final RequestLimiter limiter;
     final TrustedProxies proxies;
-    final @Nullable Enforcer enforcer;
-    final Supplier<Routes> routes;
-    final String domain;
-    final Enforcer.Counting counting;
-    final HeaderStyle headerStyle;
-    final boolean headersOnAllowed;
-    final DenialBody denialBody;
-    final String denialContentType;
-    final List<CostRule> costs;
     final @Nullable ToLongFunction<HttpServletRequest> costFunction;
-    final HandlerLimits handlers;
-    final @Nullable LimiterListener listener;
+    final RateLimitedHandlers handlers;
 
-    Config(Builder b, Backend backend, KeyResolver key, String domain,
-        @Nullable LimiterListener listener) {
-      this.backend = backend;
-      this.ownsBackend = b.ownsBackend || b.backend == null;
-      this.listener = listener;
-      this.limiter = b.limiter != null ? b.limiter
-          : b.limits.isEmpty() ? null : newLimiter(LIMITER_NAME, b.limits);
-      this.keyResolver = key;
-      this.onMissingKey = b.onMissingKey;
-      this.proxies = b.proxies;
-      Supplier<RuleSet> rules = b.rules;
-      // Rules are decided on the filter's backend, every rule consistently (no eventual mode
-      // here); the limiters are named for the listener.
-      this.enforcer = rules == null ? null : Enforcer.builder(rules,
-              ModeBackends.consistent(backend, false))
-          .limiters((k, predecessor) -> newLimiter("rules:" + domain, k.limits(), predecessor))
-          .build();
-      this.routes = Routes.following(rules == null ? RuleSet::empty : rules);
-      this.domain = domain;
-      this.counting = b.counting;
-      this.headerStyle = b.headerStyle;
-      this.headersOnAllowed = b.headersOnAllowed;
-      this.denialBody = b.denialBody;
-      this.denialContentType = b.denialContentType;
-      this.costs = List.copyOf(b.costs);
-      this.costFunction = b.costFunction;
-      this.handlers = new HandlerLimits(this::newLimiter, b.apiKeyHeader);
+    Config(RequestLimiter limiter, TrustedProxies proxies,
+        @Nullable ToLongFunction<HttpServletRequest> costFunction) {
+      this.limiter = limiter;
+      this.proxies = proxies;
+      this.costFunction = costFunction;
+      this.handlers = new RateLimitedHandlers(limiter);
     }
 
-    /** A limiter the filter builds: on its backend, named for its listener. */
-    RateLimiter newLimiter(String name, List<Limit> limits) {
-      return newLimiter(name, limits, null);
-    }
-
-    /** {@link #newLimiter(String, List)} taking over {@code predecessor}'s keys, if non-null. */
-    RateLimiter newLimiter(String name, List<Limit> limits, @Nullable RateLimiter predecessor) {
-      RateLimiter.Builder b = RateLimiter.builder(limits).backend(backend).name(name);
-      if (listener != null) {
-        b.listener(listener);
-      }
-      if (predecessor != null) {
-        b.predecessor(predecessor);
-      }
-      return b.build();
-    }
-
-    long cost(HttpServletRequest req, String path) {
+    long cost(HttpServletRequest req, RequestContext ctx) {
       if (costFunction != null) {
         return Math.max(0, costFunction.applyAsLong(req));
       }
-      for (CostRule r : costs) {
-        if (r.pattern.matches(path)) {
-          return r.cost;
-        }
-      }
-      return 1;
+      return limiter.cost(ctx);
     }
   }
-
-  private record CostRule(PathPattern pattern, long cost) {}
 
   /**
    * Configures a {@link SluiceFilter}. Everything is optional: by default nothing is limited until
@@ -395,23 +352,10 @@ public final class SluiceFilter implements Filter {
    * a {@link MemoryBackend} that the filter closes.
    */
   public static final class Builder {
-    private List<Limit> limits = List.of();
-    private @Nullable RateLimiter limiter;
+    private final RequestLimiter.Builder pipeline = RequestLimiter.builder();
     private @Nullable Backend backend;
     private boolean ownsBackend;
-    private @Nullable KeyResolver keyResolver;
-    private String keySpec = "ip";
-    private String apiKeyHeader = "X-API-Key";
-    private OnMissingKey onMissingKey = OnMissingKey.IP;
     private TrustedProxies proxies = TrustedProxies.none();
-    private @Nullable Supplier<RuleSet> rules;
-    private @Nullable String domain;
-    private Enforcer.Counting counting = Enforcer.Counting.ALL_OR_NOTHING;
-    private HeaderStyle headerStyle = HeaderStyle.X_RATELIMIT;
-    private boolean headersOnAllowed = true;
-    private DenialBody denialBody = DenialBody.PROBLEM;
-    private String denialContentType = "application/problem+json";
-    private final List<CostRule> costs = new ArrayList<>();
     private @Nullable ToLongFunction<HttpServletRequest> costFunction;
     private @Nullable LimiterListener listener;
     private @Nullable Object meterRegistry;
@@ -420,7 +364,7 @@ public final class SluiceFilter implements Filter {
 
     /** Limits applied to every request, all-or-nothing, per key. */
     public Builder limits(List<Limit> limits) {
-      this.limits = List.copyOf(limits);
+      pipeline.limits(limits);
       return this;
     }
 
@@ -435,7 +379,7 @@ public final class SluiceFilter implements Filter {
 
     /** A ready limiter for the plain limits, instead of {@link #limits} (e.g. a Spring bean). */
     public Builder limiter(RateLimiter limiter) {
-      this.limiter = Objects.requireNonNull(limiter, "limiter must not be null");
+      pipeline.limiter(limiter);
       return this;
     }
 
@@ -450,7 +394,7 @@ public final class SluiceFilter implements Filter {
 
     /** How requests are told apart; default {@link KeyResolver#ip()}. */
     public Builder key(KeyResolver resolver) {
-      this.keyResolver = Objects.requireNonNull(resolver, "key resolver must not be null");
+      pipeline.key(resolver);
       return this;
     }
 
@@ -460,20 +404,19 @@ public final class SluiceFilter implements Filter {
      * #apiKeyHeader}.
      */
     public Builder key(String spec) {
-      this.keySpec = Objects.requireNonNull(spec, "key must not be null");
-      this.keyResolver = null;
+      pipeline.key(spec);
       return this;
     }
 
     /** The header {@code api-key} reads; default {@code X-API-Key}. */
     public Builder apiKeyHeader(String header) {
-      this.apiKeyHeader = Objects.requireNonNull(header, "api key header must not be null");
+      pipeline.apiKeyHeader(header);
       return this;
     }
 
     /** When the key needs an identity the request lacks; default {@link OnMissingKey#IP}. */
     public Builder onMissingKey(OnMissingKey onMissingKey) {
-      this.onMissingKey = Objects.requireNonNull(onMissingKey, "onMissingKey must not be null");
+      pipeline.onMissingKey(onMissingKey);
       return this;
     }
 
@@ -499,8 +442,7 @@ public final class SluiceFilter implements Filter {
      * null domain means the rules' only domain.
      */
     public Builder rules(Supplier<RuleSet> rules, @Nullable String domain) {
-      this.rules = Objects.requireNonNull(rules, "rules must not be null");
-      this.domain = domain;
+      pipeline.rules(rules, domain);
       return this;
     }
 
@@ -510,19 +452,19 @@ public final class SluiceFilter implements Filter {
      * a refusal consuming from none) or {@link Enforcer.Counting#EACH} (envoy's: each on its own).
      */
     public Builder descriptorCounting(Enforcer.Counting counting) {
-      this.counting = Objects.requireNonNull(counting, "descriptor counting must not be null");
+      pipeline.descriptorCounting(counting);
       return this;
     }
 
     /** Which headers to send; default {@link HeaderStyle#X_RATELIMIT}. */
     public Builder headers(HeaderStyle style) {
-      this.headerStyle = Objects.requireNonNull(style, "header style must not be null");
+      pipeline.headers(style);
       return this;
     }
 
     /** Whether allowed responses carry the headers too; default true. */
     public Builder headersOnAllowed(boolean on) {
-      this.headersOnAllowed = on;
+      pipeline.headersOnAllowed(on);
       return this;
     }
 
@@ -533,16 +475,13 @@ public final class SluiceFilter implements Filter {
      * RFC 9457 problem. Sets the content type to {@code application/json} unless given.
      */
     public Builder denialBody(String template) {
-      this.denialBody = new DenialBody(Objects.requireNonNull(template, "body must not be null"));
-      if (denialContentType.equals("application/problem+json")) {
-        this.denialContentType = "application/json";
-      }
+      pipeline.denialBody(template);
       return this;
     }
 
     /** The 429 body's content type. */
     public Builder denialContentType(String contentType) {
-      this.denialContentType = Objects.requireNonNull(contentType, "content type must not be null");
+      pipeline.denialContentType(contentType);
       return this;
     }
 
@@ -553,10 +492,88 @@ public final class SluiceFilter implements Filter {
      * rules.
      */
     public Builder cost(String pathPattern, long cost) {
-      if (cost < 0) {
-        throw new IllegalArgumentException("cost of " + pathPattern + " must be >= 0, was " + cost);
+      pipeline.cost(pathPattern, cost);
+      return this;
+    }
+
+    /**
+     * Requests {@code exempt} accepts (it sees the request as {@link RequestContext}: method,
+     * path, client address after trusted proxies, headers) are neither counted nor given headers.
+     * Several exemptions add up: any one exempts.
+     */
+    public Builder exempt(Predicate<RequestContext> exempt) {
+      pipeline.exempt(exempt);
+      return this;
+    }
+
+    /**
+     * Requests from these client addresses or CIDR ranges (after {@link #trustedProxies}) are
+     * exempt: {@code 10.0.0.0/8}, {@code 192.168.1.7}, {@code fd00::/8}.
+     *
+     * @throws IllegalArgumentException {@code "exempt-addresses: ..."} naming the wrong entry
+     */
+    public Builder exemptAddresses(String... cidrs) {
+      AddressRanges ranges;
+      try {
+        ranges = AddressRanges.of(List.of(cidrs));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("exempt-addresses: " + e.getMessage(), e);
       }
-      costs.add(new CostRule(PathPattern.compile(pathPattern), cost));
+      pipeline.exemptAddresses(ranges);
+      return this;
+    }
+
+    /**
+     * Requests whose path (without context path and query) matches one of these {@link
+     * PathPattern} globs are exempt: {@code /health}, {@code /actuator/**}.
+     *
+     * @throws IllegalArgumentException {@code "exempt-paths: ..."} naming the wrong pattern
+     */
+    public Builder exemptPaths(String... patterns) {
+      try {
+        pipeline.exemptPaths(List.of(patterns));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("exempt-paths: " + e.getMessage(), e);
+      }
+      return this;
+    }
+
+    /**
+     * Counts only requests whose response status matches {@code statuses}: statuses, ranges and
+     * classes, comma-separated ({@code 401,403}, {@code 400-499}, {@code 5xx}). The cost is held
+     * before the handler, refused like any request when there is no room, and settled after it:
+     * at the cost when the status matches, at 0 otherwise. A handler that throws counts as 500.
+     * Not with {@link #descriptorCounting} {@code EACH} (rules are held all or nothing).
+     *
+     * @throws IllegalArgumentException {@code "count-statuses: ..."} naming the wrong entry
+     */
+    public Builder countStatuses(String statuses) {
+      StatusCondition c;
+      try {
+        c = StatusCondition.parse(statuses);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("count-statuses: " + e.getMessage(), e);
+      }
+      pipeline.countStatuses(c);
+      return this;
+    }
+
+    /**
+     * How long a hold of {@link #countStatuses} waits for the response; a request taking longer
+     * counts at its cost. Default 1 minute.
+     */
+    public Builder holdTimeout(Duration timeout) {
+      pipeline.holdTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * The status of a refusal, 400 to 599; default 429.
+     *
+     * @throws IllegalArgumentException {@code "refusal-status: ..."} for another status
+     */
+    public Builder refusalStatus(int status) {
+      pipeline.refusalStatus(status);
       return this;
     }
 
@@ -609,26 +626,6 @@ public final class SluiceFilter implements Filter {
     }
 
     Config config() {
-      KeyResolver key = keyResolver;
-      if (key == null) {
-        try {
-          key = KeyResolver.parse(keySpec, apiKeyHeader);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("key: " + e.getMessage(), e);
-        }
-      }
-      String d = "";
-      if (rules != null) {
-        d = domain;
-        if (d == null) {
-          List<Domain> all = rules.get().domains();
-          if (all.size() != 1) {
-            throw new IllegalArgumentException("domain: the rules hold " + all.size()
-                + " domains; say which one to use");
-          }
-          d = all.get(0).name();
-        }
-      }
       Backend b = backend != null ? backend : MemoryBackend.create();
       LimiterListener l = listener;
       if (meterRegistry != null) {
@@ -636,48 +633,9 @@ public final class SluiceFilter implements Filter {
         l = l == null ? counting : LimiterListener.all(List.of(l, counting));
         MicrometerMetrics.bindStore(b, meterRegistry);
       }
-      return new Config(this, b, key, d, l);
-    }
-  }
-
-  /** The 429 body: an RFC 9457 problem, or a template. */
-  static final class DenialBody {
-    static final DenialBody PROBLEM = new DenialBody(null);
-
-    private final @Nullable String template;
-
-    DenialBody(@Nullable String template) {
-      this.template = template;
-    }
-
-    /** The body for a denial decided by {@code s} (null: nothing limited it). */
-    String render(@Nullable Status s) {
-      Quota q = s == null ? null : s.limit();
-      long retry = s == null || s.retryAfterMicros() == Long.MAX_VALUE
-          ? -1 : RateLimitHeaders.retryAfterSeconds(s.retryAfterMicros());
-      if (template == null) {
-        StringBuilder b = new StringBuilder("{\"type\":\"about:blank\","
-            + "\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\"");
-        if (q == null) {
-          b.append("Rate limit exceeded.\"");
-        } else if (retry < 0) {
-          b.append("Rate limit ").append(Json.escape(q.name()))
-              .append(" can never admit this request.\"");
-        } else {
-          b.append("Rate limit ").append(Json.escape(q.name()))
-              .append(" exceeded; retry after ").append(retry)
-              .append(retry == 1 ? " second." : " seconds.")
-              .append("\",\"retryAfter\":").append(retry);
-        }
-        return b.append('}').toString();
-      }
-      return template
-          .replace("{retryAfter}", Long.toString(Math.max(retry, 0)))
-          .replace("{limit}", q == null ? "0" : Long.toString(q.count()))
-          .replace("{remaining}", s == null || s.overLimit() ? "0" : Long.toString(s.remaining()))
-          .replace("{reset}", s == null ? "0"
-              : Long.toString(RateLimitHeaders.ceilSeconds(s.resetAfterMicros())))
-          .replace("{name}", q == null ? "" : Json.escape(q.name()));
+      RequestLimiter limiter = pipeline.backend(b).closeBackend(ownsBackend || backend == null)
+          .listener(l).build();
+      return new Config(limiter, proxies, costFunction);
     }
   }
 }

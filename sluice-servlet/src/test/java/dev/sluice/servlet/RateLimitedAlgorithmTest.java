@@ -30,11 +30,15 @@ class RateLimitedAlgorithmTest {
   void bigBucket() {}
 
   private final List<Limit> built = new ArrayList<>();
-  private final HandlerLimits handlers = new HandlerLimits((id, limits) -> {
+  private final dev.sluice.http.HandlerLimits limits = new dev.sluice.http.HandlerLimits((id, limits) -> {
     built.addAll(limits);
     return RateLimiter.create(
         MemoryBackend.builder().clock(new ManualClock(1_000_000)).build(), limits);
   }, "x-api-key");
+
+  private dev.sluice.http.HandlerLimits.Handler handler(String id, RateLimited a) {
+    return limits.handler(id, a.value(), a.algorithm(), a.key(), a.cost());
+  }
 
   private static RateLimited annotation(String method) throws NoSuchMethodException {
     return RateLimitedAlgorithmTest.class.getDeclaredMethod(method)
@@ -43,7 +47,7 @@ class RateLimitedAlgorithmTest {
 
   @Test
   void anAnnotationsLimitsAreBuiltForItsAlgorithm() throws Exception {
-    handlers.handler("bigWindow", annotation("bigWindow"));
+    handler("bigWindow", annotation("bigWindow"));
     assertThat(built).containsExactly(
         Limit.of(999_999_937, java.time.Duration.ofSeconds(1), Algorithm.FIXED_WINDOW),
         Limit.parse("10/minute", Algorithm.FIXED_WINDOW));
@@ -51,12 +55,12 @@ class RateLimitedAlgorithmTest {
 
   @Test
   void anAnnotationsAlgorithmBoundIsTheAlgorithmsProblem() throws Exception {
-    assertThatThrownBy(() -> handlers.handler("tooBigLog", annotation("tooBigLog")))
+    assertThatThrownBy(() -> handler("tooBigLog", annotation("tooBigLog")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("@RateLimited on tooBigLog: SLIDING_WINDOW_LOG keeps every admitted request,"
             + " so count must be at most 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for"
             + " larger counts");
-    assertThatThrownBy(() -> handlers.handler("bigBucket", annotation("bigBucket")))
+    assertThatThrownBy(() -> handler("bigBucket", annotation("bigBucket")))
         .hasMessageStartingWith("@RateLimited on bigBucket: invalid limit \"999999937/second\":"
             + " burst × count / gcd(count, period in µs) must be at most 2^53");
   }

@@ -1,4 +1,4 @@
-package dev.sluice.servlet;
+package dev.sluice.http;
 
 /** Escapes text for a JSON string literal (without the quotes). */
 final class Json {

@@ -1,83 +1,46 @@
 package dev.sluice.servlet;
 
-import dev.sluice.InvalidLimitException;
-import dev.sluice.Limit;
-import dev.sluice.RateLimiter;
-import dev.sluice.http.KeyResolver;
+import dev.sluice.http.HandlerLimits;
+import dev.sluice.http.RequestLimiter;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.lang.reflect.Method;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@link RateLimited} limits of handlers: one limiter per annotated handler, created once.
- * Finds the annotation of the servlet a request is mapped to, by the servlet's class and its
- * {@code doGet}/{@code doPost}/... method.
+ * {@link RateLimited} annotations as the {@link RequestLimiter}'s handlers: {@link #of} for any
+ * front end that found an annotated method (Spring MVC, WebFlux), and, for the servlet filter,
+ * the annotation of the servlet a request is mapped to, by the servlet's class and its {@code
+ * doGet}/{@code doPost}/... method.
  */
-final class HandlerLimits {
+public final class RateLimitedHandlers {
 
-  /** One annotated handler: its limiter, its key resolver (null = the filter's) and its cost. */
-  record Handler(String id, RateLimiter limiter, @Nullable KeyResolver key, long cost) {}
+  private final RequestLimiter limiter;
+  private final Map<String, Optional<HandlerLimits.Handler>> byServletMethod =
+      new ConcurrentHashMap<>();
 
-  private final BiFunction<String, List<Limit>, RateLimiter> limiters;
-  private final String apiKeyHeader;
-  private final Map<String, Handler> byId = new ConcurrentHashMap<>();
-  private final Map<String, Optional<Handler>> byServletMethod = new ConcurrentHashMap<>();
-
-  /** {@code limiters} builds a handler's limiter from its id and limits. */
-  HandlerLimits(BiFunction<String, List<Limit>, RateLimiter> limiters, String apiKeyHeader) {
-    this.limiters = limiters;
-    this.apiKeyHeader = apiKeyHeader;
+  RateLimitedHandlers(RequestLimiter limiter) {
+    this.limiter = limiter;
   }
 
   /**
-   * The handler for an annotation, created on first use.
+   * The handler of {@code annotation} under {@code id} in {@code limiter}, created on first use.
    *
-   * @throws IllegalArgumentException naming the handler when the annotation is invalid
+   * @param id what names the handler: {@code com.example.Orders#create} for a method, the class
+   *     name for a class
+   * @throws IllegalArgumentException {@code "@RateLimited on <id>: <problem>"}
    */
-  Handler handler(String id, RateLimited annotation) {
-    Handler h = byId.get(id);
-    if (h != null) {
-      return h;
-    }
-    return byId.computeIfAbsent(id, i -> create(i, annotation));
-  }
-
-  private Handler create(String id, RateLimited a) {
-    try {
-      List<Limit> limits = limits(a);
-      KeyResolver key = a.key().isBlank() ? null : KeyResolver.parse(a.key(), apiKeyHeader);
-      if (a.cost() < 0) {
-        throw new IllegalArgumentException("cost must be >= 0, was " + a.cost());
-      }
-      return new Handler(id, limiters.apply(id, limits), key, a.cost());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("@RateLimited on " + id + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The annotation's limits, each built once with its algorithm. A bound only that algorithm sets
-   * is reported as the algorithm's, without the rate text.
-   */
-  private static List<Limit> limits(RateLimited a) {
-    try {
-      return Limit.parseAll(a.value(), a.algorithm());
-    } catch (InvalidLimitException e) {
-      if (e.field() == InvalidLimitException.Field.ALGORITHM) {
-        throw new IllegalArgumentException(e.reason(), e);
-      }
-      throw e;
-    }
+  public static HandlerLimits.Handler of(RequestLimiter limiter, String id,
+      RateLimited annotation) {
+    return limiter.handler(id, annotation.value(), annotation.algorithm(), annotation.key(),
+        annotation.cost());
   }
 
   /** Validates the annotations of every servlet in {@code context}, so errors show at start. */
@@ -95,13 +58,13 @@ final class HandlerLimits {
       }
       RateLimited onClass = c.getAnnotation(RateLimited.class);
       if (onClass != null) {
-        handler(c.getName(), onClass);
+        of(limiter, c.getName(), onClass);
       }
       for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
         for (Method m : k.getDeclaredMethods()) {
           RateLimited a = m.getAnnotation(RateLimited.class);
           if (a != null) {
-            handler(c.getName() + "#" + m.getName(), a);
+            of(limiter, c.getName() + "#" + m.getName(), a);
           }
         }
       }
@@ -109,7 +72,7 @@ final class HandlerLimits {
   }
 
   /** The handler of the servlet {@code request} is mapped to, if it is annotated. */
-  Optional<Handler> find(HttpServletRequest request) {
+  Optional<HandlerLimits.Handler> find(HttpServletRequest request) {
     HttpServletMapping mapping = request.getHttpServletMapping();
     if (mapping == null || mapping.getServletName() == null) {
       return Optional.empty();
@@ -121,7 +84,8 @@ final class HandlerLimits {
         k -> lookUp(context, servletName, method));
   }
 
-  private Optional<Handler> lookUp(ServletContext context, String servletName, String httpMethod) {
+  private Optional<HandlerLimits.Handler> lookUp(ServletContext context, String servletName,
+      String httpMethod) {
     ServletRegistration r = context.getServletRegistration(servletName);
     Class<?> c = r == null ? null : load(context, r.getClassName());
     if (c == null) {
@@ -135,7 +99,7 @@ final class HandlerLimits {
         Method m = k.getDeclaredMethod(name, HttpServletRequest.class, HttpServletResponse.class);
         RateLimited a = m.getAnnotation(RateLimited.class);
         if (a != null) {
-          return Optional.of(handler(c.getName() + "#" + name, a));
+          return Optional.of(of(limiter, c.getName() + "#" + name, a));
         }
         break;  // the most specific override decides
       } catch (NoSuchMethodException e) {
@@ -143,7 +107,7 @@ final class HandlerLimits {
       }
     }
     RateLimited a = c.getAnnotation(RateLimited.class);
-    return a == null ? Optional.empty() : Optional.of(handler(c.getName(), a));
+    return a == null ? Optional.empty() : Optional.of(of(limiter, c.getName(), a));
   }
 
   private static @Nullable Class<?> load(ServletContext context, @Nullable String className) {
