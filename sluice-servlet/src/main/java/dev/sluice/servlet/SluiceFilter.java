@@ -352,7 +352,7 @@ public final class SluiceFilter implements Filter {
    * a {@link MemoryBackend} that the filter closes.
    */
   public static final class Builder {
-    private final RequestLimiter.Builder pipeline = RequestLimiter.builder();
+    private final RequestLimiter.Builder pipeline;
     private @Nullable Backend backend;
     private boolean ownsBackend;
     private TrustedProxies proxies = TrustedProxies.none();
@@ -360,7 +360,18 @@ public final class SluiceFilter implements Filter {
     private @Nullable LimiterListener listener;
     private @Nullable Object meterRegistry;
 
-    private Builder() {}
+    private Builder() {
+      this(RequestLimiter.builder());
+    }
+
+    /**
+     * A builder whose pipeline settings go to {@code pipeline}, for {@link
+     * SluiceSettings#configure(RequestLimiter.Builder, Settings)}: the filter's own (backend,
+     * trusted proxies, listener) stay here, unused.
+     */
+    Builder(RequestLimiter.Builder pipeline) {
+      this.pipeline = pipeline;
+    }
 
     /** Limits applied to every request, all-or-nothing, per key. */
     public Builder limits(List<Limit> limits) {

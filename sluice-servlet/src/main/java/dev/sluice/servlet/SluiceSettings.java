@@ -20,6 +20,7 @@ import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
+import dev.sluice.http.RequestLimiter;
 import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
@@ -196,6 +197,26 @@ public final class SluiceSettings {
     return named(() -> apply(builder, settings));
   }
 
+  /**
+   * Applies every given setting of {@code settings} that decides requests (all but the backend's,
+   * {@code trusted-proxies} and {@code metrics}) to {@code pipeline}, for HTTP front ends other
+   * than the filter (the Spring Boot starter's WebFilter): the same settings, read the same way,
+   * as {@link #configure(SluiceFilter.Builder, Settings)}. Needs no Servlet API.
+   *
+   * @throws InvalidSettingException {@code "<prefix><name>: <problem>"}
+   */
+  public static RequestLimiter.Builder configure(RequestLimiter.Builder pipeline,
+      Settings settings) {
+    configure(new SluiceFilter.Builder(pipeline), settings);
+    return pipeline;
+  }
+
+  /** The {@code trusted-proxies} of {@code settings}; none when unset. */
+  public static TrustedProxies trustedProxies(Settings settings) {
+    List<String> proxies = settings.find(TRUSTED_PROXIES);
+    return proxies == null ? TrustedProxies.none() : TrustedProxies.of(proxies);
+  }
+
   private static SluiceFilter.Builder apply(SluiceFilter.Builder builder, Settings s) {
     List<Limit> limits = limits(s);
     if (!limits.isEmpty()) {
@@ -218,9 +239,8 @@ public final class SluiceSettings {
     if (s.isGiven(HEADERS_ON_ALLOWED)) {
       builder.headersOnAllowed(s.get(HEADERS_ON_ALLOWED));
     }
-    List<String> proxies = s.find(TRUSTED_PROXIES);
-    if (proxies != null) {
-      builder.trustedProxies(TrustedProxies.of(proxies));
+    if (s.find(TRUSTED_PROXIES) != null) {
+      builder.trustedProxies(trustedProxies(s));
     }
     if (s.isGiven(DESCRIPTOR_COUNTING)) {
       builder.descriptorCounting(s.get(DESCRIPTOR_COUNTING));

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** A Spring Boot web application on a random port of 127.0.0.1, called over HTTP. */
 final class RunningApp implements AutoCloseable {
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  /** A request unanswered for this long fails its test rather than hanging the build. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
   final ConfigurableApplicationContext context;
   final int port;
@@ -42,7 +45,8 @@ final class RunningApp implements AutoCloseable {
 
   /** GET {@code path} with header names and values. */
   HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(TIMEOUT);
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -54,7 +58,7 @@ final class RunningApp implements AutoCloseable {
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       HttpRequest.Builder b = HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + port + path));
+          URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT);
       if (headers.length > 0) {
         b.headers(headers);
       }
