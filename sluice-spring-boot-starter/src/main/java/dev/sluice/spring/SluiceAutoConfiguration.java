@@ -31,7 +31,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *       Redis URI with {@code sluice.failure-policy} and {@code sluice.redis-timeout}), closed
  *       with the context;
  *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
- *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns};
+ *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns}, exempting what
+ *       every {@link SluiceExemption} bean exempts;
  *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
  * </ul>
  *
@@ -89,9 +90,11 @@ public class SluiceAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
-      ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners) {
+      ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
+      ObjectProvider<SluiceExemption> exemptions) {
     SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
     limiter.ifAvailable(b::limiter);
+    exemptions.orderedStream().forEach(e -> b.exempt(e::isExempt));
     LimiterListener listener = LimiterListeners.of(listeners);
     if (listener != null) {
       b.listener(listener);

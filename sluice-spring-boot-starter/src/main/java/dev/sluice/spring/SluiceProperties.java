@@ -90,6 +90,28 @@ public class SluiceProperties {
   private @Nullable String costs;
 
   /**
+   * Client addresses or CIDR ranges (after trusted proxies) whose requests are neither counted nor
+   * given headers, e.g. {@code 10.0.0.0/8, 127.0.0.1}.
+   */
+  private List<String> exemptAddresses = new ArrayList<>();
+
+  /**
+   * Path patterns whose requests are neither counted nor given headers, e.g. {@code /health,
+   * /actuator/**} ({@code *} within a segment, {@code **} across).
+   */
+  private List<String> exemptPaths = new ArrayList<>();
+
+  /**
+   * Count only responses with these statuses, e.g. {@code 401,403}, {@code 400-499} or {@code 5xx}:
+   * the cost is held before the handler and given back for other statuses. Default: every request
+   * counts.
+   */
+  private @Nullable String countStatuses;
+
+  /** The status of a refusal, 400 to 599 (default 429). */
+  private @Nullable Integer refusalStatus;
+
+  /**
    * Whether to count decisions in Micrometer when the application has a MeterRegistry (e.g. with
    * spring-boot-starter-actuator).
    */
@@ -127,7 +149,11 @@ public class SluiceProperties {
         .value(SluiceSettings.DESCRIPTOR_COUNTING, descriptorCounting)
         .text(SluiceSettings.DENIAL_BODY, denialBody)
         .text(SluiceSettings.DENIAL_CONTENT_TYPE, denialContentType)
-        .text(SluiceSettings.COSTS, costs);
+        .text(SluiceSettings.COSTS, costs)
+        .value(SluiceSettings.EXEMPT_ADDRESSES, exemptAddresses)
+        .value(SluiceSettings.EXEMPT_PATHS, exemptPaths)
+        .text(SluiceSettings.COUNT_STATUSES, countStatuses)
+        .value(SluiceSettings.REFUSAL_STATUS, refusalStatus);
   }
 
   public boolean isEnabled() {
@@ -288,6 +314,38 @@ public class SluiceProperties {
 
   public void setCosts(@Nullable String costs) {
     this.costs = costs;
+  }
+
+  public List<String> getExemptAddresses() {
+    return exemptAddresses;
+  }
+
+  public void setExemptAddresses(List<String> exemptAddresses) {
+    this.exemptAddresses = exemptAddresses;
+  }
+
+  public List<String> getExemptPaths() {
+    return exemptPaths;
+  }
+
+  public void setExemptPaths(List<String> exemptPaths) {
+    this.exemptPaths = exemptPaths;
+  }
+
+  public @Nullable String getCountStatuses() {
+    return countStatuses;
+  }
+
+  public void setCountStatuses(@Nullable String countStatuses) {
+    this.countStatuses = countStatuses;
+  }
+
+  public @Nullable Integer getRefusalStatus() {
+    return refusalStatus;
+  }
+
+  public void setRefusalStatus(@Nullable Integer refusalStatus) {
+    this.refusalStatus = refusalStatus;
   }
 
   public boolean isMetrics() {
