@@ -609,14 +609,19 @@ public final class RequestLimiter implements AutoCloseable {
 
     /**
      * Requests whose path (without query) matches one of {@code patterns} ({@link PathPattern}
-     * globs) are exempt.
+     * globs, each starting with {@code /}) are exempt.
      *
      * @throws IllegalArgumentException naming the pattern that is wrong
      */
     public Builder exemptPaths(List<String> patterns) {
       List<PathPattern> compiled = new ArrayList<>();
       for (String p : patterns) {
-        compiled.add(PathPattern.compile(p.trim()));
+        String t = p.trim();
+        if (!t.startsWith("/")) {
+          throw new IllegalArgumentException("'" + p + "' is not a path pattern: it must start"
+              + " with / (e.g. /health, /actuator/**)");
+        }
+        compiled.add(PathPattern.compile(t));
       }
       if (!compiled.isEmpty()) {
         exemptions.add(r -> {

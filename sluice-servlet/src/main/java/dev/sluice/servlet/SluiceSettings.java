@@ -21,7 +21,7 @@ import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
-import dev.sluice.http.PathPattern;
+import dev.sluice.http.RequestLimiter;
 import dev.sluice.http.StatusCondition;
 import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
@@ -147,7 +147,8 @@ public final class SluiceSettings {
 
   /** Path patterns ({@code /health}, {@code /actuator/**}) that are never limited. */
   public static final Setting<List<String>> EXEMPT_PATHS = DECLARED.add(Setting.of(
-          "exempt-paths", ValueTypes.list("PATTERNS", PathPattern::compile))
+          "exempt-paths", ValueTypes.list("PATTERNS",
+              p -> RequestLimiter.builder().exemptPaths(List.of(p))))
       .help("Path patterns (comma-separated; * within a segment, ** across) that are neither"
           + " counted nor given headers"));
 
