@@ -3,8 +3,6 @@ package dev.sluice.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.starterapps.LoginApp;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -12,10 +10,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Exemptions, count-statuses and refusal-status from {@code sluice.*} properties in a real MVC
@@ -23,37 +17,31 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class SluiceWhenToCountStarterTest {
 
-  private ConfigurableApplicationContext context;
-  private int port;
-  private final HttpClient client = HttpClient.newHttpClient();
+  private RunningApp app;
 
   @BeforeEach
   void start() {
-    context = new SpringApplicationBuilder(LoginApp.class)
-        .web(WebApplicationType.SERVLET)
-        .properties("server.port=0", "server.address=127.0.0.1",
-            "sluice.limits=3/minute",
-            "sluice.count-statuses=400-499",
-            "sluice.refusal-status=503",
-            "sluice.exempt-paths=/health",
-            "sluice.exempt-addresses=192.0.2.0/24")
-        .run();
-    port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    app = RunningApp.servlet(LoginApp.class,
+        "sluice.limits=3/minute",
+        "sluice.count-statuses=400-499",
+        "sluice.refusal-status=503",
+        "sluice.exempt-paths=/health",
+        "sluice.exempt-addresses=192.0.2.0/24");
   }
 
   @AfterEach
   void stop() {
-    SpringApplication.exit(context);
+    app.close();
   }
 
   private HttpResponse<String> send(String method, String path, String... headers)
       throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    HttpRequest.Builder b = HttpRequest.newBuilder(app.uri(path))
         .method(method, HttpRequest.BodyPublishers.noBody());
     if (headers.length > 0) {
       b.headers(headers);
     }
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return app.send(b.build());
   }
 
   private List<Integer> statuses(int times, String method, String path, String... headers)
