@@ -16,10 +16,14 @@ import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -289,14 +293,14 @@ public final class RequestLimiter implements AutoCloseable {
 
   /** The key, or null after setting the 401 answer when the request lacks an identity. */
   private @Nullable String key(Progress p, KeyResolver resolver, RequestContext request) {
-    java.util.Optional<String> key = resolver.resolve(request);
+    Optional<String> key = resolver.resolve(request);
     if (key.isPresent()) {
       return key.get();
     }
     if (onMissingKey == OnMissingKey.IP) {
       return resolver.resolveWithIpFallback(request);
     }
-    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    Map<String, String> headers = new LinkedHashMap<>();
     if (resolver.usesUser()) {
       headers.put("WWW-Authenticate", "Basic realm=\"sluice\", charset=\"UTF-8\"");
     }
@@ -337,7 +341,7 @@ public final class RequestLimiter implements AutoCloseable {
   }
 
   private Outcome failed(RequestContext request, Throwable e) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+    Throwable cause = e instanceof CompletionException && e.getCause() != null
         ? e.getCause() : e;
     LOG.log(System.Logger.Level.WARNING, "rate limit decision failed for " + request.method()
         + " " + request.path() + "; answering 500", cause);
@@ -350,7 +354,7 @@ public final class RequestLimiter implements AutoCloseable {
   private static final class Progress {
     volatile Verdict verdict = Verdict.empty();
     volatile @Nullable Respond respond;
-    final List<Held> holds = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Held> holds = Collections.synchronizedList(new ArrayList<>());
 
     void and(Verdict next) {
       verdict = verdict.and(next);
@@ -384,7 +388,7 @@ public final class RequestLimiter implements AutoCloseable {
 
     Proceed(Map<String, String> headers,
         @Nullable Function<Integer, CompletableFuture<Void>> completion) {
-      this.headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+      this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
       this.completion = completion;
     }
 
@@ -418,7 +422,7 @@ public final class RequestLimiter implements AutoCloseable {
       implements Outcome {
 
     public Respond {
-      headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+      headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
   }
 
