@@ -79,6 +79,11 @@ public final class RequestLimiter implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger("dev.sluice.http");
 
+  /** The answer to a request whose decision failed: no internals. */
+  private static final Respond FAILED = new Respond(500, Map.of(), "application/problem+json",
+      "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
+      + "\"detail\":\"The rate limit of this request could not be decided.\"}");
+
   private final @Nullable RateLimiter limiter;
   private final Backend backend;
   private final boolean closeBackend;
@@ -240,7 +245,12 @@ public final class RequestLimiter implements AutoCloseable {
     } catch (RuntimeException e) {
       chain = CompletableFuture.failedFuture(e);
     }
-    return chain.thenCompose(x -> finish(p)).exceptionally(e -> failed(request, e));
+    return chain.handle((x, e) -> e == null ? finish(p) : failed(p, request, e))
+        .thenCompose(o -> o)
+        .exceptionally(e -> {
+          LOG.log(System.Logger.Level.WARNING, "rate limit answer failed", e);
+          return FAILED;
+        });
   }
 
   private static CompletableFuture<Void> done() {
@@ -340,14 +350,17 @@ public final class RequestLimiter implements AutoCloseable {
     return CompletableFuture.allOf(all.toArray(CompletableFuture<?>[]::new));
   }
 
-  private Outcome failed(RequestContext request, Throwable e) {
+  /** The 500 answer to a failed decision; what was held is settled as for a 500. */
+  private CompletableFuture<Outcome> failed(Progress p, RequestContext request, Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null
         ? e.getCause() : e;
     LOG.log(System.Logger.Level.WARNING, "rate limit decision failed for " + request.method()
         + " " + request.path() + "; answering 500", cause);
-    return new Respond(500, Map.of(), "application/problem+json", "{\"type\":\"about:blank\","
-        + "\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\"The rate limit of this"
-        + " request could not be decided.\"}");
+    List<Held> holds;
+    synchronized (p.holds) {
+      holds = List.copyOf(p.holds);
+    }
+    return settle(holds, 500).handle((x, ignored) -> FAILED);
   }
 
   /** What the steps so far decided. */

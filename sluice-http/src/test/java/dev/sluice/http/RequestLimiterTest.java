@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -189,6 +190,30 @@ class RequestLimiterTest {
         .header("Authorization", "Basic " + Base64.getEncoder()
             .encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8))).build();
     assertThat(decide(l, alice)).isInstanceOf(RequestLimiter.Proceed.class);
+  }
+
+  @Test
+  void whatWasHeldBeforeAFailureIsSettledAsA500() {
+    RuleSet rules = RuleLoader.create().load(Path.of("src/test/resources/routes/logins.yaml"));
+    AtomicBoolean broken = new AtomicBoolean();
+    RequestLimiter l = builder().limits(Limit.parseAll("2/minute"))
+        .rules(() -> {
+          if (broken.get()) {
+            throw new IllegalStateException("rules unreadable");
+          }
+          return rules;
+        }, "web")
+        .countStatuses(StatusCondition.parse("401")).build();
+    broken.set(true);
+    RequestContext r = request("/a", "10.0.0.1");
+    for (int i = 0; i < 3; i++) {
+      assertThat(responds(l, r).status()).isEqualTo(500);
+    }
+    broken.set(false);
+    // the plain limits' holds were given back (500 is not counted): both permits are there
+    proceeds(l, r).complete(401).toCompletableFuture().join();
+    proceeds(l, r).complete(401).toCompletableFuture().join();
+    assertThat(responds(l, r).status()).isEqualTo(429);
   }
 
   @Test
