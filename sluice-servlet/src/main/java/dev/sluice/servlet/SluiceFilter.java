@@ -72,13 +72,14 @@ import org.jspecify.annotations.Nullable;
  * before the handler and settled by the status after it (a handler that throws counts as 500; an
  * asynchronous request is settled when it completes).
  *
- * <p>A denied request gets 429 (or {@link Builder#refusalStatus}) with {@code Retry-After} and the headers of the configured {@link
- * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
- * Builder#denialBody} says otherwise). Allowed requests get the same headers when {@link
- * Builder#headersOnAllowed} (default on). When the key needs an identity the request lacks (no or
- * a malformed {@code Authorization}), the filter counts under the client address or answers 401,
- * as {@link OnMissingKey} says; it never throws for a bad request, and a decision that fails is
- * answered 500 with a problem body and logged (see {@link RequestLimiter}).
+ * <p>A denied request gets 429 (or {@link Builder#refusalStatus}) with {@code Retry-After} and
+ * the headers of the configured {@link HeaderStyle}, and a JSON body ({@code
+ * application/problem+json} unless {@link Builder#denialBody} says otherwise). Allowed requests
+ * get the same headers when {@link Builder#headersOnAllowed} (default on). When the key needs an
+ * identity the request lacks (no or a malformed {@code Authorization}), the filter counts under
+ * the client address or answers 401, as {@link OnMissingKey} says; it never throws for a bad
+ * request, and a decision that fails is answered 500 with a problem body and logged (see {@link
+ * RequestLimiter}).
  *
  * <p>Build one with {@link #builder()} and register the instance, or declare the class in {@code
  * web.xml} with init-params named as in {@link SluiceSettings}. Thread-safe.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
+import dev.sluice.http.HandlerLimits;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
@@ -30,13 +31,13 @@ class RateLimitedAlgorithmTest {
   void bigBucket() {}
 
   private final List<Limit> built = new ArrayList<>();
-  private final dev.sluice.http.HandlerLimits limits = new dev.sluice.http.HandlerLimits((id, limits) -> {
+  private final HandlerLimits limits = new HandlerLimits((id, limits) -> {
     built.addAll(limits);
     return RateLimiter.create(
         MemoryBackend.builder().clock(new ManualClock(1_000_000)).build(), limits);
   }, "x-api-key");
 
-  private dev.sluice.http.HandlerLimits.Handler handler(String id, RateLimited a) {
+  private HandlerLimits.Handler handler(String id, RateLimited a) {
     return limits.handler(id, a.value(), a.algorithm(), a.key(), a.cost());
   }
 

@@ -21,6 +21,9 @@ import dev.sluice.http.RequestContext;
 @FunctionalInterface
 public interface SluiceExemption {
 
-  /** Whether {@code request} (method, path, client address after trusted proxies, headers) is exempt. */
+  /**
+   * Whether {@code request} (method, path, client address after trusted proxies, headers) is
+   * exempt.
+   */
   boolean isExempt(RequestContext request);
 }
