@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
-import dev.sluice.http.HandlerLimits;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.HandlerLimits;
 import dev.sluice.memory.MemoryBackend;
 import java.util.ArrayList;
 import java.util.List;
