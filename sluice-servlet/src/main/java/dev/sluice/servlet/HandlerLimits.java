@@ -3,6 +3,7 @@ package dev.sluice.servlet;
 import dev.sluice.InvalidLimitException;
 import dev.sluice.Limit;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.KeyPart;
 import dev.sluice.http.KeyResolver;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,13 +32,28 @@ final class HandlerLimits {
 
   private final BiFunction<String, List<Limit>, RateLimiter> limiters;
   private final String apiKeyHeader;
+  private final Map<String, ? extends Function<String, KeyPart>> keyParts;
+  private final @Nullable Function<String, KeyResolver> keyExpressions;
   private final Map<String, Handler> byId = new ConcurrentHashMap<>();
   private final Map<String, Optional<Handler>> byServletMethod = new ConcurrentHashMap<>();
 
   /** {@code limiters} builds a handler's limiter from its id and limits. */
   HandlerLimits(BiFunction<String, List<Limit>, RateLimiter> limiters, String apiKeyHeader) {
+    this(limiters, apiKeyHeader, Map.of(), null);
+  }
+
+  /**
+   * {@code limiters} builds a handler's limiter from its id and limits; {@code keyParts} are the
+   * framework's key parts, {@code keyExpressions} compiles a {@link RateLimited#keyExpression}
+   * (null: none is accepted).
+   */
+  HandlerLimits(BiFunction<String, List<Limit>, RateLimiter> limiters, String apiKeyHeader,
+      Map<String, ? extends Function<String, KeyPart>> keyParts,
+      @Nullable Function<String, KeyResolver> keyExpressions) {
     this.limiters = limiters;
     this.apiKeyHeader = apiKeyHeader;
+    this.keyParts = keyParts;
+    this.keyExpressions = keyExpressions;
   }
 
   /**
@@ -55,7 +72,22 @@ final class HandlerLimits {
   private Handler create(String id, RateLimited a) {
     try {
       List<Limit> limits = limits(a);
-      KeyResolver key = a.key().isBlank() ? null : KeyResolver.parse(a.key(), apiKeyHeader);
+      KeyResolver key = a.key().isBlank() ? null
+          : KeyResolver.parse(a.key(), apiKeyHeader, keyParts);
+      if (!a.keyExpression().isBlank()) {
+        if (key != null) {
+          throw new IllegalArgumentException("set key or keyExpression, not both");
+        }
+        if (keyExpressions == null) {
+          throw new IllegalArgumentException("keyExpression needs Spring"
+              + " (sluice-spring-boot-starter); the servlet filter takes key");
+        }
+        key = keyExpressions.apply(a.keyExpression());
+      }
+      if (!a.maxWait().isBlank()) {
+        throw new IllegalArgumentException("maxWait works on methods of Spring beans, not on"
+            + " web handlers, which are refused at once");
+      }
       if (a.cost() < 0) {
         throw new IllegalArgumentException("cost must be >= 0, was " + a.cost());
       }

@@ -10,6 +10,7 @@ import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
 import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.KeyPart;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
 import dev.sluice.http.PathPattern;
@@ -36,9 +37,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
@@ -213,6 +216,17 @@ public final class SluiceFilter implements Filter {
     return true;
   }
 
+  /**
+   * Checks a handler's {@link RateLimited} annotation and prepares its limiter, so that a wrong
+   * one fails at start rather than at the first request (frameworks call it for every handler
+   * they know).
+   *
+   * @throws IllegalArgumentException naming the handler when the annotation is invalid
+   */
+  public void checkHandler(String handlerId, RateLimited annotation) {
+    Objects.requireNonNull(config, "filter not initialised").handlers.handler(handlerId, annotation);
+  }
+
   /** The handler's decision; null when a 401 was sent. */
   private static @Nullable Verdict applyHandler(Config c, HandlerLimits.Handler h,
       RequestContext ctx, HttpServletResponse resp) throws IOException {
@@ -289,6 +303,7 @@ public final class SluiceFilter implements Filter {
         b.header(name, value);
       }
     }
+    b.principal(req.getUserPrincipal()).attributes(req::getAttribute).nativeRequest(req);
     String peer = req.getRemoteAddr();
     if (peer != null) {
       b.clientAddress(c.proxies.clientAddress(peer, Collections.list(req.getHeaders("Forwarded")),
@@ -353,7 +368,8 @@ public final class SluiceFilter implements Filter {
       this.denialContentType = b.denialContentType;
       this.costs = List.copyOf(b.costs);
       this.costFunction = b.costFunction;
-      this.handlers = new HandlerLimits(this::newLimiter, b.apiKeyHeader);
+      this.handlers = new HandlerLimits(this::newLimiter, b.apiKeyHeader, b.keyParts,
+          b.keyExpressions);
     }
 
     /** A limiter the filter builds: on its backend, named for its listener. */
@@ -415,6 +431,8 @@ public final class SluiceFilter implements Filter {
     private @Nullable ToLongFunction<HttpServletRequest> costFunction;
     private @Nullable LimiterListener listener;
     private @Nullable Object meterRegistry;
+    private Map<String, ? extends Function<String, KeyPart>> keyParts = Map.of();
+    private @Nullable Function<String, KeyResolver> keyExpressions;
 
     private Builder() {}
 
@@ -462,6 +480,30 @@ public final class SluiceFilter implements Filter {
     public Builder key(String spec) {
       this.keySpec = Objects.requireNonNull(spec, "key must not be null");
       this.keyResolver = null;
+      return this;
+    }
+
+    /**
+     * A framework's own key parts by name ({@code jwt} for {@code jwt:sub}), for {@link
+     * #key(String)}, the {@code key} setting and {@link RateLimited#key}; see {@link
+     * KeyResolver#parse(String, String, Map)}.
+     */
+    public Builder keyParts(Map<String, ? extends Function<String, KeyPart>> parts) {
+      this.keyParts = Map.copyOf(parts);
+      return this;
+    }
+
+    /** The key parts given to {@link #keyParts}, for the settings that parse a key. */
+    Map<String, ? extends Function<String, KeyPart>> keyParts() {
+      return keyParts;
+    }
+
+    /**
+     * Compiles {@link RateLimited#keyExpression}, throwing {@link IllegalArgumentException} for a
+     * wrong one; without it an annotation with a key expression fails at start.
+     */
+    public Builder keyExpressions(Function<String, KeyResolver> compiler) {
+      this.keyExpressions = Objects.requireNonNull(compiler, "compiler must not be null");
       return this;
     }
 
@@ -612,7 +654,7 @@ public final class SluiceFilter implements Filter {
       KeyResolver key = keyResolver;
       if (key == null) {
         try {
-          key = KeyResolver.parse(keySpec, apiKeyHeader);
+          key = KeyResolver.parse(keySpec, apiKeyHeader, keyParts);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("key: " + e.getMessage(), e);
         }
