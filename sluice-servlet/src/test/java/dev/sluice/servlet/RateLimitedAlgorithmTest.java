@@ -29,6 +29,12 @@ class RateLimitedAlgorithmTest {
   @RateLimited("999999937/second")
   void bigBucket() {}
 
+  @RateLimited(value = "1/second", keyExpression = "header('X-Tenant')")
+  void byExpression() {}
+
+  @RateLimited(value = "1/second", maxWait = "2s")
+  void waiting() {}
+
   private final List<Limit> built = new ArrayList<>();
   private final HandlerLimits handlers = new HandlerLimits((id, limits) -> {
     built.addAll(limits);
@@ -77,5 +83,16 @@ class RateLimitedAlgorithmTest {
         .hasMessage("sluice.algorithm: SLIDING_WINDOW_LOG keeps every admitted request, so count"
             + " must be at most 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for larger"
             + " counts");
+  }
+
+  @Test
+  void withoutSpringAKeyExpressionOrAWaitFailsNamingTheHandler() {
+    assertThatThrownBy(() -> handlers.handler("byExpression", annotation("byExpression")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("@RateLimited on byExpression: keyExpression needs Spring"
+            + " (sluice-spring-boot-starter); the servlet filter takes key");
+    assertThatThrownBy(() -> handlers.handler("waiting", annotation("waiting")))
+        .hasMessage("@RateLimited on waiting: maxWait works on methods of Spring beans, not on"
+            + " web handlers, which are refused at once");
   }
 }

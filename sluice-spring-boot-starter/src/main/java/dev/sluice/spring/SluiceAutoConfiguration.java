@@ -8,7 +8,9 @@ import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
 import java.util.List;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -22,6 +24,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * Installs Sluice in a servlet web application from {@code sluice.*} properties:
@@ -32,8 +35,13 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *       with the context;
  *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
  *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns};
- *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
+ *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers, whose
+ *       annotations are checked at start.
  * </ul>
+ *
+ * <p>Keys ({@code sluice.key}, {@code @RateLimited(key)}) take Spring's parts too ({@code
+ * jwt:<claim>}, {@code bean:<name>}, from {@link SluiceKeyParts}), and {@code
+ * sluice.key-expression} / {@code @RateLimited(keyExpression)} take a SpEL expression.
  *
  * <p>The limiters it builds (that of {@code sluice.limits}, those of {@code @RateLimited} handlers
  * and of rules) tell every {@link LimiterListener} bean what they decide: with Micrometer, {@link
@@ -89,8 +97,9 @@ public class SluiceAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
-      ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners) {
-    SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
+      ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
+      SluiceKeyParts keys) {
+    SluiceFilter.Builder b = keys.configure(SluiceFilter.builder().backend(backend));
     limiter.ifAvailable(b::limiter);
     LimiterListener listener = LimiterListeners.of(listeners);
     if (listener != null) {
@@ -98,6 +107,19 @@ public class SluiceAutoConfiguration {
     }
     // limits and the backend went into the beans above
     SluiceSettings.configure(b, SluiceSettings.read(properties.settings(false)));
+    String expression = properties.getKeyExpression();
+    if (expression != null) {
+      if (properties.getKey() != null) {
+        throw new InvalidSettingException(PREFIX + "key-expression",
+            "set sluice.key or sluice.key-expression, not both");
+      }
+      try {
+        b.key(keys.expression(expression));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException(PREFIX + "key-expression",
+            String.valueOf(e.getMessage()), e);
+      }
+    }
     return b.build();
   }
 
@@ -126,6 +148,15 @@ public class SluiceAutoConfiguration {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
       registry.addInterceptor(new RateLimitedInterceptor(filter));
+    }
+
+    /** Checks every controller's {@code @RateLimited} at start, naming the method that is wrong. */
+    @Bean
+    static SmartInitializingSingleton sluiceRateLimitedHandlerCheck(SluiceFilter filter,
+        ListableBeanFactory beans) {
+      return () -> beans.getBeansOfType(RequestMappingHandlerMapping.class, false, false)
+          .values().forEach(mapping -> mapping.getHandlerMethods().values()
+              .forEach(method -> RateLimitedInterceptor.check(filter, method)));
     }
   }
 }
