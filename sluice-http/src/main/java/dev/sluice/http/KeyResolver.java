@@ -191,7 +191,8 @@ public final class KeyResolver {
         try {
           made = extension.apply(arg);
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("'" + spec + "': " + p + ": " + e.getMessage(), e);
+          throw new IllegalArgumentException("'" + spec + "': " + lower + ": " + e.getMessage(),
+              e);
         }
         String written = colon < 0 ? lower : lower + ":" + arg;
         parts.add(new Part(Kind.CUSTOM, arg, written, Objects.requireNonNull(made, written)));

@@ -82,7 +82,11 @@ final class HandlerLimits {
           throw new IllegalArgumentException("keyExpression needs Spring"
               + " (sluice-spring-boot-starter); the servlet filter takes key");
         }
-        key = keyExpressions.apply(a.keyExpression());
+        try {
+          key = keyExpressions.apply(a.keyExpression());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("keyExpression: " + e.getMessage(), e);
+        }
       }
       if (!a.maxWait().isBlank()) {
         throw new IllegalArgumentException("maxWait works on methods of Spring beans, not on"

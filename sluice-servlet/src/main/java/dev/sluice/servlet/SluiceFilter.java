@@ -227,6 +227,16 @@ public final class SluiceFilter implements Filter {
     Objects.requireNonNull(config, "filter not initialised").handlers.handler(handlerId, annotation);
   }
 
+  /**
+   * Answers 429 for a refusal decided outside the filter (a rate-limited method the request
+   * called, say), with the filter's headers and body for {@code decision}.
+   */
+  public void refuse(HttpServletResponse response, dev.sluice.Decision decision)
+      throws IOException {
+    deny(Objects.requireNonNull(config, "filter not initialised"), response,
+        Verdict.of(Status.of(decision, List.of(decision.limit()))));
+  }
+
   /** The handler's decision; null when a 401 was sent. */
   private static @Nullable Verdict applyHandler(Config c, HandlerLimits.Handler h,
       RequestContext ctx, HttpServletResponse resp) throws IOException {

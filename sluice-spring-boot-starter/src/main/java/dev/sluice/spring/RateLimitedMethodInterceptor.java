@@ -56,6 +56,7 @@ final class RateLimitedMethodInterceptor implements MethodInterceptor {
   private final BiFunction<String, List<Limit>, RateLimiter> limiters;
   private final KeyFailures failures = new KeyFailures();
   private final Map<MethodClassKey, Optional<MethodLimit>> byMethod = new ConcurrentHashMap<>();
+  private final Map<String, MethodLimit> byId = new ConcurrentHashMap<>();
 
   /** {@code limiters} builds a method's limiter from its id and limits, on first use. */
   RateLimitedMethodInterceptor(BiFunction<String, List<Limit>, RateLimiter> limiters) {
@@ -117,12 +118,16 @@ final class RateLimitedMethodInterceptor implements MethodInterceptor {
     if (a == null) {
       return Optional.empty();
     }
-    String setting = "@RateLimited on " + id;
-    try {
-      return Optional.of(build(id, a));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidSettingException(setting, String.valueOf(e.getMessage()), e);
-    }
+    // one limit per id: the methods of a class-wide annotation share its counter
+    RateLimited annotation = a;
+    return Optional.of(byId.computeIfAbsent(id, i -> {
+      try {
+        return build(i, annotation);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException("@RateLimited on " + i,
+            String.valueOf(e.getMessage()), e);
+      }
+    }));
   }
 
   private MethodLimit build(String id, RateLimited a) {

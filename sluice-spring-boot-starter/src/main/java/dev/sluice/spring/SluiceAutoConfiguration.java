@@ -7,6 +7,7 @@ import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
+import java.io.IOException;
 import java.util.List;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -22,6 +23,8 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.GenericConverter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
@@ -148,6 +151,25 @@ public class SluiceAutoConfiguration {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
       registry.addInterceptor(new RateLimitedInterceptor(filter));
+    }
+
+    /**
+     * A {@link RateLimitExceededException} from a bean method a handler called becomes the
+     * filter's 429 (headers, {@code Retry-After}, body), not a 500.
+     */
+    @Override
+    public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
+      resolvers.add(0, (request, response, handler, e) -> {
+        if (!(e instanceof RateLimitExceededException refused) || response.isCommitted()) {
+          return null;
+        }
+        try {
+          filter.refuse(response, refused.decision());
+        } catch (IOException io) {
+          return null;
+        }
+        return new ModelAndView();
+      });
     }
 
     /** Checks every controller's {@code @RateLimited} at start, naming the method that is wrong. */
