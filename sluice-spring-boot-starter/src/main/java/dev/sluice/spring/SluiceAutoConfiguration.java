@@ -9,6 +9,7 @@ import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
 import java.io.IOException;
 import java.util.List;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -101,7 +102,8 @@ public class SluiceAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
-      SluiceKeyParts keys) {
+      ObjectProvider<SluiceKeyParts> keyParts, BeanFactory beans) {
+    SluiceKeyParts keys = keyParts.getIfAvailable(() -> new SluiceKeyParts(beans));
     SluiceFilter.Builder b = keys.configure(SluiceFilter.builder().backend(backend));
     limiter.ifAvailable(b::limiter);
     LimiterListener listener = LimiterListeners.of(listeners);
