@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sluice.servlet.InvalidSettingException;
-import dev.sluice.springapps.RunningApp;
 import dev.sluice.springapps.badcontroller.BadControllerApp;
 import dev.sluice.springapps.badservice.BadServiceApp;
 import dev.sluice.springapps.keys.KeysApp;
@@ -18,7 +17,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 class KeysStartupFailureTest {
 
   private static InvalidSettingException failure(Class<?> app, String... properties) {
-    Throwable t = catchThrowable(() -> RunningApp.start(app, properties).close());
+    Throwable t = catchThrowable(() -> RunningApp.servlet(app, properties).close());
     assertThat(t).as("startup failure").isNotNull();
     while (!(t instanceof InvalidSettingException) && t.getCause() != null) {
       t = t.getCause();

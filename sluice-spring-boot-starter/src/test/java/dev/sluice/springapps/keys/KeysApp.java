@@ -3,11 +3,16 @@ package dev.sluice.springapps.keys;
 import dev.sluice.servlet.RateLimited;
 import dev.sluice.spring.RequestKeyResolver;
 import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import java.io.IOException;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -31,7 +36,11 @@ import org.springframework.web.bind.annotation.RestController;
 public class KeysApp {
 
   /** The public key the resource server verifies tokens with; set by the test before start. */
-  static volatile RSAPublicKey publicKey;
+  private static volatile RSAPublicKey publicKey;
+
+  public static void publicKey(RSAPublicKey key) {
+    publicKey = key;
+  }
 
   @Bean
   SecurityFilterChain chain(HttpSecurity http) throws Exception {
@@ -61,18 +70,27 @@ public class KeysApp {
     return NimbusJwtDecoder.withPublicKey(key).build();
   }
 
-  /** Sets the request attribute {@code tenant}, before Sluice's filter. */
   @Bean
-  FilterRegistrationBean<Filter> tenantAttribute() {
-    FilterRegistrationBean<Filter> r = new FilterRegistrationBean<>((request, response, chain) -> {
+  TenantAttribute tenantAttribute() {
+    return new TenantAttribute();
+  }
+
+  /** Sets the request attribute {@code tenant} from the parameter {@code t}, before Sluice. */
+  static final class TenantAttribute implements Filter, Ordered {
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
       String t = request.getParameter("t");
       if (t != null) {
         request.setAttribute("tenant", t);
       }
       chain.doFilter(request, response);
-    });
-    r.setOrder(-150);
-    return r;
+    }
+
+    @Override
+    public int getOrder() {
+      return -150;
+    }
   }
 
   @Bean

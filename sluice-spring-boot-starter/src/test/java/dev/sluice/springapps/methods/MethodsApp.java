@@ -59,8 +59,13 @@ public class MethodsApp {
   }
 
   /** Every decision's limiter name, as the limiters report them. */
-  static final class Decisions implements LimiterListener {
-    final List<String> limiters = new CopyOnWriteArrayList<>();
+  public static final class Decisions implements LimiterListener {
+    private final List<String> limiters = new CopyOnWriteArrayList<>();
+
+    /** "name allowed" or "name denied", in order. */
+    public List<String> limiters() {
+      return limiters;
+    }
 
     @Override
     public void onDecision(String limiter, long permits, Decision decision) {
@@ -125,7 +130,7 @@ public class MethodsApp {
   }
 
   @RestController
-  static class Api {
+  public static class Api {
     private final Quotes quotes;
 
     Api(Quotes quotes) {

@@ -1,18 +1,19 @@
-package dev.sluice.springapps.keys;
+package dev.sluice.spring;
 
-import static dev.sluice.springapps.RunningApp.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import dev.sluice.springapps.RunningApp;
+import dev.sluice.springapps.keys.KeysApp;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class KeysFromCodeTest {
     g.initialize(2048);
     KeyPair real = g.generateKeyPair();
     KeyPair other = g.generateKeyPair();
-    KeysApp.publicKey = (RSAPublicKey) real.getPublic();
+    KeysApp.publicKey((RSAPublicKey) real.getPublic());
     issuer = encoder(real);
     forger = encoder(other);
   }
@@ -65,34 +66,46 @@ class KeysFromCodeTest {
     all[1] = "sluice.filter-order=0";
     all[2] = "sluice.url-patterns=/hello,/open";   // the @RateLimited routes: their limits only
     System.arraycopy(properties, 0, all, 3, properties.length);
-    return RunningApp.start(KeysApp.class, all);
+    return RunningApp.servlet(KeysApp.class, all);
+  }
+
+  private static int status(RunningApp app, String path, String... headers) throws Exception {
+    return app.get(path, headers).statusCode();
+  }
+
+  private static String basic(String user) {
+    return basic(user, "pw");
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
+        .getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void perAuthenticatedPrincipalAnonymousByAddress() throws Exception {
     try (RunningApp app = start("sluice.key=principal")) {
       String alice = basic("alice");
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(429);
       String bob = basic("bob");
-      assertThat(app.status("/hello", "Authorization", bob)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", bob)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", bob)).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", bob)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", bob)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", bob)).isEqualTo(429);
       // a wrong password never reaches Sluice: Spring Security answers 401
-      assertThat(app.status("/hello", "Authorization", "Basic " + java.util.Base64.getEncoder()
-          .encodeToString("alice:wrong".getBytes()))).isEqualTo(401);
+      assertThat(status(app, "/hello", "Authorization", basic("alice", "wrong"))).isEqualTo(401);
       // anonymous: no principal, counted under the client address (on-missing-key=ip)
-      assertThat(app.status("/open")).isEqualTo(200);
-      assertThat(app.status("/open")).isEqualTo(200);
-      assertThat(app.status("/open")).isEqualTo(429);
+      assertThat(status(app, "/open")).isEqualTo(200);
+      assertThat(status(app, "/open")).isEqualTo(200);
+      assertThat(status(app, "/open")).isEqualTo(429);
 
       // @RateLimited(keyExpression = "header('X-Tenant')"): 1/minute per tenant, whoever asks
-      assertThat(app.status("/per-tenant", "Authorization", alice, "X-Tenant", "a"))
+      assertThat(status(app, "/per-tenant", "Authorization", alice, "X-Tenant", "a"))
           .isEqualTo(200);
-      assertThat(app.status("/per-tenant", "Authorization", bob, "X-Tenant", "a"))
+      assertThat(status(app, "/per-tenant", "Authorization", bob, "X-Tenant", "a"))
           .isEqualTo(429);
-      assertThat(app.status("/per-tenant", "Authorization", bob, "X-Tenant", "b"))
+      assertThat(status(app, "/per-tenant", "Authorization", bob, "X-Tenant", "b"))
           .isEqualTo(200);
     }
   }
@@ -103,7 +116,7 @@ class KeysFromCodeTest {
       HttpResponse<String> anonymous = app.get("/open");
       assertThat(anonymous.statusCode()).isEqualTo(401);
       assertThat(anonymous.body()).contains("rate limited per principal");
-      assertThat(app.status("/hello", "Authorization", basic("alice"))).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", basic("alice"))).isEqualTo(200);
     }
   }
 
@@ -114,24 +127,24 @@ class KeysFromCodeTest {
       String u2 = bearer(issuer, "u2", Map.of("tenant", "acme"));
       String u3 = bearer(issuer, "u3", Map.of("tenant", "globex"));
       String u4 = bearer(issuer, "u4", Map.of());
-      assertThat(app.status("/hello", "Authorization", u1)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", u2)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", u1)).isEqualTo(429);  // acme: 2 taken
-      assertThat(app.status("/hello", "Authorization", u3)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", u3)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", u3)).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", u1)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", u2)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", u1)).isEqualTo(429);  // acme: 2 taken
+      assertThat(status(app, "/hello", "Authorization", u3)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", u3)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", u3)).isEqualTo(429);
       // a token signed by another key never becomes the principal: 401 from Spring Security
-      assertThat(app.status("/hello", "Authorization",
+      assertThat(status(app, "/hello", "Authorization",
           bearer(forger, "x", Map.of("tenant", "evil")))).isEqualTo(401);
       // no tenant claim, or basic auth (no JWT): counted under the client address
-      assertThat(app.status("/hello", "Authorization", u4)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", basic("alice"))).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", u4)).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", u4)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", basic("alice"))).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", u4)).isEqualTo(429);
 
       // @RateLimited(key = "jwt:tenant"), 1/minute: its own counters
-      assertThat(app.status("/per-claim", "Authorization", u1)).isEqualTo(200);
-      assertThat(app.status("/per-claim", "Authorization", u2)).isEqualTo(429);
-      assertThat(app.status("/per-claim", "Authorization", u3)).isEqualTo(200);
+      assertThat(status(app, "/per-claim", "Authorization", u1)).isEqualTo(200);
+      assertThat(status(app, "/per-claim", "Authorization", u2)).isEqualTo(429);
+      assertThat(status(app, "/per-claim", "Authorization", u3)).isEqualTo(200);
     }
   }
 
@@ -139,10 +152,10 @@ class KeysFromCodeTest {
   void perRequestAttribute() throws Exception {
     try (RunningApp app = start("sluice.key=attribute:tenant")) {
       String alice = basic("alice");
-      assertThat(app.status("/hello?t=a", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello?t=a", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello?t=a", "Authorization", alice)).isEqualTo(429);
-      assertThat(app.status("/hello?t=b", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=a", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=a", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=a", "Authorization", alice)).isEqualTo(429);
+      assertThat(status(app, "/hello?t=b", "Authorization", alice)).isEqualTo(200);
     }
   }
 
@@ -150,10 +163,10 @@ class KeysFromCodeTest {
   void perResolverBeanWhichNeverGivesA500WhenItThrows() throws Exception {
     try (RunningApp app = start("sluice.key=bean:broken")) {
       String alice = basic("alice");
-      assertThat(app.status("/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(429);
-      assertThat(app.status("/hello", "Authorization", alice, "X-Tenant", "b")).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice, "X-Tenant", "a")).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", alice, "X-Tenant", "b")).isEqualTo(200);
       // the resolver throws: the request is counted under the client address, no 500
       for (int i = 0; i < 2; i++) {
         HttpResponse<String> r = app.get("/hello", "Authorization", alice, "X-Boom", "1");
@@ -175,20 +188,20 @@ class KeysFromCodeTest {
   void perKeyExpressionProperty() throws Exception {
     try (RunningApp app = start("sluice.key-expression=#request.getParameter('t')")) {
       String alice = basic("alice");
-      assertThat(app.status("/hello?t=x", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello?t=x", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello?t=x", "Authorization", alice)).isEqualTo(429);
-      assertThat(app.status("/hello?t=y", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=x", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=x", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello?t=x", "Authorization", alice)).isEqualTo(429);
+      assertThat(status(app, "/hello?t=y", "Authorization", alice)).isEqualTo(200);
       // null: counted under the client address
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", alice)).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", alice)).isEqualTo(429);
     }
     try (RunningApp app = start("sluice.key-expression=principalName.orElse('') + ':' + path")) {
-      assertThat(app.status("/hello", "Authorization", basic("alice"))).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", basic("alice"))).isEqualTo(200);
-      assertThat(app.status("/hello", "Authorization", basic("alice"))).isEqualTo(429);
-      assertThat(app.status("/hello", "Authorization", basic("bob"))).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", basic("alice"))).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", basic("alice"))).isEqualTo(200);
+      assertThat(status(app, "/hello", "Authorization", basic("alice"))).isEqualTo(429);
+      assertThat(status(app, "/hello", "Authorization", basic("bob"))).isEqualTo(200);
     }
   }
 }

@@ -1,11 +1,10 @@
-package dev.sluice.springapps.methods;
+package dev.sluice.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.ManualSleeper;
-import dev.sluice.spring.RateLimitExceededException;
-import dev.sluice.springapps.RunningApp;
+import dev.sluice.springapps.methods.MethodsApp;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,13 +27,17 @@ class RateLimitedBeansTest {
 
   @BeforeAll
   static void start() {
-    app = RunningApp.start(MethodsApp.class);
+    app = RunningApp.servlet(MethodsApp.class);
     quotes = app.context().getBean(MethodsApp.Quotes.class);
   }
 
   @AfterAll
   static void stop() {
     app.close();
+  }
+
+  private static int status(String path) throws Exception {
+    return app.get(path).statusCode();
   }
 
   @Test
@@ -54,7 +57,7 @@ class RateLimitedBeansTest {
         });
     assertThat(quotes.quote("ben")).isEqualTo("quote for ben");
     assertThat(quotes.calls() - before).isEqualTo(3);  // the refused call never ran
-    assertThat(app.context().getBean(MethodsApp.Decisions.class).limiters)
+    assertThat(app.context().getBean(MethodsApp.Decisions.class).limiters())
         .contains(MethodsApp.Quotes.class.getName() + "#quote denied");
   }
 
@@ -98,15 +101,15 @@ class RateLimitedBeansTest {
 
   @Test
   void controllersAreCountedOnceByTheWebLayer() throws Exception {
-    assertThat(app.status("/api")).isEqualTo(200);
-    assertThat(app.status("/api")).isEqualTo(200);
-    assertThat(app.status("/api")).isEqualTo(429);
-    List<String> apiDecisions = app.context().getBean(MethodsApp.Decisions.class).limiters
+    assertThat(status("/api")).isEqualTo(200);
+    assertThat(status("/api")).isEqualTo(200);
+    assertThat(status("/api")).isEqualTo(429);
+    List<String> apiDecisions = app.context().getBean(MethodsApp.Decisions.class).limiters()
         .stream().filter(l -> l.startsWith(MethodsApp.Api.class.getName())).toList();
     assertThat(apiDecisions).hasSize(3);
     // a controller calling a limited service: the service's limit, per customer
-    assertThat(app.status("/quote?customer=dora")).isEqualTo(200);
-    assertThat(app.status("/quote?customer=dora")).isEqualTo(200);
+    assertThat(status("/quote?customer=dora")).isEqualTo(200);
+    assertThat(status("/quote?customer=dora")).isEqualTo(200);
     var refused = app.get("/quote?customer=dora");
     assertThat(refused.statusCode()).isEqualTo(429);   // the filter's 429, not a 500
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("30");
