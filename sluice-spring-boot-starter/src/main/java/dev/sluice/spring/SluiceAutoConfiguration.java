@@ -9,6 +9,8 @@ import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -24,6 +26,8 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.GenericConverter;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -102,7 +106,8 @@ public class SluiceAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
-      ObjectProvider<SluiceKeyParts> keyParts, BeanFactory beans) {
+      ObjectProvider<SluiceKeyParts> keyParts, BeanFactory beans, Environment environment) {
+    warnIfBeforeSecurity(properties, environment);
     SluiceKeyParts keys = keyParts.getIfAvailable(() -> new SluiceKeyParts(beans));
     SluiceFilter.Builder b = keys.configure(SluiceFilter.builder().backend(backend));
     limiter.ifAvailable(b::limiter);
@@ -126,6 +131,27 @@ public class SluiceAutoConfiguration {
       }
     }
     return b.build();
+  }
+
+  /**
+   * Warns when the key reads the authenticated principal but Sluice's filter runs before Spring
+   * Security's, which sets it: every request would then count as lacking it.
+   */
+  private static void warnIfBeforeSecurity(SluiceProperties properties, Environment environment) {
+    String key = (String.valueOf(properties.getKey()) + " "
+        + properties.getKeyExpression()).toLowerCase(Locale.ROOT);
+    if (!(key.contains("principal") || key.contains("jwt:"))
+        || !ClassUtils.isPresent("org.springframework.security.web.FilterChainProxy",
+            SluiceAutoConfiguration.class.getClassLoader())) {
+      return;
+    }
+    int security = environment.getProperty("spring.security.filter.order", Integer.class, -100);
+    if (properties.getFilterOrder() <= security) {
+      LogFactory.getLog(SluiceAutoConfiguration.class).warn("sluice.key reads the authenticated"
+          + " principal, but Sluice's filter (sluice.filter-order=" + properties.getFilterOrder()
+          + ") does not run after Spring Security's (spring.security.filter.order=" + security
+          + "), which sets it: set sluice.filter-order above " + security + ", e.g. 0");
+    }
   }
 
   /** Maps the filter. */
