@@ -5,20 +5,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.ManualSleeper;
 import dev.sluice.springapps.methods.MethodsApp;
+import dev.sluice.springapps.batch.BatchApp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 import reactor.core.publisher.Mono;
 
 /**
  * {@code @RateLimited} on any bean (AOP), in a real MVC application on a random port: exact counts
  * per SpEL key, the exception with the decision, waiting on a manual clock, asynchronous and
- * reactive results, a class-wide counter, and controllers counted once.
+ * reactive results, a class-wide counter, concurrent calls, controllers counted once, and an
+ * application without a web server.
  */
 class RateLimitedBeansTest {
 
@@ -88,6 +97,50 @@ class RateLimitedBeansTest {
     assertThatThrownBy(() -> quotes.reactive().block())
         .isInstanceOf(RateLimitExceededException.class);
     assertThat(quotes.calls() - before).isEqualTo(1);
+
+    assertThat(quotes.stream().collectList().block()).containsExactly("a", "b");
+    assertThatThrownBy(() -> quotes.stream().collectList().block())
+        .isInstanceOf(RateLimitExceededException.class);
+  }
+
+  @Test
+  void concurrentCallsAreCountedExactly() throws Exception {
+    int before = quotes.calls();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        results.add(pool.submit(() -> {
+          try {
+            quotes.quote("eve");
+            return true;
+          } catch (RateLimitExceededException e) {
+            return false;
+          }
+        }));
+      }
+      int allowed = 0;
+      for (Future<Boolean> r : results) {
+        allowed += r.get() ? 1 : 0;
+      }
+      assertThat(allowed).isEqualTo(2);
+      assertThat(quotes.calls() - before).isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anApplicationWithoutAWebServerLimitsItsBeansToo() {
+    try (ConfigurableApplicationContext batch = new SpringApplicationBuilder(BatchApp.class)
+        .web(WebApplicationType.NONE).run()) {
+      BatchApp.Mailer mailer = batch.getBean(BatchApp.Mailer.class);
+      for (int i = 0; i < 3; i++) {
+        assertThat(mailer.send("fay")).isEqualTo("sent to fay");
+      }
+      assertThatThrownBy(() -> mailer.send("fay")).isInstanceOf(RateLimitExceededException.class);
+      assertThat(mailer.send("gus")).isEqualTo("sent to gus");
+    }
   }
 
   @Test

@@ -20,6 +20,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -105,6 +106,11 @@ public class MethodsApp {
     public CompletableFuture<String> later() {
       calls.incrementAndGet();
       return CompletableFuture.completedFuture("later");
+    }
+
+    @RateLimited("1/minute")
+    public Flux<String> stream() {
+      return Flux.just("a", "b");
     }
 
     @RateLimited("1/minute")
