@@ -133,7 +133,7 @@ public final class RequestLimiter implements AutoCloseable {
     this.exemption = b.exemption();
     this.costs = List.copyOf(b.costs);
     this.handlers = new HandlerLimits((id, limits) -> newLimiter(id, limits, null),
-        b.apiKeyHeader);
+        b.apiKeyHeader, b.keyParts, b.keyExpressions);
   }
 
   public static Builder builder() {
@@ -191,7 +191,18 @@ public final class RequestLimiter implements AutoCloseable {
    */
   public HandlerLimits.Handler handler(String id, String limits, Algorithm algorithm, String key,
       long cost) {
-    return handlers.handler(id, limits, algorithm, key, cost);
+    return handler(id, limits, algorithm, key, "", cost);
+  }
+
+  /**
+   * {@link #handler(String, String, Algorithm, String, long)} keyed by {@code keyExpression} when
+   * it is not blank ({@link Builder#keyExpressions}; not together with {@code key}).
+   *
+   * @throws IllegalArgumentException {@code "@RateLimited on <id>: <problem>"}
+   */
+  public HandlerLimits.Handler handler(String id, String limits, Algorithm algorithm, String key,
+      String keyExpression, long cost) {
+    return handlers.handler(id, limits, algorithm, key, keyExpression, cost);
   }
 
   /** The backend holding the counters. */
@@ -320,11 +331,20 @@ public final class RequestLimiter implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The answer to a refusal: the refusal status, the headers and the body as configured, for
+   * {@code verdict} (a denied one). Front ends use it for refusals decided outside this pipeline
+   * too (a rate limited method that a handler called).
+   */
+  public Respond refusal(Verdict verdict) {
+    return new Respond(refusalStatus, RateLimitHeaders.of(verdict, headerStyle),
+        denialContentType, denialBody.render(verdict.deciding(), refusalStatus));
+  }
+
   private CompletableFuture<Outcome> finish(Progress p) {
     Respond respond = p.respond;
     if (respond == null && !p.verdict.allowed()) {
-      respond = new Respond(refusalStatus, RateLimitHeaders.of(p.verdict, headerStyle),
-          denialContentType, denialBody.render(p.verdict.deciding(), refusalStatus));
+      respond = refusal(p.verdict);
     }
     if (respond != null) {
       Respond r = respond;
@@ -453,6 +473,8 @@ public final class RequestLimiter implements AutoCloseable {
     private @Nullable KeyResolver keyResolver;
     private String keySpec = "ip";
     private String apiKeyHeader = "X-API-Key";
+    private Map<String, ? extends Function<String, KeyPart>> keyParts = Map.of();
+    private @Nullable Function<String, KeyResolver> keyExpressions;
     private OnMissingKey onMissingKey = OnMissingKey.IP;
     private @Nullable Supplier<RuleSet> rules;
     private @Nullable String domain;
@@ -508,6 +530,30 @@ public final class RequestLimiter implements AutoCloseable {
     public Builder key(String spec) {
       this.keySpec = Objects.requireNonNull(spec, "key must not be null");
       this.keyResolver = null;
+      return this;
+    }
+
+    /**
+     * A framework's own key parts by name ({@code jwt} for {@code jwt:sub}), for {@link
+     * #key(String)} and handlers' keys; see {@link KeyResolver#parse(String, String, Map)}.
+     */
+    public Builder keyParts(Map<String, ? extends Function<String, KeyPart>> parts) {
+      this.keyParts = Map.copyOf(parts);
+      return this;
+    }
+
+    /** The key parts given to {@link #keyParts}, for whoever parses a key for this builder. */
+    public Map<String, ? extends Function<String, KeyPart>> keyParts() {
+      return keyParts;
+    }
+
+    /**
+     * Compiles the key expressions of handlers ({@code keyExpression} of {@code @RateLimited}),
+     * throwing {@link IllegalArgumentException} for a wrong one; without it a handler with a key
+     * expression is refused.
+     */
+    public Builder keyExpressions(Function<String, KeyResolver> compiler) {
+      this.keyExpressions = Objects.requireNonNull(compiler, "compiler must not be null");
       return this;
     }
 
@@ -696,7 +742,7 @@ public final class RequestLimiter implements AutoCloseable {
       KeyResolver key = keyResolver;
       if (key == null) {
         try {
-          key = KeyResolver.parse(keySpec, apiKeyHeader);
+          key = KeyResolver.parse(keySpec, apiKeyHeader, keyParts);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("key: " + e.getMessage(), e);
         }

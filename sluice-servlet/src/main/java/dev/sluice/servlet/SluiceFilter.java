@@ -1,14 +1,17 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Limit;
+import dev.sluice.Decision;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
 import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.http.AddressRanges;
 import dev.sluice.http.HandlerLimits;
 import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.KeyPart;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
 import dev.sluice.http.PathPattern;
@@ -37,9 +40,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -265,6 +270,26 @@ public final class SluiceFilter implements Filter {
     return true;
   }
 
+  /**
+   * Checks a handler's {@link RateLimited} annotation and prepares its limiter, so that a wrong
+   * one fails at start rather than at the first request (frameworks call it for every handler
+   * they know).
+   *
+   * @throws IllegalArgumentException naming the handler when the annotation is invalid
+   */
+  public void checkHandler(String handlerId, RateLimited annotation) {
+    RateLimitedHandlers.of(requestLimiter(), handlerId, annotation);
+  }
+
+  /**
+   * Answers a refusal decided outside the filter (a rate limited method the request called,
+   * say), with the filter's refusal status, headers and body for {@code decision}.
+   */
+  public void refuse(HttpServletResponse response, Decision decision) throws IOException {
+    write(response, requestLimiter().refusal(
+        Verdict.of(Status.of(decision, List.of(decision.limit())))));
+  }
+
   /** The pipeline shared with other front ends, as this filter configured it. */
   public RequestLimiter requestLimiter() {
     return Objects.requireNonNull(config, "filter not initialised").limiter;
@@ -306,6 +331,7 @@ public final class SluiceFilter implements Filter {
         b.header(name, value);
       }
     }
+    b.principal(req.getUserPrincipal()).attributes(req::getAttribute).nativeRequest(req);
     String peer = req.getRemoteAddr();
     if (peer != null) {
       b.clientAddress(c.proxies.clientAddress(peer, Collections.list(req.getHeaders("Forwarded")),
@@ -406,6 +432,30 @@ public final class SluiceFilter implements Filter {
      */
     public Builder key(String spec) {
       pipeline.key(spec);
+      return this;
+    }
+
+    /**
+     * A framework's own key parts by name ({@code jwt} for {@code jwt:sub}), for {@link
+     * #key(String)}, the {@code key} setting and {@link RateLimited#key}; see {@link
+     * KeyResolver#parse(String, String, Map)}.
+     */
+    public Builder keyParts(Map<String, ? extends Function<String, KeyPart>> parts) {
+      pipeline.keyParts(parts);
+      return this;
+    }
+
+    /** The key parts given to {@link #keyParts}, for the settings that parse a key. */
+    Map<String, ? extends Function<String, KeyPart>> keyParts() {
+      return pipeline.keyParts();
+    }
+
+    /**
+     * Compiles {@link RateLimited#keyExpression}, throwing {@link IllegalArgumentException} for a
+     * wrong one; without it an annotation with a key expression fails at start.
+     */
+    public Builder keyExpressions(Function<String, KeyResolver> compiler) {
+      pipeline.keyExpressions(compiler);
       return this;
     }
 

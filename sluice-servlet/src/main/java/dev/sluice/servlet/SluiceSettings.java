@@ -68,8 +68,8 @@ public final class SluiceSettings {
   public static final Setting<String> KEY = DECLARED.add(Setting.of("key",
           ValueTypes.text("KEY"))
       .byDefault("ip")
-      .help("How clients are told apart: ip, user, api-key, header:<Name>, path, method, joined"
-          + " by +"));
+      .help("How clients are told apart: ip, user, principal, api-key, header:<Name>,"
+          + " attribute:<Name>, path, method, joined by +"));
 
   public static final Setting<OnMissingKey> ON_MISSING_KEY = DECLARED.add(Setting.of(
           "on-missing-key", ValueTypes.of("ip|reject", OnMissingKey::parse,
@@ -236,7 +236,8 @@ public final class SluiceSettings {
       builder.apiKeyHeader(header);
     }
     if (s.isGiven(KEY)) {
-      KeyResolver resolver = s.derive(KEY, k -> KeyResolver.parse(k, header));
+      KeyResolver resolver = s.derive(KEY,
+          k -> KeyResolver.parse(k, header, builder.keyParts()));
       builder.key(resolver);
     }
     if (s.isGiven(ON_MISSING_KEY)) {

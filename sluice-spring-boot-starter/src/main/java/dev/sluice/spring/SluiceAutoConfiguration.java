@@ -7,8 +7,14 @@ import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
+import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -20,8 +26,13 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.GenericConverter;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * Installs Sluice in a servlet web application from {@code sluice.*} properties:
@@ -33,8 +44,13 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  *   <li>a {@link RateLimiter} for {@code sluice.limits} when set (or yours, if you declare one);
  *   <li>the {@link SluiceFilter}, registered for {@code sluice.url-patterns}, exempting what
  *       every {@link SluiceExemption} bean exempts;
- *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers.
+ *   <li>with Spring MVC, an interceptor applying {@code @RateLimited} on controllers, whose
+ *       annotations are checked at start.
  * </ul>
+ *
+ * <p>Keys ({@code sluice.key}, {@code @RateLimited(key)}) take Spring's parts too ({@code
+ * jwt:<claim>}, {@code bean:<name>}, from {@link SluiceKeyParts}), and {@code
+ * sluice.key-expression} / {@code @RateLimited(keyExpression)} take a SpEL expression.
  *
  * <p>The limiters it builds (that of {@code sluice.limits}, those of {@code @RateLimited} handlers
  * and of rules) tell every {@link LimiterListener} bean what they decide: with Micrometer, {@link
@@ -91,8 +107,11 @@ public class SluiceAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
-      ObjectProvider<SluiceExemption> exemptions) {
-    SluiceFilter.Builder b = SluiceFilter.builder().backend(backend);
+      ObjectProvider<SluiceExemption> exemptions, ObjectProvider<SluiceKeyParts> keyParts,
+      BeanFactory beans, Environment environment) {
+    warnIfBeforeSecurity(properties, environment);
+    SluiceKeyParts keys = keyParts.getIfAvailable(() -> new SluiceKeyParts(beans));
+    SluiceFilter.Builder b = keys.configure(SluiceFilter.builder().backend(backend));
     limiter.ifAvailable(b::limiter);
     exemptions.orderedStream().forEach(e -> b.exempt(e::isExempt));
     LimiterListener listener = LimiterListeners.of(listeners);
@@ -101,7 +120,41 @@ public class SluiceAutoConfiguration {
     }
     // limits and the backend went into the beans above
     SluiceSettings.configure(b, SluiceSettings.read(properties.settings(false)));
+    String expression = properties.getKeyExpression();
+    if (expression != null) {
+      if (properties.getKey() != null) {
+        throw new InvalidSettingException(PREFIX + "key-expression",
+            "set sluice.key or sluice.key-expression, not both");
+      }
+      try {
+        b.key(keys.expression(expression));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException(PREFIX + "key-expression",
+            String.valueOf(e.getMessage()), e);
+      }
+    }
     return b.build();
+  }
+
+  /**
+   * Warns when the key reads the authenticated principal but Sluice's filter runs before Spring
+   * Security's, which sets it: every request would then count as lacking it.
+   */
+  private static void warnIfBeforeSecurity(SluiceProperties properties, Environment environment) {
+    String key = (String.valueOf(properties.getKey()) + " "
+        + properties.getKeyExpression()).toLowerCase(Locale.ROOT);
+    if (!(key.contains("principal") || key.contains("jwt:"))
+        || !ClassUtils.isPresent("org.springframework.security.web.FilterChainProxy",
+            SluiceAutoConfiguration.class.getClassLoader())) {
+      return;
+    }
+    int security = environment.getProperty("spring.security.filter.order", Integer.class, -100);
+    if (properties.getFilterOrder() <= security) {
+      LogFactory.getLog(SluiceAutoConfiguration.class).warn("sluice.key reads the authenticated"
+          + " principal, but Sluice's filter (sluice.filter-order=" + properties.getFilterOrder()
+          + ") does not run after Spring Security's (spring.security.filter.order=" + security
+          + "), which sets it: set sluice.filter-order above " + security + ", e.g. 0");
+    }
   }
 
   /** Maps the filter. */
@@ -129,6 +182,34 @@ public class SluiceAutoConfiguration {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
       registry.addInterceptor(new RateLimitedInterceptor(filter));
+    }
+
+    /**
+     * A {@link RateLimitExceededException} from a bean method a handler called becomes the
+     * filter's 429 (headers, {@code Retry-After}, body), not a 500.
+     */
+    @Override
+    public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
+      resolvers.add(0, (request, response, handler, e) -> {
+        if (!(e instanceof RateLimitExceededException refused) || response.isCommitted()) {
+          return null;
+        }
+        try {
+          filter.refuse(response, refused.decision());
+        } catch (IOException io) {
+          return null;
+        }
+        return new ModelAndView();
+      });
+    }
+
+    /** Checks every controller's {@code @RateLimited} at start, naming the method that is wrong. */
+    @Bean
+    static SmartInitializingSingleton sluiceRateLimitedHandlerCheck(SluiceFilter filter,
+        ListableBeanFactory beans) {
+      return () -> beans.getBeansOfType(RequestMappingHandlerMapping.class, false, false)
+          .values().forEach(mapping -> mapping.getHandlerMethods().values()
+              .forEach(method -> RateLimitedInterceptor.check(filter, method)));
     }
   }
 }

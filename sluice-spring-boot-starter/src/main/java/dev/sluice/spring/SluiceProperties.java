@@ -35,8 +35,18 @@ public class SluiceProperties {
    */
   private @Nullable Algorithm algorithm;
 
-  /** How clients are told apart: ip (default), user, api-key, header:Name, path, method, joined by +. */
+  /**
+   * How clients are told apart: ip (default), user, principal, api-key, header:Name,
+   * attribute:Name, jwt:claim, bean:name, path, method, joined by +.
+   */
   private @Nullable String key;
+
+  /**
+   * The key as a SpEL expression over the request, instead of {@code key}: root the request
+   * (method, path, header('X-Tenant'), principalName, attribute('name'), ...), variables #request
+   * and #principal; null or blank at run time follows on-missing-key.
+   */
+  private @Nullable String keyExpression;
 
   /** When the key needs an identity the request lacks: ip (default, count by address) or reject (401). */
   private @Nullable OnMissingKey onMissingKey;
@@ -186,6 +196,14 @@ public class SluiceProperties {
 
   public void setKey(@Nullable String key) {
     this.key = key;
+  }
+
+  public @Nullable String getKeyExpression() {
+    return keyExpression;
+  }
+
+  public void setKeyExpression(@Nullable String keyExpression) {
+    this.keyExpression = keyExpression;
   }
 
   public @Nullable OnMissingKey getOnMissingKey() {

@@ -1,9 +1,11 @@
 package dev.sluice.starterapps;
 
 import dev.sluice.servlet.RateLimited;
+import dev.sluice.spring.OpenSecurity;
 import dev.sluice.spring.SluiceExemption;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -15,6 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
  * dev.sluice.spring}, so that the other test application does not scan it).
  */
 @SpringBootApplication
+@Import(OpenSecurity.class)
 public class LoginApp {
 
   /** Requests with the internal token are exempt. */
