@@ -31,7 +31,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(afterName = {
     "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnWebApplication  // servlet, and reactive for the gateway's rate limiter
 @ConditionalOnClass({MeterRegistry.class, SluiceMetrics.class, SluiceFilter.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "sluice", name = {"enabled", "metrics"}, havingValue = "true",
