@@ -5,7 +5,9 @@ import static dev.sluice.spring.gateway.SluiceGatewayRateLimiter.CONFIGURATION_P
 import dev.sluice.servlet.InvalidSettingException;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -102,7 +104,10 @@ final class RouteArgumentsCheck implements SmartInitializingSingleton {
           .bindOrCreate(CONFIGURATION_PROPERTY_NAME,
               Bindable.of(SluiceGatewayRateLimiter.Config.class));
     } catch (BindException e) {
-      String name = e.getName().toString().substring(CONFIGURATION_PROPERTY_NAME.length() + 1);
+      // the binder's dashed form (replenish-rate) back to the arguments' (replenishRate)
+      String dashed = e.getName().toString().substring(CONFIGURATION_PROPERTY_NAME.length() + 1);
+      String name = Pattern.compile("-([a-z])").matcher(dashed)
+          .replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
       Object value = e.getProperty() == null ? null : e.getProperty().getValue();
       throw new InvalidSettingException(prefix + name, "'" + value + "' is not a whole number", e);
     }
