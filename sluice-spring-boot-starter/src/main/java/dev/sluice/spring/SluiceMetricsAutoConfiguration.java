@@ -28,7 +28,10 @@ import org.springframework.context.annotation.Bean;
  * <p>A {@code RateLimiter} bean of the application's own gets metrics by taking the {@link
  * SluiceMetrics} bean as its {@link LimiterListener}. {@code sluice.metrics=false} turns this off.
  */
+// after the registry is there: Boot 4 names, then Boot 3.5 names (an absent name is ignored)
 @AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnWebApplication  // servlet, and reactive for the gateway's rate limiter
