@@ -34,7 +34,7 @@ class SluiceGatewayStartupTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
       "sluice-rate-limiter.replenishRate=0   | replenishRate | must be at least 1",
       "sluice-rate-limiter.burstCapacity=0   | burstCapacity | must be at least 1",
       "sluice-rate-limiter.requestedTokens=-1 | requestedTokens | must be 0 or more",
