@@ -165,23 +165,27 @@ public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayR
     if (current != null && current.config() == config) {
       return current;
     }
-    RouteLimits limits = RouteLimits.of(config, where + CONFIGURATION_PROPERTY_NAME + ".");
-    RouteLimiter next;
+    Config bound = config;
+    String prefix = where + CONFIGURATION_PROPERTY_NAME + ".";
+    // one limiter per route even when its first requests race
+    return limiters.compute(routeId, (id, cur) -> cur != null && cur.config() == bound ? cur
+        : build(id, bound, RouteLimits.of(bound, prefix), cur));
+  }
+
+  private RouteLimiter build(String routeId, Config config, RouteLimits limits,
+      @Nullable RouteLimiter current) {
     if (current != null && current.limits().equals(limits)) {
-      next = new RouteLimiter(config, limits, current.limiter());
-    } else {
-      RateLimiter.Builder b = RateLimiter.builder(limits.limits()).backend(backend)
-          .name(LIMITER_NAME_PREFIX + routeId);
-      if (listener != null) {
-        b.listener(listener);
-      }
-      if (current != null) {
-        b.predecessor(current.limiter());
-      }
-      next = new RouteLimiter(config, limits, b.build());
+      return new RouteLimiter(config, limits, current.limiter());
     }
-    limiters.put(routeId, next);
-    return next;
+    RateLimiter.Builder b = RateLimiter.builder(limits.limits()).backend(backend)
+        .name(LIMITER_NAME_PREFIX + routeId);
+    if (listener != null) {
+      b.listener(listener);
+    }
+    if (current != null) {
+      b.predecessor(current.limiter());
+    }
+    return new RouteLimiter(config, limits, b.build());
   }
 
   /** The limiter of {@code routeId} as last built; null before its first request or binding. */
