@@ -50,11 +50,12 @@ import reactor.core.publisher.Mono;
  * answers a refusal with its own status code (429 unless the route's {@code status-code} says
  * otherwise).
  *
- * <p>Arguments are checked when the gateway binds a route ({@link InvalidSettingException} naming
- * the route and the argument; the starter checks the routes of the application's properties at
- * startup). A route that reaches this limiter without a usable configuration is let through, the
- * problem logged once per route: a configuration mistake never answers a client with an error.
- * A backend failure is answered by the backend's failure policy.
+ * <p>The starter checks the routes of the application's properties at startup ({@link
+ * InvalidSettingException} naming the route and the argument). Arguments that reach this limiter
+ * otherwise (SpEL values, other route sources) are checked when the gateway binds the route: bad
+ * ones are logged, naming the route and the argument, and the route keeps the limiter it had, or
+ * is let through uncounted when it had none. A configuration mistake never answers a client with
+ * an error; a backend failure is answered by the backend's failure policy.
  */
 public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayRateLimiter.Config> {
 
@@ -95,10 +96,9 @@ public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayR
 
   /**
    * Binds a route's arguments as the gateway does, then builds its limiter (or checks them, for
-   * the default filters).
-   *
-   * @throws InvalidSettingException for arguments that cannot work, naming the route and the
-   *     argument: the gateway then keeps the routes it had
+   * the default filters). Arguments that cannot work are logged, naming the route and the
+   * argument, and never fail the gateway's route refresh (which would leave it without routes):
+   * the route keeps the limiter it had, and a route that had none is let through uncounted.
    */
   @Override
   public void onApplicationEvent(FilterArgsEvent event) {
@@ -108,10 +108,22 @@ public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayR
     if (config == null) {
       return;
     }
-    if (RouteDefinitionRouteLocator.DEFAULT_FILTERS.equals(routeId)) {
-      RouteLimits.of(config, "default-filters " + CONFIGURATION_PROPERTY_NAME + ".");
-    } else {
-      limiter(routeId);
+    try {
+      if (RouteDefinitionRouteLocator.DEFAULT_FILTERS.equals(routeId)) {
+        RouteLimits.of(config, "default-filters " + CONFIGURATION_PROPERTY_NAME + ".");
+      } else {
+        limiter(routeId);
+      }
+    } catch (InvalidSettingException e) {
+      report(routeId, e);
+    }
+  }
+
+  private void report(String routeId, RuntimeException e) {
+    if (reported.add(routeId + "\n" + e.getMessage())) {
+      RateLimiter kept = routeLimiter(routeId);
+      LOG.error("Invalid Sluice setting {}; route {} {}", e.getMessage(), routeId, kept == null
+          ? "is not rate limited" : "keeps its limits " + kept.limits());
     }
   }
 
@@ -120,16 +132,18 @@ public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayR
     RouteLimiter route;
     try {
       route = limiter(routeId);
-    } catch (RuntimeException e) {
-      if (reported.add(routeId + "\n" + e.getMessage())) {
-        LOG.error("Route {} is not rate limited: {}", routeId, e.getMessage());
+    } catch (InvalidSettingException e) {
+      RouteLimiter kept = limiters.get(routeId);
+      report(routeId, e);
+      if (kept == null) {
+        return Mono.just(new Response(true, Map.of()));
       }
-      return Mono.just(new Response(true, Map.of()));
+      route = kept;
     }
+    RouteLimiter r = route;
     String key = "@" + routeId + "|" + id;
-    return Mono.fromCompletionStage(() -> route.limiter().tryAcquireAsync(key,
-            route.limits().tokens()))
-        .map(decision -> response(route, decision))
+    return Mono.fromCompletionStage(() -> r.limiter().tryAcquireAsync(key, r.limits().tokens()))
+        .map(decision -> response(r, decision))
         .onErrorResume(e -> {
           // the backend's failure policy answers for the backend; this is anything else
           LOG.error("Sluice failed to decide for route {}; the request is let through", routeId,
@@ -166,10 +180,20 @@ public class SluiceGatewayRateLimiter extends AbstractRateLimiter<SluiceGatewayR
       return current;
     }
     Config bound = config;
-    String prefix = where + CONFIGURATION_PROPERTY_NAME + ".";
+    RouteLimits limits;
+    try {
+      limits = RouteLimits.of(bound, where + CONFIGURATION_PROPERTY_NAME + ".");
+    } catch (InvalidSettingException e) {
+      if (current != null) {
+        // the route keeps its limiter, now for these arguments: checked once, not per request
+        limiters.replace(routeId, current,
+            new RouteLimiter(bound, current.limits(), current.limiter()));
+      }
+      throw e;
+    }
     // one limiter per route even when its first requests race
     return limiters.compute(routeId, (id, cur) -> cur != null && cur.config() == bound ? cur
-        : build(id, bound, RouteLimits.of(bound, prefix), cur));
+        : build(id, bound, limits, cur));
   }
 
   private RouteLimiter build(String routeId, Config config, RouteLimits limits,

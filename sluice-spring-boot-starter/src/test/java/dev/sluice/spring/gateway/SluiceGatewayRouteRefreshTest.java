@@ -1,13 +1,11 @@
 package dev.sluice.spring.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.memory.MemoryBackend;
-import dev.sluice.servlet.InvalidSettingException;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,8 +17,8 @@ import org.springframework.core.convert.support.DefaultConversionService;
 
 /**
  * The limiter as the gateway drives it when it (re)binds routes: the gateway's own argument
- * binding, limiters kept or rebuilt with their counts, and the per-request policy for a route
- * without a usable configuration.
+ * binding, limiters kept or rebuilt with their counts, and the policy for a route whose arguments
+ * cannot work: it keeps its limiter, or is let through uncounted.
  */
 class SluiceGatewayRouteRefreshTest {
 
@@ -67,12 +65,27 @@ class SluiceGatewayRouteRefreshTest {
   }
 
   @Test
-  void badArgumentsFailTheBindingNamingTheRoute() {
-    assertThatThrownBy(() -> bind("orders", Map.of("sluice-rate-limiter.burstCapacity", "0",
-        "sluice-rate-limiter.replenishRate", "1")))
-        .isInstanceOf(InvalidSettingException.class)
-        .hasMessage("route 'orders' sluice-rate-limiter.burstCapacity: must be at least 1 (the"
-            + " most permits taken at once), was 0");
+  void badArgumentsOnARefreshKeepTheRoutesLimits() {
+    bind("orders", Map.of("sluice-rate-limiter.limits", "2/minute"));
+    RateLimiter before = limiter.routeLimiter("orders");
+    assertThat(decide("orders", "k").isAllowed()).isTrue();
+    // logged, naming the route and the argument; the gateway's refresh goes on
+    bind("orders", Map.of("sluice-rate-limiter.burstCapacity", "0",
+        "sluice-rate-limiter.replenishRate", "1"));
+    assertThat(limiter.routeLimiter("orders")).isSameAs(before);
+    assertThat(decide("orders", "k").isAllowed()).isTrue();
+    assertThat(decide("orders", "k").isAllowed()).isFalse();
+  }
+
+  @Test
+  void badArgumentsOnANewRouteLetItThroughUncounted() {
+    bind("search", Map.of("sluice-rate-limiter.limits", "lots"));
+    assertThat(limiter.routeLimiter("search")).isNull();
+    for (int i = 0; i < 3; i++) {
+      Response r = decide("search", "k");
+      assertThat(r.isAllowed()).isTrue();
+      assertThat(r.getHeaders()).isEmpty();
+    }
   }
 
   @Test

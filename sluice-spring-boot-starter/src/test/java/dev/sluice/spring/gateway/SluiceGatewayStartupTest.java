@@ -93,4 +93,20 @@ class SluiceGatewayStartupTest {
         + " was 0");
     assertThat(a.getAction()).startsWith("Fix route 'orders'");
   }
+
+  @Test
+  void spelArgumentsThatCannotWorkLetTheRouteThroughUncountedNeverAnError() throws Exception {
+    try (Upstream upstream = new Upstream()) {
+      List<String> p = new ArrayList<>(route(0, "spel", upstream.uri(), "/spel/**",
+          Map.of("sluice-rate-limiter.limits", "#{'lots'}")));
+      p.addAll(route(1, "fine", upstream.uri(), "/fine/**",
+          Map.of("sluice-rate-limiter.limits", "#{'1/minute'}")));
+      try (var gateway = GatewayApps.start(p, GatewayTestApp.class)) {
+        assertThat(GatewayApps.allowed(gateway, "/spel/x", "alice", 3, 429)).isEqualTo(3);
+        assertThat(upstream.calls("alice", "/spel/x")).isEqualTo(3);
+        // the other routes are served and counted
+        assertThat(GatewayApps.allowed(gateway, "/fine/x", "alice", 2, 429)).isEqualTo(1);
+      }
+    }
+  }
 }
