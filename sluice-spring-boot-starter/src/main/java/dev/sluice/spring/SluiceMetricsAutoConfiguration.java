@@ -34,7 +34,7 @@ import org.springframework.context.annotation.Bean;
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnWebApplication  // servlet, and reactive for the gateway's rate limiter
 @ConditionalOnClass({MeterRegistry.class, SluiceMetrics.class, SluiceFilter.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "sluice", name = {"enabled", "metrics"}, havingValue = "true",

@@ -138,7 +138,7 @@ public class SluiceProperties {
    * dev.sluice.enforcement.settings.Source)}; without {@code limits} and {@code algorithm} when
    * {@code withLimits} is false (the limiter bean has them).
    */
-  Sources.Bound settings(boolean withLimits) {
+  public Sources.Bound settings(boolean withLimits) {
     Sources.Bound b = Sources.bound(SluiceAutoConfiguration.PREFIX);
     if (withLimits) {
       b.text(SluiceSettings.LIMITS, limits).value(SluiceSettings.ALGORITHM, algorithm);
