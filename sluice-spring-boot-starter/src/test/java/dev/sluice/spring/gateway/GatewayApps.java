@@ -1,5 +1,6 @@
 package dev.sluice.spring.gateway;
 
+import dev.sluice.reactivesecurity.OpenReactiveSecurity;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +38,10 @@ final class GatewayApps {
     all.addAll(properties);
     // over the test class path's application.properties, which turns the gateway off for the
     // servlet tests
-    return new SpringApplicationBuilder(sources).web(WebApplicationType.REACTIVE)
+    // Spring Security, on the test class path, left open (not imported by the test applications,
+    // which the servlet tests' TestApp scans)
+    return new SpringApplicationBuilder(sources).sources(OpenReactiveSecurity.class)
+        .web(WebApplicationType.REACTIVE)
         .properties(all.toArray(String[]::new))
         .run("--spring.cloud.gateway.server.webflux.enabled=true");
   }
