@@ -108,8 +108,7 @@ public class SluiceAutoConfiguration {
   public SluiceFilter sluiceFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
       ObjectProvider<SluiceExemption> exemptions, ObjectProvider<SluiceKeyParts> keyParts,
-      BeanFactory beans, Environment environment) {
-    warnIfBeforeSecurity(properties, environment);
+      BeanFactory beans) {
     SluiceKeyParts keys = keyParts.getIfAvailable(() -> new SluiceKeyParts(beans));
     SluiceFilter.Builder b = keys.configure(SluiceFilter.builder().backend(backend));
     limiter.ifAvailable(b::limiter);
@@ -136,36 +135,46 @@ public class SluiceAutoConfiguration {
     return b.build();
   }
 
+  /** Spring Boot's default order of Spring Security's filter chain. */
+  private static final int SECURITY_FILTER_ORDER = -100;
+
   /**
-   * Warns when the key reads the authenticated principal but Sluice's filter runs before Spring
-   * Security's, which sets it: every request would then count as lacking it.
+   * Where the filter runs among servlet filters: {@code sluice.filter-order} when set; otherwise
+   * early (-100), unless the key reads the authenticated principal and Spring Security is there:
+   * then just after Spring Security's filter chain, which sets it. Warns when an order that was
+   * set runs such a key before Spring Security: every request would count as lacking it.
    */
-  private static void warnIfBeforeSecurity(SluiceProperties properties, Environment environment) {
+  static int filterOrder(SluiceProperties properties, Environment environment) {
     String key = (String.valueOf(properties.getKey()) + " "
         + properties.getKeyExpression()).toLowerCase(Locale.ROOT);
-    if (!(key.contains("principal") || key.contains("jwt:"))
-        || !ClassUtils.isPresent("org.springframework.security.web.FilterChainProxy",
-            SluiceAutoConfiguration.class.getClassLoader())) {
-      return;
+    boolean readsPrincipal = (key.contains("principal") || key.contains("jwt:"))
+        && ClassUtils.isPresent("org.springframework.security.web.FilterChainProxy",
+            SluiceAutoConfiguration.class.getClassLoader());
+    int security = environment.getProperty("spring.security.filter.order", Integer.class,
+        SECURITY_FILTER_ORDER);
+    Integer set = properties.getFilterOrder();
+    if (set == null) {
+      return readsPrincipal ? security + 1 : SECURITY_FILTER_ORDER;
     }
-    int security = environment.getProperty("spring.security.filter.order", Integer.class, -100);
-    if (properties.getFilterOrder() <= security) {
+    if (readsPrincipal && set <= security) {
       LogFactory.getLog(SluiceAutoConfiguration.class).warn("sluice.key reads the authenticated"
-          + " principal, but Sluice's filter (sluice.filter-order=" + properties.getFilterOrder()
+          + " principal, but Sluice's filter (sluice.filter-order=" + set
           + ") does not run after Spring Security's (spring.security.filter.order=" + security
-          + "), which sets it: set sluice.filter-order above " + security + ", e.g. 0");
+          + "), which sets it: set sluice.filter-order above " + security
+          + ", or leave it unset");
     }
+    return set;
   }
 
   /** Maps the filter. */
   @Bean
   @ConditionalOnMissingBean(name = "sluiceFilterRegistration")
   public FilterRegistrationBean<SluiceFilter> sluiceFilterRegistration(SluiceFilter filter,
-      SluiceProperties properties) {
+      SluiceProperties properties, Environment environment) {
     FilterRegistrationBean<SluiceFilter> r = new FilterRegistrationBean<>(filter);
     r.setName("sluice");
     r.setUrlPatterns(properties.getUrlPatterns());
-    r.setOrder(properties.getFilterOrder());
+    r.setOrder(filterOrder(properties, environment));
     return r;
   }
 

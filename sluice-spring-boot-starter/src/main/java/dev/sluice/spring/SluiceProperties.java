@@ -130,8 +130,12 @@ public class SluiceProperties {
   /** URL patterns the filter is mapped to. */
   private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
 
-  /** The filter's order among servlet filters (early, after Spring's own first filters). */
-  private int filterOrder = -100;
+  /**
+   * The filter's order among servlet filters. Unset: -100 (early, after Spring's own first
+   * filters), or, when the key reads the authenticated principal ({@code principal}, {@code
+   * jwt:}) and Spring Security is there, just after Spring Security's filter chain.
+   */
+  private @Nullable Integer filterOrder;
 
   /**
    * The filter's settings as bound, for {@link SluiceSettings#read(
@@ -382,11 +386,11 @@ public class SluiceProperties {
     this.urlPatterns = urlPatterns;
   }
 
-  public int getFilterOrder() {
+  public @Nullable Integer getFilterOrder() {
     return filterOrder;
   }
 
-  public void setFilterOrder(int filterOrder) {
+  public void setFilterOrder(@Nullable Integer filterOrder) {
     this.filterOrder = filterOrder;
   }
 }

@@ -27,8 +27,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
  * Keys from code in a real secured MVC application on a random port, counted exactly per key: the
  * authenticated principal (basic auth), a claim of a verified JWT, a request attribute, a resolver
  * bean (one that throws never gives a 500), SpEL in {@code sluice.key-expression} and in {@code
- * @RateLimited(keyExpression)}. Sluice's filter runs after Spring Security's ({@code
- * sluice.filter-order=0}), so that it sees the principal.
+ * @RateLimited(keyExpression)}. With a key that reads the principal, the starter orders Sluice's
+ * filter after Spring Security's by itself, so that it sees the principal.
  */
 class KeysFromCodeTest {
 
@@ -61,11 +61,10 @@ class KeysFromCodeTest {
   }
 
   private static RunningApp start(String... properties) {
-    String[] all = new String[properties.length + 3];
+    String[] all = new String[properties.length + 2];
     all[0] = "sluice.limits=2/minute";
-    all[1] = "sluice.filter-order=0";
-    all[2] = "sluice.url-patterns=/hello,/open";   // the @RateLimited routes: their limits only
-    System.arraycopy(properties, 0, all, 3, properties.length);
+    all[1] = "sluice.url-patterns=/hello,/open";   // the @RateLimited routes: their limits only
+    System.arraycopy(properties, 0, all, 2, properties.length);
     return RunningApp.servlet(KeysApp.class, all);
   }
 
