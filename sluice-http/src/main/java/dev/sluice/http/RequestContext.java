@@ -1,6 +1,7 @@
 package dev.sluice.http;
 
 import java.nio.charset.StandardCharsets;
+import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +23,11 @@ import org.jspecify.annotations.Nullable;
  * pseudo-headers {@code :method}, {@code :path} (the full target, with query) and {@code
  * :authority} (the {@code Host} header), so envoy-style {@code request_headers} actions on them
  * work.
+ *
+ * <p>A front end that knows more about the request passes it on: the authenticated {@link
+ * #principal()}, a lookup of the framework's request {@link #attribute attributes}, and the
+ * framework's own request object ({@link #nativeRequest()}), for key parts and key expressions.
+ * The attribute lookup reads the live request: it is meant for the request's own thread.
  */
 public final class RequestContext {
 
@@ -28,8 +35,14 @@ public final class RequestContext {
   private final String target;
   private final @Nullable String clientAddress;
   private final Map<String, List<String>> headers;
+  private final @Nullable Principal principal;
+  private final Function<String, @Nullable Object> attributes;
+  private final @Nullable Object nativeRequest;
 
   private RequestContext(Builder b) {
+    this.principal = b.principal;
+    this.attributes = b.attributes;
+    this.nativeRequest = b.nativeRequest;
     this.method = b.method.toUpperCase(Locale.ROOT);
     this.target = b.target;
     this.clientAddress = b.clientAddress;
@@ -120,6 +133,34 @@ public final class RequestContext {
     return user.isEmpty() ? Optional.empty() : Optional.of(user);
   }
 
+  /** The authenticated principal, as the front end's framework established it; empty if none. */
+  public Optional<Principal> principal() {
+    return Optional.ofNullable(principal);
+  }
+
+  /** The name of the authenticated {@link #principal()}; empty if none or blank. */
+  public Optional<String> principalName() {
+    return principal().map(Principal::getName).filter(n -> !n.isBlank());
+  }
+
+  /**
+   * The request attribute {@code name} (a servlet request attribute, a WebFlux exchange
+   * attribute), as the front end's lookup answers; empty when absent or when the front end gave
+   * no lookup.
+   */
+  public Optional<Object> attribute(String name) {
+    Objects.requireNonNull(name, "attribute name must not be null");
+    return Optional.ofNullable(attributes.apply(name));
+  }
+
+  /**
+   * The framework's own request object ({@code HttpServletRequest}, {@code ServerWebExchange}),
+   * when the front end passed it; for key expressions.
+   */
+  public Optional<Object> nativeRequest() {
+    return Optional.ofNullable(nativeRequest);
+  }
+
   @Override
   public String toString() {
     return method + " " + target + (clientAddress == null ? "" : " from " + clientAddress)
@@ -132,6 +173,9 @@ public final class RequestContext {
     private final String target;
     private @Nullable String clientAddress;
     private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    private @Nullable Principal principal;
+    private Function<String, @Nullable Object> attributes = name -> null;
+    private @Nullable Object nativeRequest;
 
     private Builder(String method, String target) {
       this.method = Objects.requireNonNull(method, "method must not be null");
@@ -158,6 +202,24 @@ public final class RequestContext {
     /** Adds every value of every header in {@code all}. */
     public Builder headers(Map<String, ? extends List<String>> all) {
       all.forEach((name, values) -> values.forEach(v -> header(name, v)));
+      return this;
+    }
+
+    /** The authenticated principal, or null when the request is anonymous. */
+    public Builder principal(@Nullable Principal principal) {
+      this.principal = principal;
+      return this;
+    }
+
+    /** How to look up a request attribute by name (null when absent); e.g. {@code request::getAttribute}. */
+    public Builder attributes(Function<String, @Nullable Object> lookup) {
+      this.attributes = Objects.requireNonNull(lookup, "attribute lookup must not be null");
+      return this;
+    }
+
+    /** The framework's own request object, for key expressions. */
+    public Builder nativeRequest(@Nullable Object request) {
+      this.nativeRequest = request;
       return this;
     }
 

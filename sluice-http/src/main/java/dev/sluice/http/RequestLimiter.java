@@ -16,10 +16,14 @@ import dev.sluice.rules.RuleSet;
 import dev.sluice.spi.Backend;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -75,6 +79,11 @@ public final class RequestLimiter implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger("dev.sluice.http");
 
+  /** The answer to a request whose decision failed: no internals. */
+  private static final Respond FAILED = new Respond(500, Map.of(), "application/problem+json",
+      "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
+      + "\"detail\":\"The rate limit of this request could not be decided.\"}");
+
   private final @Nullable RateLimiter limiter;
   private final Backend backend;
   private final boolean closeBackend;
@@ -124,7 +133,7 @@ public final class RequestLimiter implements AutoCloseable {
     this.exemption = b.exemption();
     this.costs = List.copyOf(b.costs);
     this.handlers = new HandlerLimits((id, limits) -> newLimiter(id, limits, null),
-        b.apiKeyHeader);
+        b.apiKeyHeader, b.keyParts, b.keyExpressions);
   }
 
   public static Builder builder() {
@@ -182,7 +191,18 @@ public final class RequestLimiter implements AutoCloseable {
    */
   public HandlerLimits.Handler handler(String id, String limits, Algorithm algorithm, String key,
       long cost) {
-    return handlers.handler(id, limits, algorithm, key, cost);
+    return handler(id, limits, algorithm, key, "", cost);
+  }
+
+  /**
+   * {@link #handler(String, String, Algorithm, String, long)} keyed by {@code keyExpression} when
+   * it is not blank ({@link Builder#keyExpressions}; not together with {@code key}).
+   *
+   * @throws IllegalArgumentException {@code "@RateLimited on <id>: <problem>"}
+   */
+  public HandlerLimits.Handler handler(String id, String limits, Algorithm algorithm, String key,
+      String keyExpression, long cost) {
+    return handlers.handler(id, limits, algorithm, key, keyExpression, cost);
   }
 
   /** The backend holding the counters. */
@@ -236,7 +256,12 @@ public final class RequestLimiter implements AutoCloseable {
     } catch (RuntimeException e) {
       chain = CompletableFuture.failedFuture(e);
     }
-    return chain.thenCompose(x -> finish(p)).exceptionally(e -> failed(request, e));
+    return chain.handle((x, e) -> e == null ? finish(p) : failed(p, request, e))
+        .thenCompose(o -> o)
+        .exceptionally(e -> {
+          LOG.log(System.Logger.Level.WARNING, "rate limit answer failed", e);
+          return FAILED;
+        });
   }
 
   private static CompletableFuture<Void> done() {
@@ -289,14 +314,14 @@ public final class RequestLimiter implements AutoCloseable {
 
   /** The key, or null after setting the 401 answer when the request lacks an identity. */
   private @Nullable String key(Progress p, KeyResolver resolver, RequestContext request) {
-    java.util.Optional<String> key = resolver.resolve(request);
+    Optional<String> key = resolver.resolve(request);
     if (key.isPresent()) {
       return key.get();
     }
     if (onMissingKey == OnMissingKey.IP) {
       return resolver.resolveWithIpFallback(request);
     }
-    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    Map<String, String> headers = new LinkedHashMap<>();
     if (resolver.usesUser()) {
       headers.put("WWW-Authenticate", "Basic realm=\"sluice\", charset=\"UTF-8\"");
     }
@@ -306,11 +331,20 @@ public final class RequestLimiter implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The answer to a refusal: the refusal status, the headers and the body as configured, for
+   * {@code verdict} (a denied one). Front ends use it for refusals decided outside this pipeline
+   * too (a rate limited method that a handler called).
+   */
+  public Respond refusal(Verdict verdict) {
+    return new Respond(refusalStatus, RateLimitHeaders.of(verdict, headerStyle),
+        denialContentType, denialBody.render(verdict.deciding(), refusalStatus));
+  }
+
   private CompletableFuture<Outcome> finish(Progress p) {
     Respond respond = p.respond;
     if (respond == null && !p.verdict.allowed()) {
-      respond = new Respond(refusalStatus, RateLimitHeaders.of(p.verdict, headerStyle),
-          denialContentType, denialBody.render(p.verdict.deciding(), refusalStatus));
+      respond = refusal(p.verdict);
     }
     if (respond != null) {
       Respond r = respond;
@@ -336,21 +370,24 @@ public final class RequestLimiter implements AutoCloseable {
     return CompletableFuture.allOf(all.toArray(CompletableFuture<?>[]::new));
   }
 
-  private Outcome failed(RequestContext request, Throwable e) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+  /** The 500 answer to a failed decision; what was held is settled as for a 500. */
+  private CompletableFuture<Outcome> failed(Progress p, RequestContext request, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null
         ? e.getCause() : e;
     LOG.log(System.Logger.Level.WARNING, "rate limit decision failed for " + request.method()
         + " " + request.path() + "; answering 500", cause);
-    return new Respond(500, Map.of(), "application/problem+json", "{\"type\":\"about:blank\","
-        + "\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\"The rate limit of this"
-        + " request could not be decided.\"}");
+    List<Held> holds;
+    synchronized (p.holds) {
+      holds = List.copyOf(p.holds);
+    }
+    return settle(holds, 500).handle((x, ignored) -> FAILED);
   }
 
   /** What the steps so far decided. */
   private static final class Progress {
     volatile Verdict verdict = Verdict.empty();
     volatile @Nullable Respond respond;
-    final List<Held> holds = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Held> holds = Collections.synchronizedList(new ArrayList<>());
 
     void and(Verdict next) {
       verdict = verdict.and(next);
@@ -384,7 +421,7 @@ public final class RequestLimiter implements AutoCloseable {
 
     Proceed(Map<String, String> headers,
         @Nullable Function<Integer, CompletableFuture<Void>> completion) {
-      this.headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+      this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
       this.completion = completion;
     }
 
@@ -418,7 +455,7 @@ public final class RequestLimiter implements AutoCloseable {
       implements Outcome {
 
     public Respond {
-      headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+      headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
   }
 
@@ -436,6 +473,8 @@ public final class RequestLimiter implements AutoCloseable {
     private @Nullable KeyResolver keyResolver;
     private String keySpec = "ip";
     private String apiKeyHeader = "X-API-Key";
+    private Map<String, ? extends Function<String, KeyPart>> keyParts = Map.of();
+    private @Nullable Function<String, KeyResolver> keyExpressions;
     private OnMissingKey onMissingKey = OnMissingKey.IP;
     private @Nullable Supplier<RuleSet> rules;
     private @Nullable String domain;
@@ -491,6 +530,30 @@ public final class RequestLimiter implements AutoCloseable {
     public Builder key(String spec) {
       this.keySpec = Objects.requireNonNull(spec, "key must not be null");
       this.keyResolver = null;
+      return this;
+    }
+
+    /**
+     * A framework's own key parts by name ({@code jwt} for {@code jwt:sub}), for {@link
+     * #key(String)} and handlers' keys; see {@link KeyResolver#parse(String, String, Map)}.
+     */
+    public Builder keyParts(Map<String, ? extends Function<String, KeyPart>> parts) {
+      this.keyParts = Map.copyOf(parts);
+      return this;
+    }
+
+    /** The key parts given to {@link #keyParts}, for whoever parses a key for this builder. */
+    public Map<String, ? extends Function<String, KeyPart>> keyParts() {
+      return keyParts;
+    }
+
+    /**
+     * Compiles the key expressions of handlers ({@code keyExpression} of {@code @RateLimited}),
+     * throwing {@link IllegalArgumentException} for a wrong one; without it a handler with a key
+     * expression is refused.
+     */
+    public Builder keyExpressions(Function<String, KeyResolver> compiler) {
+      this.keyExpressions = Objects.requireNonNull(compiler, "compiler must not be null");
       return this;
     }
 
@@ -609,14 +672,19 @@ public final class RequestLimiter implements AutoCloseable {
 
     /**
      * Requests whose path (without query) matches one of {@code patterns} ({@link PathPattern}
-     * globs) are exempt.
+     * globs, each starting with {@code /}) are exempt.
      *
      * @throws IllegalArgumentException naming the pattern that is wrong
      */
     public Builder exemptPaths(List<String> patterns) {
       List<PathPattern> compiled = new ArrayList<>();
       for (String p : patterns) {
-        compiled.add(PathPattern.compile(p.trim()));
+        String t = p.trim();
+        if (!t.startsWith("/")) {
+          throw new IllegalArgumentException("'" + p + "' is not a path pattern: it must start"
+              + " with / (e.g. /health, /actuator/**)");
+        }
+        compiled.add(PathPattern.compile(t));
       }
       if (!compiled.isEmpty()) {
         exemptions.add(r -> {
@@ -674,7 +742,7 @@ public final class RequestLimiter implements AutoCloseable {
       KeyResolver key = keyResolver;
       if (key == null) {
         try {
-          key = KeyResolver.parse(keySpec, apiKeyHeader);
+          key = KeyResolver.parse(keySpec, apiKeyHeader, keyParts);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("key: " + e.getMessage(), e);
         }

@@ -39,8 +39,12 @@ public final class RateLimitedHandlers {
    */
   public static HandlerLimits.Handler of(RequestLimiter limiter, String id,
       RateLimited annotation) {
+    if (!annotation.maxWait().isBlank()) {
+      throw new IllegalArgumentException("@RateLimited on " + id + ": maxWait works on methods"
+          + " of Spring beans, not on web handlers, which are refused at once");
+    }
     return limiter.handler(id, annotation.value(), annotation.algorithm(), annotation.key(),
-        annotation.cost());
+        annotation.keyExpression(), annotation.cost());
   }
 
   /** Validates the annotations of every servlet in {@code context}, so errors show at start. */

@@ -1,14 +1,17 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Limit;
+import dev.sluice.Decision;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.enforcement.Enforcer;
+import dev.sluice.enforcement.Status;
 import dev.sluice.enforcement.Verdict;
 import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.http.AddressRanges;
 import dev.sluice.http.HandlerLimits;
 import dev.sluice.http.HeaderStyle;
+import dev.sluice.http.KeyPart;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
 import dev.sluice.http.PathPattern;
@@ -37,9 +40,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -72,13 +77,14 @@ import org.jspecify.annotations.Nullable;
  * before the handler and settled by the status after it (a handler that throws counts as 500; an
  * asynchronous request is settled when it completes).
  *
- * <p>A denied request gets 429 (or {@link Builder#refusalStatus}) with {@code Retry-After} and the headers of the configured {@link
- * HeaderStyle}, and a JSON body ({@code application/problem+json} unless {@link
- * Builder#denialBody} says otherwise). Allowed requests get the same headers when {@link
- * Builder#headersOnAllowed} (default on). When the key needs an identity the request lacks (no or
- * a malformed {@code Authorization}), the filter counts under the client address or answers 401,
- * as {@link OnMissingKey} says; it never throws for a bad request, and a decision that fails is
- * answered 500 with a problem body and logged (see {@link RequestLimiter}).
+ * <p>A denied request gets 429 (or {@link Builder#refusalStatus}) with {@code Retry-After} and
+ * the headers of the configured {@link HeaderStyle}, and a JSON body ({@code
+ * application/problem+json} unless {@link Builder#denialBody} says otherwise). Allowed requests
+ * get the same headers when {@link Builder#headersOnAllowed} (default on). When the key needs an
+ * identity the request lacks (no or a malformed {@code Authorization}), the filter counts under
+ * the client address or answers 401, as {@link OnMissingKey} says; it never throws for a bad
+ * request, and a decision that fails is answered 500 with a problem body and logged (see {@link
+ * RequestLimiter}).
  *
  * <p>Build one with {@link #builder()} and register the instance, or declare the class in {@code
  * web.xml} with init-params named as in {@link SluiceSettings}. Thread-safe.
@@ -264,6 +270,26 @@ public final class SluiceFilter implements Filter {
     return true;
   }
 
+  /**
+   * Checks a handler's {@link RateLimited} annotation and prepares its limiter, so that a wrong
+   * one fails at start rather than at the first request (frameworks call it for every handler
+   * they know).
+   *
+   * @throws IllegalArgumentException naming the handler when the annotation is invalid
+   */
+  public void checkHandler(String handlerId, RateLimited annotation) {
+    RateLimitedHandlers.of(requestLimiter(), handlerId, annotation);
+  }
+
+  /**
+   * Answers a refusal decided outside the filter (a rate limited method the request called,
+   * say), with the filter's refusal status, headers and body for {@code decision}.
+   */
+  public void refuse(HttpServletResponse response, Decision decision) throws IOException {
+    write(response, requestLimiter().refusal(
+        Verdict.of(Status.of(decision, List.of(decision.limit())))));
+  }
+
   /** The pipeline shared with other front ends, as this filter configured it. */
   public RequestLimiter requestLimiter() {
     return Objects.requireNonNull(config, "filter not initialised").limiter;
@@ -305,6 +331,7 @@ public final class SluiceFilter implements Filter {
         b.header(name, value);
       }
     }
+    b.principal(req.getUserPrincipal()).attributes(req::getAttribute).nativeRequest(req);
     String peer = req.getRemoteAddr();
     if (peer != null) {
       b.clientAddress(c.proxies.clientAddress(peer, Collections.list(req.getHeaders("Forwarded")),
@@ -416,6 +443,30 @@ public final class SluiceFilter implements Filter {
      */
     public Builder key(String spec) {
       pipeline.key(spec);
+      return this;
+    }
+
+    /**
+     * A framework's own key parts by name ({@code jwt} for {@code jwt:sub}), for {@link
+     * #key(String)}, the {@code key} setting and {@link RateLimited#key}; see {@link
+     * KeyResolver#parse(String, String, Map)}.
+     */
+    public Builder keyParts(Map<String, ? extends Function<String, KeyPart>> parts) {
+      pipeline.keyParts(parts);
+      return this;
+    }
+
+    /** The key parts given to {@link #keyParts}, for the settings that parse a key. */
+    Map<String, ? extends Function<String, KeyPart>> keyParts() {
+      return pipeline.keyParts();
+    }
+
+    /**
+     * Compiles {@link RateLimited#keyExpression}, throwing {@link IllegalArgumentException} for a
+     * wrong one; without it an annotation with a key expression fails at start.
+     */
+    public Builder keyExpressions(Function<String, KeyResolver> compiler) {
+      pipeline.keyExpressions(compiler);
       return this;
     }
 

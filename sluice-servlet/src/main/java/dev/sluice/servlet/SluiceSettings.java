@@ -16,11 +16,13 @@ import dev.sluice.enforcement.settings.Settings;
 import dev.sluice.enforcement.settings.Source;
 import dev.sluice.enforcement.settings.Sources;
 import dev.sluice.enforcement.settings.ValueTypes;
+import dev.sluice.http.AddressRanges;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.HttpSettings;
 import dev.sluice.http.KeyResolver;
 import dev.sluice.http.OnMissingKey;
 import dev.sluice.http.RequestLimiter;
+import dev.sluice.http.StatusCondition;
 import dev.sluice.http.TrustedProxies;
 import dev.sluice.rules.RuleLoader;
 import dev.sluice.rules.RuleSet;
@@ -66,8 +68,8 @@ public final class SluiceSettings {
   public static final Setting<String> KEY = DECLARED.add(Setting.of("key",
           ValueTypes.text("KEY"))
       .byDefault("ip")
-      .help("How clients are told apart: ip, user, api-key, header:<Name>, path, method, joined"
-          + " by +"));
+      .help("How clients are told apart: ip, user, principal, api-key, header:<Name>,"
+          + " attribute:<Name>, path, method, joined by +"));
 
   public static final Setting<OnMissingKey> ON_MISSING_KEY = DECLARED.add(Setting.of(
           "on-missing-key", ValueTypes.of("ip|reject", OnMissingKey::parse,
@@ -136,6 +138,33 @@ public final class SluiceSettings {
   public static final Setting<List<Map.Entry<String, Long>>> COSTS = DECLARED.add(Setting.of("costs",
           ValueTypes.of("COSTS", SluiceSettings::costs))
       .help("Costs by path pattern, e.g. /search/**=5, /export=20; others cost 1"));
+
+  /** Client addresses and CIDR ranges (after trusted proxies) that are never limited. */
+  public static final Setting<List<String>> EXEMPT_ADDRESSES = DECLARED.add(Setting.of(
+          "exempt-addresses", ValueTypes.list("CIDRS", c -> AddressRanges.of(List.of(c))))
+      .help("Client addresses or CIDR ranges (comma-separated, after trusted proxies) that are"
+          + " neither counted nor given headers"));
+
+  /** Path patterns ({@code /health}, {@code /actuator/**}) that are never limited. */
+  public static final Setting<List<String>> EXEMPT_PATHS = DECLARED.add(Setting.of(
+          "exempt-paths", ValueTypes.list("PATTERNS",
+              p -> RequestLimiter.builder().exemptPaths(List.of(p))))
+      .help("Path patterns (comma-separated; * within a segment, ** across) that are neither"
+          + " counted nor given headers"));
+
+  /** Which response statuses count ({@link StatusCondition}); unset: every request counts. */
+  public static final Setting<StatusCondition> COUNT_STATUSES = DECLARED.add(Setting.of(
+          "count-statuses", ValueTypes.of("STATUSES", StatusCondition::parse,
+              StatusCondition::toString))
+      .blankIsUnset()
+      .help("Count only responses with these statuses, e.g. 401,403 or 400-499 or 5xx; the cost"
+          + " is held before the handler and given back for other statuses"));
+
+  /** The status of a refusal, 400 to 599. */
+  public static final Setting<Integer> REFUSAL_STATUS = DECLARED.add(Setting.of(
+          "refusal-status", ValueTypes.integer(400, 599))
+      .byDefault("429")
+      .help("The status of a refusal (400-599)"));
 
   /**
    * Whether a filter declared in {@code web.xml} counts its decisions in Micrometer when {@code
@@ -227,7 +256,8 @@ public final class SluiceSettings {
       builder.apiKeyHeader(header);
     }
     if (s.isGiven(KEY)) {
-      KeyResolver resolver = s.derive(KEY, k -> KeyResolver.parse(k, header));
+      KeyResolver resolver = s.derive(KEY,
+          k -> KeyResolver.parse(k, header, builder.keyParts()));
       builder.key(resolver);
     }
     if (s.isGiven(ON_MISSING_KEY)) {
@@ -275,6 +305,25 @@ public final class SluiceSettings {
         }
         return builder;
       });
+    }
+    List<String> exemptAddresses = s.find(EXEMPT_ADDRESSES);
+    if (exemptAddresses != null) {
+      builder.exemptAddresses(exemptAddresses.toArray(String[]::new));
+    }
+    List<String> exemptPaths = s.find(EXEMPT_PATHS);
+    if (exemptPaths != null) {
+      builder.exemptPaths(exemptPaths.toArray(String[]::new));
+    }
+    StatusCondition statuses = s.find(COUNT_STATUSES);
+    if (statuses != null) {
+      if (s.find(RULES) != null && s.get(DESCRIPTOR_COUNTING) == Enforcer.Counting.EACH) {
+        throw s.error(COUNT_STATUSES, "cannot be combined with " + s.origin(DESCRIPTOR_COUNTING)
+            + " each: a request's rules are held all or nothing");
+      }
+      builder.countStatuses(statuses.toString());
+    }
+    if (s.isGiven(REFUSAL_STATUS)) {
+      builder.refusalStatus(s.get(REFUSAL_STATUS));
     }
     return builder;
   }

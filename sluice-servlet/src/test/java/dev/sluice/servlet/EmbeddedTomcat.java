@@ -59,8 +59,16 @@ final class EmbeddedTomcat implements AutoCloseable {
     context = tomcat.addContext("", baseDir.toString());
   }
 
+  private boolean async;
+
+  /** Servlets and the filter added after this support asynchronous requests. */
+  EmbeddedTomcat async() {
+    async = true;
+    return this;
+  }
+
   EmbeddedTomcat servlet(String name, HttpServlet servlet, String... patterns) {
-    Tomcat.addServlet(context, name, servlet);
+    Tomcat.addServlet(context, name, servlet).setAsyncSupported(async);
     for (String p : patterns) {
       context.addServletMappingDecoded(p, name);
     }
@@ -99,6 +107,7 @@ final class EmbeddedTomcat implements AutoCloseable {
   }
 
   private EmbeddedTomcat addFilter(FilterDef def) {
+    def.setAsyncSupported(Boolean.toString(async));
     context.addFilterDef(def);
     FilterMap map = new FilterMap();
     map.setFilterName("sluice");

@@ -7,6 +7,8 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.ManualClock;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.HandlerLimits;
+import dev.sluice.http.RequestLimiter;
 import dev.sluice.memory.MemoryBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,15 +31,21 @@ class RateLimitedAlgorithmTest {
   @RateLimited("999999937/second")
   void bigBucket() {}
 
+  @RateLimited(value = "1/second", keyExpression = "header('X-Tenant')")
+  void byExpression() {}
+
+  @RateLimited(value = "1/second", maxWait = "2s")
+  void waiting() {}
+
   private final List<Limit> built = new ArrayList<>();
-  private final dev.sluice.http.HandlerLimits limits = new dev.sluice.http.HandlerLimits((id, limits) -> {
+  private final HandlerLimits limits = new HandlerLimits((id, limits) -> {
     built.addAll(limits);
     return RateLimiter.create(
         MemoryBackend.builder().clock(new ManualClock(1_000_000)).build(), limits);
   }, "x-api-key");
 
-  private dev.sluice.http.HandlerLimits.Handler handler(String id, RateLimited a) {
-    return limits.handler(id, a.value(), a.algorithm(), a.key(), a.cost());
+  private HandlerLimits.Handler handler(String id, RateLimited a) {
+    return limits.handler(id, a.value(), a.algorithm(), a.key(), a.keyExpression(), a.cost());
   }
 
   private static RateLimited annotation(String method) throws NoSuchMethodException {
@@ -81,5 +89,18 @@ class RateLimitedAlgorithmTest {
         .hasMessage("sluice.algorithm: SLIDING_WINDOW_LOG keeps every admitted request, so count"
             + " must be at most 1000000, was 2000000; use SLIDING_WINDOW_COUNTER for larger"
             + " counts");
+  }
+
+  @Test
+  void withoutSpringAKeyExpressionOrAWaitFailsNamingTheHandler() {
+    RequestLimiter limiter = RequestLimiter.builder().build();
+    assertThatThrownBy(() -> RateLimitedHandlers.of(limiter, "byExpression",
+        annotation("byExpression")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("@RateLimited on byExpression: keyExpression needs Spring"
+            + " (sluice-spring-boot-starter); the servlet filter takes key");
+    assertThatThrownBy(() -> RateLimitedHandlers.of(limiter, "waiting", annotation("waiting")))
+        .hasMessage("@RateLimited on waiting: maxWait works on methods of Spring beans, not on"
+            + " web handlers, which are refused at once");
   }
 }

@@ -22,11 +22,12 @@ import org.springframework.core.convert.converter.GenericConverter;
  * style, failure policy, descriptor counting) with their settings' declarations, so that a wrong value fails naming
  * the property and listing the allowed values, as an init-param would.
  */
-final class SettingConverter implements GenericConverter {
+public final class SettingConverter implements GenericConverter {
 
   private final Map<Class<?>, Setting<?>> byType = new LinkedHashMap<>();
 
-  SettingConverter() {
+  /** A converter for every Sluice type of the {@code sluice.*} properties. */
+  public SettingConverter() {
     register(Algorithm.class, SluiceSettings.ALGORITHM);
     register(OnMissingKey.class, SluiceSettings.ON_MISSING_KEY);
     register(HeaderStyle.class, SluiceSettings.HEADERS);

@@ -30,10 +30,13 @@ import org.springframework.context.annotation.Bean;
  * <p>A {@code RateLimiter} bean of the application's own gets metrics by taking the {@link
  * SluiceMetrics} bean as its {@link LimiterListener}. {@code sluice.metrics=false} turns this off.
  */
+// after the registry is there: Boot 4 names, then Boot 3.5 names (an absent name is ignored)
 @AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
-@ConditionalOnWebApplication
+@ConditionalOnWebApplication  // servlet and reactive (the WebFilter, the gateway's rate limiter)
 @ConditionalOnClass({MeterRegistry.class, SluiceMetrics.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "sluice", name = {"enabled", "metrics"}, havingValue = "true",

@@ -35,8 +35,18 @@ public class SluiceProperties {
    */
   private @Nullable Algorithm algorithm;
 
-  /** How clients are told apart: ip (default), user, api-key, header:Name, path, method, joined by +. */
+  /**
+   * How clients are told apart: ip (default), user, principal, api-key, header:Name,
+   * attribute:Name, jwt:claim, bean:name, path, method, joined by +.
+   */
   private @Nullable String key;
+
+  /**
+   * The key as a SpEL expression over the request, instead of {@code key}: root the request
+   * (method, path, header('X-Tenant'), principalName, attribute('name'), ...), variables #request
+   * and #principal; null or blank at run time follows on-missing-key.
+   */
+  private @Nullable String keyExpression;
 
   /** When the key needs an identity the request lacks: ip (default, count by address) or reject (401). */
   private @Nullable OnMissingKey onMissingKey;
@@ -90,6 +100,28 @@ public class SluiceProperties {
   private @Nullable String costs;
 
   /**
+   * Client addresses or CIDR ranges (after trusted proxies) whose requests are neither counted nor
+   * given headers, e.g. {@code 10.0.0.0/8, 127.0.0.1}.
+   */
+  private List<String> exemptAddresses = new ArrayList<>();
+
+  /**
+   * Path patterns whose requests are neither counted nor given headers, e.g. {@code /health,
+   * /actuator/**} ({@code *} within a segment, {@code **} across).
+   */
+  private List<String> exemptPaths = new ArrayList<>();
+
+  /**
+   * Count only responses with these statuses, e.g. {@code 401,403}, {@code 400-499} or {@code 5xx}:
+   * the cost is held before the handler and given back for other statuses. Default: every request
+   * counts.
+   */
+  private @Nullable String countStatuses;
+
+  /** The status of a refusal, 400 to 599 (default 429). */
+  private @Nullable Integer refusalStatus;
+
+  /**
    * Whether to count decisions in Micrometer when the application has a MeterRegistry (e.g. with
    * spring-boot-starter-actuator).
    */
@@ -98,8 +130,12 @@ public class SluiceProperties {
   /** URL patterns the filter is mapped to. */
   private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
 
-  /** The filter's order among servlet filters (early, after Spring's own first filters). */
-  private int filterOrder = -100;
+  /**
+   * The filter's order among servlet filters. Unset: -100 (early, after Spring's own first
+   * filters), or, when the key reads the authenticated principal ({@code principal}, {@code
+   * jwt:}) and Spring Security is there, just after Spring Security's filter chain.
+   */
+  private @Nullable Integer filterOrder;
 
   /** Reactive (WebFlux) applications. */
   private final WebFlux webflux = new WebFlux();
@@ -131,7 +167,11 @@ public class SluiceProperties {
         .value(SluiceSettings.DESCRIPTOR_COUNTING, descriptorCounting)
         .text(SluiceSettings.DENIAL_BODY, denialBody)
         .text(SluiceSettings.DENIAL_CONTENT_TYPE, denialContentType)
-        .text(SluiceSettings.COSTS, costs);
+        .text(SluiceSettings.COSTS, costs)
+        .value(SluiceSettings.EXEMPT_ADDRESSES, exemptAddresses)
+        .value(SluiceSettings.EXEMPT_PATHS, exemptPaths)
+        .text(SluiceSettings.COUNT_STATUSES, countStatuses)
+        .value(SluiceSettings.REFUSAL_STATUS, refusalStatus);
   }
 
   public boolean isEnabled() {
@@ -164,6 +204,14 @@ public class SluiceProperties {
 
   public void setKey(@Nullable String key) {
     this.key = key;
+  }
+
+  public @Nullable String getKeyExpression() {
+    return keyExpression;
+  }
+
+  public void setKeyExpression(@Nullable String keyExpression) {
+    this.keyExpression = keyExpression;
   }
 
   public @Nullable OnMissingKey getOnMissingKey() {
@@ -294,6 +342,38 @@ public class SluiceProperties {
     this.costs = costs;
   }
 
+  public List<String> getExemptAddresses() {
+    return exemptAddresses;
+  }
+
+  public void setExemptAddresses(List<String> exemptAddresses) {
+    this.exemptAddresses = exemptAddresses;
+  }
+
+  public List<String> getExemptPaths() {
+    return exemptPaths;
+  }
+
+  public void setExemptPaths(List<String> exemptPaths) {
+    this.exemptPaths = exemptPaths;
+  }
+
+  public @Nullable String getCountStatuses() {
+    return countStatuses;
+  }
+
+  public void setCountStatuses(@Nullable String countStatuses) {
+    this.countStatuses = countStatuses;
+  }
+
+  public @Nullable Integer getRefusalStatus() {
+    return refusalStatus;
+  }
+
+  public void setRefusalStatus(@Nullable Integer refusalStatus) {
+    this.refusalStatus = refusalStatus;
+  }
+
   public boolean isMetrics() {
     return metrics;
   }
@@ -310,11 +390,11 @@ public class SluiceProperties {
     this.urlPatterns = urlPatterns;
   }
 
-  public int getFilterOrder() {
+  public @Nullable Integer getFilterOrder() {
     return filterOrder;
   }
 
-  public void setFilterOrder(int filterOrder) {
+  public void setFilterOrder(@Nullable Integer filterOrder) {
     this.filterOrder = filterOrder;
   }
 

@@ -5,50 +5,42 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.RateLimiter;
 import dev.sluice.memory.MemoryBackend;
 import dev.sluice.spi.Backend;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** The starter in a real embedded Tomcat on a random port. */
-@SpringBootTest(classes = TestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {
+class SluiceStarterTest {
+
+  private static RunningApp app;
+
+  @BeforeAll
+  static void start() {
+    app = RunningApp.servlet(TestApp.class,
         "sluice.limits=2/minute",
         "sluice.key=user",
         "sluice.headers=both",
         "sluice.trusted-proxies=10.0.0.0/8",
-        "sluice.denial-body={\"detail\": \"You've reached the limit!\"}",
-    })
-class SluiceStarterTest {
+        "sluice.denial-body={\"detail\": \"You've reached the limit!\"}");
+  }
 
-  @LocalServerPort
-  int port;
+  @AfterAll
+  static void stop() {
+    app.close();
+  }
 
-  @Autowired
-  RateLimiter limiter;
-
-  @Autowired
-  Backend backend;
-
-  private final HttpClient client = HttpClient.newHttpClient();
-
-  private HttpResponse<String> get(String path, String user) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-    if (user != null) {
-      b.header("Authorization", "Basic " + Base64.getEncoder()
-          .encodeToString((user + ":pw").getBytes(StandardCharsets.UTF_8)));
-    }
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  private static HttpResponse<String> get(String path, String user) throws Exception {
+    return app.get(path, "Authorization", "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":pw").getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
   void theBeansComeFromTheProperties() {
+    RateLimiter limiter = app.bean(RateLimiter.class);
+    Backend backend = app.bean(Backend.class);
     assertThat(limiter.limits()).extracting(l -> l.rateText()).containsExactly("2/minute");
     assertThat(backend).isInstanceOf(MemoryBackend.class);
   }

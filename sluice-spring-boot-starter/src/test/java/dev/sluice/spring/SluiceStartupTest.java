@@ -36,6 +36,27 @@ class SluiceStartupTest {
     failsNaming("sluice.failure-policy", "panic", "sluice.failure-policy: unknown failure policy");
     failsNaming("sluice.trusted-proxies", "10.0.0.0/40", "sluice.trusted-proxies: '10.0.0.0/40'");
     failsNaming("sluice.on-missing-key", "ignore", "sluice.on-missing-key: unknown value");
+    failsNaming("sluice.refusal-status", "200",
+        "sluice.refusal-status: '200' is not an integer in 400..599");
+    failsNaming("sluice.count-statuses", "4xx,oops",
+        "sluice.count-statuses: 'oops' is not a status (100-599)");
+    failsNaming("sluice.exempt-addresses", "10.0.0.0/8,office",
+        "sluice.exempt-addresses: 'office' is not an IP address");
+    failsNaming("sluice.exempt-paths", "health", "sluice.exempt-paths: 'health' is not a path"
+        + " pattern: it must start with /");
+  }
+
+  @Test
+  void aBadRefusalStatusIsExplainedNamingTheProperty() {
+    runner.withPropertyValues("sluice.refusal-status=302").run(ctx -> {
+      Throwable t = ctx.getStartupFailure();
+      while (!(t instanceof InvalidSettingException) && t.getCause() != null) {
+        t = t.getCause();
+      }
+      assertThat(new InvalidSettingFailureAnalyzer().analyze(t).getDescription())
+          .isEqualTo("Invalid Sluice setting sluice.refusal-status: '302' is not an integer in"
+              + " 400..599");
+    });
   }
 
   @Test

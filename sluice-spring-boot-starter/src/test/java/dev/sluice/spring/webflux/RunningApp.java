@@ -1,5 +1,6 @@
 package dev.sluice.spring.webflux;
 
+import dev.sluice.reactivesecurity.OpenReactiveSecurity;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +38,11 @@ final class RunningApp implements AutoCloseable {
     all[0] = "server.port=0";
     all[1] = "server.address=127.0.0.1";
     System.arraycopy(properties, 0, all, 2, properties.length);
-    return new RunningApp(new SpringApplicationBuilder(app)
+    SpringApplicationBuilder b = new SpringApplicationBuilder(app);
+    if (type == WebApplicationType.REACTIVE) {
+      b.sources(OpenReactiveSecurity.class);  // Spring Security is on the tests' class path
+    }
+    return new RunningApp(b
         .web(type)
         .properties(all)
         .run());
