@@ -29,9 +29,13 @@ import org.springframework.core.convert.converter.GenericConverter;
 @EnableConfigurationProperties(SluiceProperties.class)
 public class SluiceCommonConfiguration {
 
-  /** Binds {@code sluice.*} properties of Sluice's types through their settings' declarations. */
+  /**
+   * Binds {@code sluice.*} properties of Sluice's types through their settings' declarations (one,
+   * whichever configuration declares it first: the gateway's declares it too).
+   */
   @Bean
   @ConfigurationPropertiesBinding
+  @ConditionalOnMissingBean(name = "sluiceSettingConverter")
   static GenericConverter sluiceSettingConverter() {
     return new SettingConverter();
   }

@@ -33,7 +33,7 @@ public class WebFluxTestApp {
 
     /** Answers the status asked for, after a short non-blocking delay. */
     @GetMapping("/status/{code}")
-    Mono<ResponseEntity<String>> status(@PathVariable int code) {
+    Mono<ResponseEntity<String>> status(@PathVariable("code") int code) {
       return Mono.delay(Duration.ofMillis(5))
           .map(t -> ResponseEntity.status(code).body("status " + code));
     }

@@ -21,8 +21,23 @@ final class BlockingCalls {
   static void install() {
     BlockHound.builder()
         .loadIntegrations()
+        // A hold's id is 128 bits of SecureRandom (count-statuses holds the cost before the
+        // handler). On Linux its NativePRNG mixes in bytes read from /dev/urandom with a plain
+        // FileInputStream read: a read of the kernel's CSPRNG, which never waits once the kernel
+        // is seeded at boot, not I/O on a device or the network. Allowed there and only there.
+        .allowBlockingCallsInside("dev.sluice.internal.HoldIds", "next")
         .blockingMethodCallback(method -> {
-          SEEN.add(method + " on " + Thread.currentThread().getName());
+          StringBuilder where = new StringBuilder();
+          for (StackTraceElement e : new Throwable().getStackTrace()) {
+            if (e.getClassName().startsWith("dev.sluice") && !e.getClassName().contains("Test")
+                && !e.getClassName().endsWith("BlockingCalls")) {
+              where.append(" < ").append(e.getClassName()).append('#').append(e.getMethodName());
+              if (where.length() > 400) {
+                break;
+              }
+            }
+          }
+          SEEN.add(method + " on " + Thread.currentThread().getName() + where);
           throw new BlockingOperationError(method);
         })
         .install();
