@@ -18,9 +18,11 @@ import org.springframework.core.convert.converter.GenericConverter;
 
 /**
  * The beans every web stack of the starter shares, imported by {@link SluiceAutoConfiguration}
- * (servlet) and {@link dev.sluice.spring.webflux.SluiceWebFluxAutoConfiguration} (reactive): the
+ * (servlet), {@link dev.sluice.spring.webflux.SluiceWebFluxAutoConfiguration} (reactive) and
+ * {@link dev.sluice.spring.gateway.SluiceGatewayAutoConfiguration} (Spring Cloud Gateway): the
  * bound {@link SluiceProperties} and their converter, the {@link Backend} and the {@link
- * RateLimiter} of {@code sluice.limits}. Each backs off when the application declares its own.
+ * RateLimiter} of {@code sluice.limits} (bean {@code sluiceLimiter}; {@code sluiceRateLimiter} is
+ * the gateway's). Each backs off when the application declares its own.
  * Nothing here touches the Servlet API or WebFlux.
  *
  * <p>Only ever imported: it carries no {@code @Configuration}, so that an application scanning
@@ -29,13 +31,9 @@ import org.springframework.core.convert.converter.GenericConverter;
 @EnableConfigurationProperties(SluiceProperties.class)
 public class SluiceCommonConfiguration {
 
-  /**
-   * Binds {@code sluice.*} properties of Sluice's types through their settings' declarations (one,
-   * whichever configuration declares it first: the gateway's declares it too).
-   */
+  /** Binds {@code sluice.*} properties of Sluice's types through their settings' declarations. */
   @Bean
   @ConfigurationPropertiesBinding
-  @ConditionalOnMissingBean(name = "sluiceSettingConverter")
   static GenericConverter sluiceSettingConverter() {
     return new SettingConverter();
   }
@@ -51,7 +49,7 @@ public class SluiceCommonConfiguration {
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "sluice", name = "limits")
-  public RateLimiter sluiceRateLimiter(SluiceProperties properties, Backend backend,
+  public RateLimiter sluiceLimiter(SluiceProperties properties, Backend backend,
       ObjectProvider<LimiterListener> listeners) {
     List<Limit> limits = SluiceSettings.limits(SluiceSettings.read(properties.settings(true)));
     if (limits.isEmpty()) {

@@ -4,7 +4,7 @@ import dev.sluice.LimiterListener;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
-import dev.sluice.spring.SettingConverter;
+import dev.sluice.spring.SluiceCommonConfiguration;
 import dev.sluice.spring.SluiceProperties;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
@@ -14,20 +14,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.filter.factory.RequestRateLimiterGatewayFilterFactory;
 import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
 import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.annotation.Bean;
-import org.springframework.core.convert.converter.GenericConverter;
+import org.springframework.context.annotation.Import;
 
 /**
  * Sluice for Spring Cloud Gateway (WebFlux): a {@link SluiceGatewayRateLimiter} bean named
  * {@value #BEAN_NAME} for the {@code RequestRateLimiter} filter ({@code rate-limiter:
  * "#{@sluiceRateLimiter}"}, or the filter's default when it is the only {@code RateLimiter}
- * bean), on the {@link Backend} of {@code sluice.backend} (memory or Redis), with the headers of
+ * bean), on the {@link Backend} of {@code sluice.backend} (memory or Redis; from {@link
+ * SluiceCommonConfiguration}, as every Sluice front end's), with the headers of
  * {@code sluice.headers} / {@code sluice.headers-on-allowed}, and every {@link LimiterListener}
  * bean (metrics) hearing its route limiters. The routes of the application's properties are
  * checked at startup.
@@ -42,26 +41,11 @@ import org.springframework.core.convert.converter.GenericConverter;
 @ConditionalOnClass({AbstractRateLimiter.class, SluiceSettings.class})
 @ConditionalOnExpression("${sluice.enabled:true} and ${" + GatewayProperties.PREFIX
     + ".enabled:true}")
-@EnableConfigurationProperties(SluiceProperties.class)
+@Import(SluiceCommonConfiguration.class)
 public class SluiceGatewayAutoConfiguration {
 
   /** The name of the rate limiter bean, for {@code rate-limiter: "#{@sluiceRateLimiter}"}. */
   public static final String BEAN_NAME = "sluiceRateLimiter";
-
-  /** Binds {@code sluice.*} properties of Sluice's types (as the servlet configuration does). */
-  @Bean
-  @ConfigurationPropertiesBinding
-  @ConditionalOnMissingBean(name = "sluiceSettingConverter")
-  static GenericConverter sluiceSettingConverter() {
-    return new SettingConverter();
-  }
-
-  /** Sluice's state store, from {@code sluice.backend}; Spring closes it with the context. */
-  @Bean
-  @ConditionalOnMissingBean
-  public Backend sluiceBackend(SluiceProperties properties) {
-    return SluiceSettings.backend(SluiceSettings.read(properties.settings(false)));
-  }
 
   /** The {@code RequestRateLimiter} filter's rate limiter. */
   @Bean(BEAN_NAME)

@@ -172,6 +172,10 @@ public final class SluiceWebFilter implements WebFilter, Ordered {
     if (!proceed.awaitsStatus()) {
       return chain.filter(exchange);
     }
+    // Settled before the response is committed, so that the client's next request sees what
+    // this one counted; after the chain for a response never committed (settling is once).
+    exchange.getResponse().beforeCommit(
+        () -> settle(proceed, status(exchange.getResponse())));
     return chain.filter(exchange)
         .then(Mono.defer(() -> settle(proceed, status(exchange.getResponse()))))
         .onErrorResume(e -> settle(proceed, status(e)).then(Mono.error(e)))

@@ -26,6 +26,13 @@ final class BlockingCalls {
         // FileInputStream read: a read of the kernel's CSPRNG, which never waits once the kernel
         // is seeded at boot, not I/O on a device or the network. Allowed there and only there.
         .allowBlockingCallsInside("dev.sluice.internal.HoldIds", "next")
+        // Netty 4.2's adaptive buffer allocator (which WebFlux encodes responses with) guards a
+        // magazine with a StampedLock held for a few instructions; two threads allocating at
+        // once (a handler's response on Reactor's parallel scheduler, say) may park for that
+        // moment. Netty's own allocator, not Sluice's code and not I/O: allowed there only.
+        .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free")
+        .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine",
+            "allocate")
         .blockingMethodCallback(method -> {
           StringBuilder where = new StringBuilder();
           for (StackTraceElement e : new Throwable().getStackTrace()) {
