@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.KeyResolver;
 import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
 import dev.sluice.servlet.SluiceSettings;
@@ -84,18 +85,9 @@ public class SluiceAutoConfiguration {
     }
     // limits and the backend went into the beans above
     SluiceSettings.configure(b, SluiceSettings.read(properties.settings(false)));
-    String expression = properties.getKeyExpression();
+    KeyResolver expression = keys.keyExpression(properties);
     if (expression != null) {
-      if (properties.getKey() != null) {
-        throw new InvalidSettingException(PREFIX + "key-expression",
-            "set sluice.key or sluice.key-expression, not both");
-      }
-      try {
-        b.key(keys.expression(expression));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidSettingException(PREFIX + "key-expression",
-            String.valueOf(e.getMessage()), e);
-      }
+      b.key(expression);
     }
     return b.build();
   }

@@ -2,10 +2,13 @@ package dev.sluice.spring;
 
 import dev.sluice.http.KeyPart;
 import dev.sluice.http.KeyResolver;
+import dev.sluice.http.RequestLimiter;
+import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceFilter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 
 /**
@@ -72,5 +75,32 @@ public final class SluiceKeyParts {
   /** Gives {@code filter} these parts and this expression compiler. */
   public SluiceFilter.Builder configure(SluiceFilter.Builder filter) {
     return filter.keyParts(parts).keyExpressions(this::expression);
+  }
+
+  /** Gives {@code pipeline} (a front end's other than the servlet filter) the same. */
+  public RequestLimiter.Builder configure(RequestLimiter.Builder pipeline) {
+    return pipeline.keyParts(parts).keyExpressions(this::expression);
+  }
+
+  /**
+   * The key of {@code sluice.key-expression}, or null when it is not set.
+   *
+   * @throws InvalidSettingException when it does not parse, or {@code sluice.key} is set too
+   */
+  public @Nullable KeyResolver keyExpression(SluiceProperties properties) {
+    String expression = properties.getKeyExpression();
+    if (expression == null) {
+      return null;
+    }
+    if (properties.getKey() != null) {
+      throw new InvalidSettingException("sluice.key-expression",
+          "set sluice.key or sluice.key-expression, not both");
+    }
+    try {
+      return expression(expression);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException("sluice.key-expression",
+          String.valueOf(e.getMessage()), e);
+    }
   }
 }

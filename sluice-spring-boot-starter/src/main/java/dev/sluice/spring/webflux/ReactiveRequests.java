@@ -5,6 +5,7 @@ import dev.sluice.http.TrustedProxies;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,9 +27,12 @@ final class ReactiveRequests {
   /**
    * The request's method, path without the context path (raw, as sent), query, every header and
    * the client address: the direct peer, or what {@code Forwarded} / {@code X-Forwarded-For} say
-   * when the peer is one of the {@code proxies}.
+   * when the peer is one of the {@code proxies}; the authenticated {@code principal} (null:
+   * none), the exchange's attributes, and the exchange itself as the native request.
    */
-  static RequestContext context(ServerHttpRequest request, TrustedProxies proxies) {
+  static RequestContext context(ServerWebExchange exchange, @Nullable Principal principal,
+      TrustedProxies proxies) {
+    ServerHttpRequest request = exchange.getRequest();
     String path = request.getPath().pathWithinApplication().value();
     if (path.isEmpty()) {
       path = "/";
@@ -47,6 +52,7 @@ final class ReactiveRequests {
         xForwardedFor.addAll(values);
       }
     });
+    b.principal(principal).attributes(exchange.getAttributes()::get).nativeRequest(exchange);
     String peer = peer(request.getRemoteAddress());
     if (peer != null) {
       b.clientAddress(proxies.clientAddress(peer, forwarded, xForwardedFor));

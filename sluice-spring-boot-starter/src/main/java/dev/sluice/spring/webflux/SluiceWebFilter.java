@@ -7,8 +7,10 @@ import dev.sluice.http.TrustedProxies;
 import dev.sluice.servlet.RateLimited;
 import dev.sluice.servlet.RateLimitedHandlers;
 import dev.sluice.servlet.SluiceFilter;
+import java.security.Principal;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
@@ -125,7 +127,14 @@ public final class SluiceWebFilter implements WebFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    RequestContext request = ReactiveRequests.context(exchange.getRequest(), proxies);
+    // the principal Spring Security established (this filter runs after its chain), if any
+    return exchange.getPrincipal().map(Optional::<Principal>of).defaultIfEmpty(Optional.empty())
+        .flatMap(principal -> filter(exchange, chain, principal.orElse(null)));
+  }
+
+  private Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain,
+      @Nullable Principal principal) {
+    RequestContext request = ReactiveRequests.context(exchange, principal, proxies);
     request.clientAddress().ifPresent(a -> exchange.getAttributes()
         .put(CLIENT_ADDRESS_ATTRIBUTE, a));
     return handlers().find(exchange)

@@ -3,14 +3,18 @@ package dev.sluice.spring.webflux;
 import dev.sluice.LimiterListener;
 import dev.sluice.RateLimiter;
 import dev.sluice.enforcement.settings.Settings;
+import dev.sluice.http.KeyResolver;
 import dev.sluice.http.RequestLimiter;
 import dev.sluice.servlet.InvalidSettingException;
 import dev.sluice.servlet.SluiceSettings;
 import dev.sluice.spi.Backend;
 import dev.sluice.spring.LimiterListeners;
 import dev.sluice.spring.SluiceCommonConfiguration;
+import dev.sluice.spring.SluiceExemption;
+import dev.sluice.spring.SluiceKeyParts;
 import dev.sluice.spring.SluiceProperties;
 import java.util.List;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -49,7 +53,8 @@ public class SluiceWebFluxAutoConfiguration {
   @ConditionalOnMissingBean
   public SluiceWebFilter sluiceWebFilter(SluiceProperties properties, Backend backend,
       ObjectProvider<RateLimiter> limiter, ObjectProvider<LimiterListener> listeners,
-      ObjectProvider<HandlerMapping> mappings) {
+      ObjectProvider<SluiceExemption> exemptions, ObjectProvider<SluiceKeyParts> keyParts,
+      BeanFactory beans, ObjectProvider<HandlerMapping> mappings) {
     if (!properties.getUrlPatterns().equals(List.of("/*"))) {
       throw new InvalidSettingException("sluice.url-patterns", "maps the servlet filter only;"
           + " in a reactive application Sluice's WebFilter sees every request: leave paths out"
@@ -57,10 +62,16 @@ public class SluiceWebFluxAutoConfiguration {
     }
     // limits and the backend went into the beans; Spring closes the backend
     Settings settings = SluiceSettings.read(properties.settings(false));
-    RequestLimiter.Builder b = RequestLimiter.builder().backend(backend).closeBackend(false)
-        .listener(LimiterListeners.of(listeners));
+    SluiceKeyParts keys = keyParts.getIfAvailable(() -> new SluiceKeyParts(beans));
+    RequestLimiter.Builder b = keys.configure(RequestLimiter.builder()).backend(backend)
+        .closeBackend(false).listener(LimiterListeners.of(listeners));
     limiter.ifAvailable(b::limiter);
+    exemptions.orderedStream().forEach(e -> b.exempt(e::isExempt));
     SluiceSettings.configure(b, settings);
+    KeyResolver expression = keys.keyExpression(properties);
+    if (expression != null) {
+      b.key(expression);
+    }
     return new SluiceWebFilter(b.build(), SluiceSettings.trustedProxies(settings),
         () -> mappings.orderedStream().toList(), properties.getWebflux().getFilterOrder());
   }

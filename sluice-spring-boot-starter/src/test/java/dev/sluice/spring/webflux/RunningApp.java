@@ -34,12 +34,22 @@ final class RunningApp implements AutoCloseable {
 
   /** Starts {@code app} as a web application of {@code type} with these properties. */
   static RunningApp start(Class<?> app, WebApplicationType type, String... properties) {
+    return start(app, type, type == WebApplicationType.REACTIVE, properties);
+  }
+
+  /** Starts {@code app}, a reactive application with its own Spring Security configuration. */
+  static RunningApp startSecured(Class<?> app, String... properties) {
+    return start(app, WebApplicationType.REACTIVE, false, properties);
+  }
+
+  private static RunningApp start(Class<?> app, WebApplicationType type, boolean openSecurity,
+      String... properties) {
     String[] all = new String[properties.length + 2];
     all[0] = "server.port=0";
     all[1] = "server.address=127.0.0.1";
     System.arraycopy(properties, 0, all, 2, properties.length);
     SpringApplicationBuilder b = new SpringApplicationBuilder(app);
-    if (type == WebApplicationType.REACTIVE) {
+    if (openSecurity) {
       b.sources(OpenReactiveSecurity.class);  // Spring Security is on the tests' class path
     }
     return new RunningApp(b
