@@ -45,8 +45,9 @@ import reactor.core.scheduler.Schedulers;
  * threads.
  *
  * <p><b>Counting by status.</b> When the limiter counts only some statuses, what it held is
- * settled with the final status once the rest of the chain is done: the response's status (200
- * when none was set); for an error that leaves the chain, its status when it is an {@link
+ * settled with the final status before the response is committed (so a client that waits for its
+ * answer has its next request decided on the settled count): the response's status (200 when
+ * none was set); for an error that leaves the chain, its status when it is an {@link
  * ErrorResponse} (404 for no handler, say), else 500; when the client goes away before the
  * response is complete, {@value #CLIENT_CLOSED_REQUEST} ("client closed request"), including a
  * request cancelled while it was being decided.
@@ -167,17 +168,17 @@ public final class SluiceWebFilter implements WebFilter, Ordered {
 
   private static Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain,
       RequestLimiter.Proceed proceed) {
-    HttpHeaders headers = exchange.getResponse().getHeaders();
+    ServerHttpResponse response = exchange.getResponse();
+    HttpHeaders headers = response.getHeaders();
     proceed.headers().forEach(headers::set);
     if (!proceed.awaitsStatus()) {
       return chain.filter(exchange);
     }
-    // Settled before the response is committed, so that the client's next request sees what
-    // this one counted; after the chain for a response never committed (settling is once).
-    exchange.getResponse().beforeCommit(
-        () -> settle(proceed, status(exchange.getResponse())));
+    // Settled before the response is committed, so the client's next request is decided on the
+    // settled count; after the chain only when nothing committed a response.
+    response.beforeCommit(() -> settle(proceed, status(response)));
     return chain.filter(exchange)
-        .then(Mono.defer(() -> settle(proceed, status(exchange.getResponse()))))
+        .then(Mono.defer(() -> settle(proceed, status(response))))
         .onErrorResume(e -> settle(proceed, status(e)).then(Mono.error(e)))
         .doOnCancel(() -> proceed.complete(CLIENT_CLOSED_REQUEST));
   }

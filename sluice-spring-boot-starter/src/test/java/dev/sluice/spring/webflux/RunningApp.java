@@ -15,7 +15,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /** A Spring Boot web application on a random port of 127.0.0.1, called over HTTP. */
 final class RunningApp implements AutoCloseable {
-  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  // HTTP/1.1 as the applications speak it: no h2c upgrade attempt on a fresh connection
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).build();
   /** A request unanswered for this long fails its test rather than hanging the build. */
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
