@@ -30,6 +30,14 @@ final class BlockingCalls {
         // magazine with a StampedLock held for a few instructions; two threads allocating at
         // once (a handler's response on Reactor's parallel scheduler, say) may park for that
         // moment. Netty's own allocator, not Sluice's code and not I/O: allowed there only.
+        // The JDK's timer queue (CompletableFuture.orTimeout's, which bounds every Redis call):
+        // when a call completes on Lettuce's event loop, its timeout is cancelled and removed
+        // from the queue under the queue's lock, held for a heap removal. Reactor's integration
+        // allows offer and take there, not remove; BlockHound throwing from inside that lock's
+        // acquisition leaves the lock's wait queue broken, and every later Redis call (and the
+        // backend's close) then waits forever, so that the test hangs instead of failing.
+        .allowBlockingCallsInside(
+            "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove")
         .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free")
         .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine",
             "allocate")
