@@ -11,7 +11,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
@@ -133,6 +139,33 @@ final class EmbeddedTomcat implements AutoCloseable {
 
   HttpResponse<String> get(String path, String... headers) throws Exception {
     return send("GET", path, headers);
+  }
+
+  /**
+   * Sends the same request from {@code threads} threads released at once; the statuses, in no
+   * particular order.
+   */
+  List<Integer> sendAtOnce(int threads, String method, String path, String... headers)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> all = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        all.add(pool.submit(() -> {
+          go.await();
+          return send(method, path, headers).statusCode();
+        }));
+      }
+      go.countDown();
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> f : all) {
+        statuses.add(f.get());
+      }
+      return statuses;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   HttpResponse<String> send(String method, String path, String... headers) throws Exception {

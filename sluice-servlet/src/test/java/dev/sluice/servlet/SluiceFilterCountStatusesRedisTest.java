@@ -6,10 +6,6 @@ import dev.sluice.testkit.redis.RedisStandalone;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,25 +61,8 @@ class SluiceFilterCountStatusesRedisTest {
     int limit = 4;
     int threads = 16;
     start(limit + "/minute", 100);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<Integer>> all = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        all.add(pool.submit(() -> {
-          go.await();
-          return server.send("POST", "/login", "X-Password", "guess").statusCode();
-        }));
-      }
-      go.countDown();
-      List<Integer> got = new ArrayList<>();
-      for (Future<Integer> f : all) {
-        got.add(f.get());
-      }
-      assertThat(got.stream().filter(s -> s == 401).count()).isEqualTo(limit);
-      assertThat(got.stream().filter(s -> s == 429).count()).isEqualTo(threads - limit);
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Integer> got = server.sendAtOnce(threads, "POST", "/login", "X-Password", "guess");
+    assertThat(got.stream().filter(s -> s == 401).count()).isEqualTo(limit);
+    assertThat(got.stream().filter(s -> s == 429).count()).isEqualTo(threads - limit);
   }
 }
